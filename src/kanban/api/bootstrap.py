@@ -1,0 +1,52 @@
+"""Wires the API service once: engine, messaging runtime, realtime hub. Nothing happens at import time."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from kanban.api import tables
+from kanban.api.consumers import api_event_handlers
+from kanban.db.engine import make_engine
+from kanban.messaging.inbox import InboxConfig
+from kanban.messaging.relay import RelayConfig
+from kanban.messaging.runtime import MessagingRuntime, make_transport
+from kanban.messaging.transports.base import Transport
+from kanban.messaging.transports.memory import MemoryHub
+from kanban.messaging.unit_of_work import UnitOfWork
+from kanban.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ApiServices:
+    settings: Settings
+    engine: AsyncEngine
+    messaging: MessagingRuntime
+    extras: dict[str, object] = field(default_factory=dict)
+
+    def new_unit_of_work(self) -> UnitOfWork:
+        return self.messaging.new_unit_of_work()
+
+
+def build_api_services(
+    settings: Settings, transport: Transport | None = None, hub: MemoryHub | None = None
+) -> ApiServices:
+    engine = make_engine(settings.database, settings.role_name)
+    transport = transport or make_transport(settings, hub)
+    messaging = MessagingRuntime(
+        service="api",
+        database=settings.database,
+        engine=engine,
+        tables=tables.messaging,
+        transport=transport,
+        handlers=api_event_handlers(),
+        inbox_config=InboxConfig(
+            max_attempts=settings.inbox_max_attempts, gap_timeout_seconds=settings.inbox_gap_timeout_seconds
+        ),
+        relay_config=RelayConfig(retention_hours=settings.outbox_retention_hours),
+    )
+    return ApiServices(settings=settings, engine=engine, messaging=messaging)

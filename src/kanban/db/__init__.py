@@ -1,0 +1,1 @@
+"""Database plumbing shared by both services: URLs, engines, migrations. Knows no service's tables."""

@@ -1,0 +1,46 @@
+"""Engines for either backend, tuned once here: SQLite gets WAL and foreign keys, PostgreSQL an application name."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import NullPool
+
+from kanban.db.urls import DatabaseUrl
+
+
+def make_engine(db: DatabaseUrl, application_name: str, pool_size: int = 10) -> AsyncEngine:
+    """An async engine for `db`; PostgreSQL sessions are tagged so pg_stat_activity shows who connects."""
+    if db.is_sqlite:
+        engine = create_async_engine(
+            db.async_url, poolclass=NullPool, connect_args={"timeout": 30, "isolation_level": None}
+        )
+        _tune_sqlite(engine)
+        return engine
+    return create_async_engine(
+        db.async_url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=True,
+        connect_args={"server_settings": {"application_name": application_name}},
+    )
+
+
+def _tune_sqlite(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    # pysqlite's own transaction handling is switched off (isolation_level=None); every
+    # transaction starts with BEGIN IMMEDIATE so writers queue on the lock instead of
+    # failing with "database is locked" when a read turns into a write.
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")

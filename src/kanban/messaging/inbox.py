@@ -1,0 +1,312 @@
+"""The inbox: receiving events exactly once, and applying them in order per aggregate.
+
+Receiving inserts `(consumer, event_id)` rows (duplicates are no-ops) and returns: that is what a
+transport waits for before it acknowledges. Processing then takes each pending row and, in ONE
+transaction with the handler's effects, marks it processed. Per aggregate, events apply in
+version order: stale versions are skipped, a gap is held for a bounded time, a terminal event
+(delete) wins over anything that arrives after it. A failing handler is retried with backoff and,
+after the last attempt, its event goes to the dead-letter table; other aggregates never wait.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from itertools import groupby
+from typing import Any
+
+from sqlalchemy import and_, func, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from kanban.contracts.base import ContractError, Event
+from kanban.contracts.envelope import Envelope
+from kanban.contracts.registry import decode, event_class
+from kanban.db.types import utcnow
+from kanban.messaging.backoff import Backoff
+from kanban.messaging.correlation import Causality, reset_causality, set_causality
+from kanban.messaging.lease import Lease
+from kanban.messaging.sql import insert_ignoring_duplicates, upsert
+from kanban.messaging.tables import MessagingTables
+from kanban.messaging.unit_of_work import UnitOfWork
+from kanban.messaging.wakeup import Wakeup
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Event, Envelope, UnitOfWork], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class InboxConfig:
+    max_attempts: int = 8
+    gap_timeout_seconds: float = 30.0
+    batch_size: int = 200
+    poll_seconds: float = 1.0
+    backoff: Backoff = field(default_factory=lambda: Backoff(base_seconds=0.5, max_seconds=300.0))
+
+
+@dataclass(frozen=True)
+class _Row:
+    event_id: str
+    aggregate_id: str
+    aggregate_version: int | None
+    envelope: str
+    attempts: int
+    received_at: datetime
+
+
+class Inbox:
+    def __init__(
+        self,
+        consumer: str,
+        engine: AsyncEngine,
+        tables: MessagingTables,
+        handlers: dict[str, Handler],
+        new_unit_of_work: Callable[[], UnitOfWork],
+        config: InboxConfig = InboxConfig(),
+        rng: random.Random | None = None,
+    ) -> None:
+        self.consumer = consumer
+        self._engine = engine
+        self._t = tables
+        self._handlers = handlers
+        self._new_uow = new_unit_of_work
+        self._config = config
+        self._rng = rng or random.Random()
+        self.wakeup = Wakeup()
+
+    # --- receiving ------------------------------------------------------------------------
+
+    async def receive(self, envelopes: Sequence[Envelope]) -> None:
+        """Commit the envelopes to the inbox (duplicates ignored). Returns once they are durable."""
+        if not envelopes:
+            return
+        now = utcnow()
+        rows = [
+            {
+                "consumer": self.consumer,
+                "event_id": env.key,
+                "event_type": env.type,
+                "aggregate_id": env.aggregate_id,
+                "aggregate_version": env.aggregate_version,
+                "envelope": env.model_dump_json(),
+                "status": "pending",
+                "attempts": 0,
+                "received_at": now,
+                "next_attempt_at": now,
+            }
+            for env in envelopes
+        ]
+        async with self._engine.begin() as conn:
+            await conn.execute(insert_ignoring_duplicates(conn, self._t.inbox, rows))
+        self.wakeup.signal()
+
+    # --- processing -----------------------------------------------------------------------
+
+    async def process_available(self) -> int:
+        """Process what is ready now; returns how many events were applied, skipped or dead-lettered."""
+        inbox = self._t.inbox
+        async with self._engine.connect() as conn:
+            result = await conn.execute(
+                select(
+                    inbox.c.event_id,
+                    inbox.c.aggregate_id,
+                    inbox.c.aggregate_version,
+                    inbox.c.envelope,
+                    inbox.c.attempts,
+                    inbox.c.received_at,
+                )
+                .where(
+                    inbox.c.consumer == self.consumer,
+                    inbox.c.status == "pending",
+                    inbox.c.next_attempt_at <= utcnow(),
+                )
+                .order_by(inbox.c.received_at, inbox.c.event_id)
+                .limit(self._config.batch_size)
+            )
+            rows = [_Row(*r) for r in result.all()]
+            await conn.rollback()
+        done = 0
+        rows.sort(key=lambda r: r.aggregate_id)
+        for _, group in groupby(rows, key=lambda r: r.aggregate_id):
+            ordered = sorted(group, key=lambda r: (r.aggregate_version is None, r.aggregate_version or 0))
+            for row in ordered:
+                outcome = await self._process_one(row)
+                if outcome == "held":
+                    break  # later versions of this aggregate wait behind the gap
+                done += 1
+        return done
+
+    async def _process_one(self, row: _Row) -> str:
+        try:
+            envelope = Envelope.model_validate_json(row.envelope)
+            event = decode(envelope)
+        except (ContractError, ValueError) as exc:
+            await self._dead_letter(row, f"undecodable: {exc}", row.attempts + 1)
+            return "dead"
+        token = set_causality(Causality(envelope.correlation_id, envelope.id))
+        try:
+            async with self._new_uow() as uow:
+                verdict = await self._order_verdict(uow, envelope, type(event), row)
+                if verdict == "held":
+                    return "held"
+                claimed = await uow.conn.execute(
+                    update(self._t.inbox)
+                    .where(
+                        self._t.inbox.c.consumer == self.consumer,
+                        self._t.inbox.c.event_id == row.event_id,
+                        self._t.inbox.c.status == "pending",
+                    )
+                    .values(status="processed" if verdict == "apply" else "skipped", processed_at=utcnow())
+                )
+                if claimed.rowcount != 1:
+                    return "gone"  # processed meanwhile by another processor
+                if verdict == "apply":
+                    handler = self._handlers.get(envelope.type)
+                    if handler is not None:
+                        await handler(event, envelope, uow)
+                    await self._advance_cursor(uow, envelope, type(event))
+                await uow.commit()
+                return verdict
+        except Exception as exc:
+            # Loop boundary for one event: its transaction rolled back; retry later or dead-letter.
+            log.warning("inbox %s: event %s (%s) failed: %r", self.consumer, row.event_id, envelope.type, exc)
+            attempts = row.attempts + 1
+            if attempts >= self._config.max_attempts:
+                await self._dead_letter(row, f"{type(exc).__name__}: {exc}", attempts)
+                return "dead"
+            await self._schedule_retry(row, attempts, f"{type(exc).__name__}: {exc}")
+            return "held"
+        finally:
+            reset_causality(token)
+
+    async def _order_verdict(self, uow: UnitOfWork, envelope: Envelope, cls: type[Event], row: _Row) -> str:
+        """apply | skip | held, from the aggregate's cursor."""
+        if not cls.ORDERED or envelope.aggregate_version is None:
+            return "apply"
+        cursor = (
+            await uow.conn.execute(
+                select(self._t.cursors.c.version, self._t.cursors.c.deleted).where(
+                    self._t.cursors.c.consumer == self.consumer,
+                    self._t.cursors.c.aggregate_id == envelope.aggregate_id,
+                )
+            )
+        ).first()
+        version = envelope.aggregate_version
+        if cursor is not None and (cursor.deleted or version <= cursor.version):
+            return "skip"
+        if cls.TERMINAL:
+            return "apply"
+        expected_next = cursor is not None and version == cursor.version + 1
+        fresh_start = cursor is None and (cls.BASELINE or version == 1)
+        if expected_next or fresh_start:
+            return "apply"
+        waited = utcnow() - row.received_at
+        if waited >= timedelta(seconds=self._config.gap_timeout_seconds):
+            log.warning(
+                "inbox %s: gap before %s v%s held %.0fs; applying",
+                self.consumer,
+                envelope.aggregate_id,
+                version,
+                waited.total_seconds(),
+            )
+            return "apply"
+        return "held"
+
+    async def _advance_cursor(self, uow: UnitOfWork, envelope: Envelope, cls: type[Event]) -> None:
+        if not cls.ORDERED or envelope.aggregate_version is None:
+            return
+        row: dict[str, Any] = {
+            "consumer": self.consumer,
+            "aggregate_id": envelope.aggregate_id,
+            "version": envelope.aggregate_version,
+            "deleted": cls.TERMINAL,
+            "updated_at": utcnow(),
+        }
+        await uow.conn.execute(upsert(uow.conn, self._t.cursors, row, ["consumer", "aggregate_id"]))
+
+    async def _schedule_retry(self, row: _Row, attempts: int, error: str) -> None:
+        delay = self._config.backoff.delay(attempts, self._rng)
+        async with self._engine.begin() as conn:
+            await conn.execute(
+                update(self._t.inbox)
+                .where(self._t.inbox.c.consumer == self.consumer, self._t.inbox.c.event_id == row.event_id)
+                .values(attempts=attempts, last_error=error[:2000], next_attempt_at=utcnow() + timedelta(seconds=delay))
+            )
+
+    async def _dead_letter(self, row: _Row, error: str, attempts: int) -> None:
+        log.error(
+            "inbox %s: event %s dead-lettered after %d attempt(s): %s", self.consumer, row.event_id, attempts, error
+        )
+        try:
+            event_type = Envelope.model_validate_json(row.envelope).type
+        except ValueError:
+            event_type = "unreadable"
+        async with self._engine.begin() as conn:
+            await conn.execute(
+                update(self._t.inbox)
+                .where(self._t.inbox.c.consumer == self.consumer, self._t.inbox.c.event_id == row.event_id)
+                .values(status="dead", attempts=attempts, last_error=error[:2000])
+            )
+            await conn.execute(
+                insert_ignoring_duplicates(
+                    conn,
+                    self._t.dead_letters,
+                    [
+                        {
+                            "consumer": self.consumer,
+                            "event_id": row.event_id,
+                            "event_type": event_type,
+                            "aggregate_id": row.aggregate_id,
+                            "envelope": row.envelope,
+                            "error": error[:2000],
+                            "attempts": attempts,
+                            "dead_at": utcnow(),
+                        }
+                    ],
+                )
+            )
+
+    async def run(self, stop: asyncio.Event, lease: Lease) -> None:
+        """Process until `stop` is set; only the lease holder processes."""
+        while not stop.is_set():
+            try:
+                if not await lease.acquire():
+                    await self.wakeup.wait(self._config.poll_seconds * 2)
+                    continue
+                processed = await self.process_available()
+                if processed < self._config.batch_size:
+                    await self.wakeup.wait(self._config.poll_seconds)
+            except Exception:
+                log.exception("inbox %s: processing round failed", self.consumer)
+                await self.wakeup.wait(self._config.poll_seconds)
+        await lease.release()
+
+
+async def inbox_lag(engine: AsyncEngine, tables: MessagingTables, consumer: str) -> dict[str, Any]:
+    """Pending count and the age in seconds of the oldest pending event of one consumer."""
+    inbox = tables.inbox
+    async with engine.connect() as conn:
+        row = (
+            await conn.execute(
+                select(func.count(), func.min(inbox.c.received_at)).where(
+                    and_(inbox.c.consumer == consumer, inbox.c.status == "pending")
+                )
+            )
+        ).one()
+    oldest = row[1]
+    age = (utcnow() - oldest).total_seconds() if oldest is not None else 0.0
+    return {"pending": int(row[0]), "oldest_age_seconds": age}
+
+
+def known_event_types() -> set[str]:
+    """Helps wiring code check that every handler key names a real event type."""
+    from kanban.contracts.registry import ALL_EVENTS
+
+    return {cls.TYPE for cls in ALL_EVENTS}
+
+
+__all__ = ["Handler", "Inbox", "InboxConfig", "event_class", "inbox_lag", "known_event_types"]

@@ -1,0 +1,46 @@
+"""A named lease in the service database: one holder at a time, taken over when it expires.
+
+It keeps one relay (and one inbox processor) active per database even with several replicas,
+on SQLite and PostgreSQL alike.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from kanban.db.types import utcnow
+from kanban.messaging.tables import MessagingTables
+
+
+class Lease:
+    def __init__(self, engine: AsyncEngine, tables: MessagingTables, name: str, owner: str, ttl_seconds: float) -> None:
+        self._engine = engine
+        self._table = tables.leases
+        self.name = name
+        self.owner = owner
+        self._ttl = timedelta(seconds=ttl_seconds)
+
+    async def acquire(self) -> bool:
+        """Take or renew the lease; True while this owner holds it."""
+        now = utcnow()
+        dialect = postgresql if self._engine.dialect.name == "postgresql" else sqlite
+        stmt = dialect.insert(self._table).values(name=self.name, owner=self.owner, expires_at=now + self._ttl)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["name"],
+            set_={"owner": stmt.excluded.owner, "expires_at": stmt.excluded.expires_at},
+            where=(self._table.c.owner == self.owner) | (self._table.c.expires_at < now),
+        )
+        async with self._engine.begin() as conn:
+            await conn.execute(stmt)
+            holder = await conn.scalar(select(self._table.c.owner).where(self._table.c.name == self.name))
+        return holder == self.owner
+
+    async def release(self) -> None:
+        async with self._engine.begin() as conn:
+            await conn.execute(
+                self._table.delete().where((self._table.c.name == self.name) & (self._table.c.owner == self.owner))
+            )

@@ -1,0 +1,41 @@
+"""Writing events into a service's outbox, inside the transaction of the change they announce."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from kanban.contracts.envelope import Envelope
+from kanban.contracts.registry import event_class
+from kanban.db.types import utcnow
+from kanban.messaging.tables import MessagingTables
+
+
+def notify_channel(source: str) -> str:
+    """The PostgreSQL NOTIFY channel that wakes the relay of `source`'s outbox."""
+    return f"kanban_outbox_{source}"
+
+
+async def add_to_outbox(conn: AsyncConnection, tables: MessagingTables, envelopes: Sequence[Envelope]) -> None:
+    if not envelopes:
+        return
+    now = utcnow()
+    await conn.execute(
+        tables.outbox.insert(),
+        [
+            {
+                "event_id": env.key,
+                "event_type": env.type,
+                "destination": event_class(env.type, env.version).DESTINATION,
+                "aggregate_id": env.aggregate_id,
+                "envelope": env.model_dump_json(),
+                "created_at": now,
+            }
+            for env in envelopes
+        ],
+    )
+    if conn.dialect.name == "postgresql":
+        # Delivered at commit: a relay in another process wakes without polling.
+        await conn.execute(text("SELECT pg_notify(:channel, '')"), {"channel": notify_channel(envelopes[0].source)})

@@ -1,0 +1,111 @@
+"""Everything one service needs to send and receive events, wired once and started in its lifespan."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+from collections.abc import Callable
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from kanban.db.urls import DatabaseUrl
+from kanban.messaging.inbox import Handler, Inbox, InboxConfig
+from kanban.messaging.lease import Lease
+from kanban.messaging.outbox import notify_channel
+from kanban.messaging.relay import Relay, RelayConfig
+from kanban.messaging.tables import MessagingTables
+from kanban.messaging.transports.base import Transport
+from kanban.messaging.transports.memory import MemoryHub, MemoryTransport
+from kanban.messaging.unit_of_work import UnitOfWork
+from kanban.messaging.wakeup import PostgresListener, Wakeup
+from kanban.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def make_transport(settings: Settings, hub: MemoryHub | None = None) -> Transport:
+    if settings.transport == "memory":
+        return MemoryTransport(hub or MemoryHub())
+    if settings.transport == "nats":
+        from kanban.messaging.transports.nats import NatsTransport
+
+        return NatsTransport(settings.nats_url, source=settings.service)
+    from kanban.messaging.transports.http import HttpTransport
+
+    return HttpTransport(settings.peer_events_url or "", settings.events_secret)
+
+
+def process_owner_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{id(asyncio.get_event_loop_policy()):x}"
+
+
+class MessagingRuntime:
+    """The service's outbox relay and inbox processor, over one transport."""
+
+    def __init__(
+        self,
+        *,
+        service: str,
+        database: DatabaseUrl,
+        engine: AsyncEngine,
+        tables: MessagingTables,
+        transport: Transport,
+        handlers: dict[str, Handler],
+        inbox_config: InboxConfig = InboxConfig(),
+        relay_config: RelayConfig = RelayConfig(),
+        owner: str | None = None,
+    ) -> None:
+        self.service = service
+        self.engine = engine
+        self.tables = tables
+        self.transport = transport
+        self.relay_wakeup = Wakeup()
+        self._owner = owner or process_owner_id()
+        self._database = database
+        self.relay = Relay(
+            engine,
+            tables,
+            transport,
+            Lease(engine, tables, f"relay:{service}", self._owner, ttl_seconds=15),
+            self.relay_wakeup,
+            relay_config,
+        )
+        self.inbox = Inbox(service, engine, tables, handlers, self.new_unit_of_work, inbox_config)
+        self._inbox_lease = Lease(engine, tables, f"inbox:{service}", self._owner, ttl_seconds=15)
+        self._stop = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._listener: PostgresListener | None = None
+
+    def new_unit_of_work(self) -> UnitOfWork:
+        return UnitOfWork(self.engine, self.tables, self.service, on_commit=self.relay_wakeup.signal)
+
+    @property
+    def unit_of_work_factory(self) -> Callable[[], UnitOfWork]:
+        return self.new_unit_of_work
+
+    async def start(self) -> None:
+        await self.transport.start()
+        await self.transport.subscribe(self.service, self.inbox.receive)
+        if self._database.is_postgres:
+            self._listener = PostgresListener(self._database, notify_channel(self.service), self.relay_wakeup)
+            await self._listener.start()
+        self._stop.clear()
+        self._tasks = [
+            asyncio.create_task(self.relay.run(self._stop), name=f"relay:{self.service}"),
+            asyncio.create_task(self.inbox.run(self._stop, self._inbox_lease), name=f"inbox:{self.service}"),
+        ]
+
+    async def stop(self) -> None:
+        self._stop.set()
+        self.relay_wakeup.signal()
+        self.inbox.wakeup.signal()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.wait_for(task, 10)
+        self._tasks = []
+        if self._listener is not None:
+            await self._listener.close()
+        await self.transport.close()

@@ -1,0 +1,41 @@
+"""An in-process transport for tests: a hub routes batches to the subscriber of each destination."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from kanban.contracts.envelope import Envelope
+from kanban.messaging.transports.base import Deliver, TransportUnavailable
+
+
+class MemoryHub:
+    """Shared by the two services of a test; `down` simulates an unreachable peer."""
+
+    def __init__(self) -> None:
+        self.subscribers: dict[str, Deliver] = {}
+        self.down: set[str] = set()
+
+
+class MemoryTransport:
+    name = "memory"
+
+    def __init__(self, hub: MemoryHub) -> None:
+        self._hub = hub
+
+    async def start(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        return None
+
+    async def publish(self, destination: str, envelopes: Sequence[Envelope]) -> None:
+        deliver = self._hub.subscribers.get(destination)
+        if deliver is None or destination in self._hub.down:
+            raise TransportUnavailable(f"no subscriber for {destination!r}")
+        await deliver(list(envelopes))
+
+    async def subscribe(self, consumer: str, deliver: Deliver) -> None:
+        self._hub.subscribers[consumer] = deliver
+
+    async def check(self) -> None:
+        return None

@@ -1,0 +1,85 @@
+"""One transaction of a service: its changes and the events that announce them commit together.
+
+Only the unit of work commits. Handlers record events on it; at commit they go to the outbox in
+the same transaction, and the relay is woken.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from types import TracebackType
+
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from kanban.contracts.base import Event
+from kanban.contracts.envelope import Envelope
+from kanban.contracts.registry import envelope_for
+from kanban.messaging.correlation import current_causality
+from kanban.messaging.outbox import add_to_outbox
+from kanban.messaging.tables import MessagingTables
+
+
+class UnitOfWork:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        tables: MessagingTables,
+        source: str,
+        on_commit: Callable[[], None] | None = None,
+    ) -> None:
+        self._engine = engine
+        self._tables = tables
+        self._source = source
+        self._on_commit = on_commit
+        self._pending: list[Envelope] = []
+        self._conn: AsyncConnection | None = None
+        self.committed: list[Envelope] = []
+
+    @property
+    def conn(self) -> AsyncConnection:
+        if self._conn is None:
+            raise RuntimeError("unit of work used outside 'async with'")
+        return self._conn
+
+    async def __aenter__(self) -> UnitOfWork:
+        self._conn = await self._engine.connect()
+        await self._conn.begin()
+        self._pending = []
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        conn, self._conn = self._conn, None
+        if conn is None:
+            return
+        try:
+            if conn.in_transaction():
+                await conn.rollback()
+        finally:
+            await conn.close()
+
+    def record(self, event: Event, *, aggregate_id: str, aggregate_version: int | None = None) -> Envelope:
+        """Queue an event for the outbox of this transaction; returns its envelope."""
+        causality = current_causality()
+        envelope = envelope_for(
+            event,
+            source=self._source,
+            aggregate_id=aggregate_id,
+            aggregate_version=aggregate_version if event.ORDERED else None,
+            correlation_id=causality.correlation_id,
+            causation_id=causality.causation_id,
+        )
+        self._pending.append(envelope)
+        return envelope
+
+    async def commit(self) -> None:
+        await add_to_outbox(self.conn, self._tables, self._pending)
+        await self.conn.commit()
+        self.committed, self._pending = self._pending, []
+        if self.committed and self._on_commit is not None:
+            self._on_commit()
+
+    async def rollback(self) -> None:
+        self._pending = []
+        await self.conn.rollback()

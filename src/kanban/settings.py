@@ -1,0 +1,195 @@
+"""Settings for every process, read once from the environment at start and passed down.
+
+Nothing else in the package reads the environment. A bad value raises `SettingsError` whose
+message is one line naming the variable, which the CLI prints as is.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+from kanban.db.urls import DatabaseUrl, DatabaseUrlError, parse_database_url
+
+Service = Literal["api", "worker"]
+TRANSPORTS = ("http", "nats", "memory")
+PROVIDERS = ("local", "openai")
+
+
+class SettingsError(Exception):
+    """A configuration value is missing or invalid; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class ProviderSettings:
+    name: str = "local"
+    openai_base_url: str | None = None
+    openai_model: str | None = None
+    openai_api_key: str | None = None
+    timeout_seconds: float = 20.0
+    max_retries: int = 2
+
+
+@dataclass(frozen=True)
+class Settings:
+    service: Service
+    database: DatabaseUrl
+    other_database: DatabaseUrl | None
+    transport: str = "http"
+    nats_url: str = "nats://127.0.0.1:4222"
+    events_secret: str = ""
+    host: str = "127.0.0.1"
+    port: int = 8000
+    peer_events_url: str | None = None
+    jwt_secret: str = ""
+    access_token_minutes: int = 15
+    refresh_token_days: int = 30
+    worker_concurrency: int = 2
+    job_debounce_seconds: float = 0.3
+    job_lease_seconds: float = 30.0
+    job_max_attempts: int = 5
+    inbox_max_attempts: int = 8
+    inbox_gap_timeout_seconds: float = 30.0
+    outbox_retention_hours: float = 72.0
+    fetch_allow_hosts: tuple[str, ...] = ()
+    fetch_allow_networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
+    provider: ProviderSettings = field(default_factory=ProviderSettings)
+    log_level: str = "INFO"
+
+    @property
+    def role_name(self) -> str:
+        """The PostgreSQL application_name this service connects with."""
+        return f"kanban-{self.service}"
+
+
+def _require(env: Mapping[str, str], name: str) -> str:
+    value = env.get(name, "").strip()
+    if not value:
+        raise SettingsError(f"{name} is not set")
+    return value
+
+
+def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> int:
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, got {raw!r}") from None
+    if value < minimum:
+        raise SettingsError(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number, got {raw!r}") from None
+    if value < 0:
+        raise SettingsError(f"{name} must not be negative, got {value}")
+    return value
+
+
+def _database(env: Mapping[str, str], name: str) -> DatabaseUrl:
+    try:
+        return parse_database_url(_require(env, name))
+    except DatabaseUrlError as exc:
+        raise SettingsError(f"{name} is not a usable database URL: {exc}") from None
+
+
+def _own_database(env: Mapping[str, str], service: Service) -> tuple[str, DatabaseUrl]:
+    specific = "API_DATABASE_URL" if service == "api" else "WORKER_DATABASE_URL"
+    name = specific if env.get(specific, "").strip() else "DATABASE_URL"
+    if not env.get(name, "").strip():
+        raise SettingsError(f"{specific} is not set (nor DATABASE_URL)")
+    return name, _database(env, name)
+
+
+def _networks(env: Mapping[str, str], name: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    nets = []
+    for part in filter(None, (p.strip() for p in env.get(name, "").split(","))):
+        try:
+            nets.append(ipaddress.ip_network(part, strict=False))
+        except ValueError:
+            raise SettingsError(f"{name} has an invalid network {part!r}") from None
+    return tuple(nets)
+
+
+def load_settings(service: Service, env: Mapping[str, str] | None = None) -> Settings:
+    """Build the settings of one service; raises SettingsError with a one-line reason."""
+    env = os.environ if env is None else env
+    own_name, own = _own_database(env, service)
+    other_name = "WORKER_DATABASE_URL" if service == "api" else "API_DATABASE_URL"
+    other = _database(env, other_name) if env.get(other_name, "").strip() else None
+    if other is not None and own.same_database_as(other):
+        raise SettingsError(
+            f"{own_name} points at the same database as {other_name}: "
+            f"the API and the Worker must each own a separate database"
+        )
+    if own.is_other_service_database(service):
+        raise SettingsError(f"{own_name} names the {own.database} database, which belongs to the other service")
+
+    transport = env.get("KANBAN_TRANSPORT", "http").strip() or "http"
+    if transport not in TRANSPORTS:
+        raise SettingsError(f"KANBAN_TRANSPORT must be one of {', '.join(TRANSPORTS)}, got {transport!r}")
+    secret = env.get("KANBAN_EVENTS_SECRET", "").strip()
+    if transport == "http" and len(secret) < 16:
+        raise SettingsError("KANBAN_EVENTS_SECRET must be set (16+ characters) for the http transport")
+    default_port = 8000 if service == "api" else 8001
+    peer_default = (
+        "http://127.0.0.1:8001/internal/events" if service == "api" else "http://127.0.0.1:8000/internal/events"
+    )
+    peer_var = "KANBAN_WORKER_EVENTS_URL" if service == "api" else "KANBAN_API_EVENTS_URL"
+    jwt_secret = env.get("KANBAN_JWT_SECRET", "").strip()
+    if service == "api" and len(jwt_secret) < 32:
+        raise SettingsError("KANBAN_JWT_SECRET must be set (32+ characters)")
+
+    provider_name = env.get("KANBAN_PROVIDER", "local").strip() or "local"
+    if provider_name not in PROVIDERS:
+        raise SettingsError(f"KANBAN_PROVIDER must be one of {', '.join(PROVIDERS)}, got {provider_name!r}")
+    provider = ProviderSettings(
+        name=provider_name,
+        openai_base_url=env.get("KANBAN_OPENAI_BASE_URL") or None,
+        openai_model=env.get("KANBAN_OPENAI_MODEL") or None,
+        openai_api_key=env.get("KANBAN_OPENAI_API_KEY") or None,
+        timeout_seconds=_float(env, "KANBAN_PROVIDER_TIMEOUT_SECONDS", 20.0),
+        max_retries=_int(env, "KANBAN_PROVIDER_MAX_RETRIES", 2),
+    )
+    if provider.name == "openai" and not (provider.openai_base_url and provider.openai_model):
+        raise SettingsError("KANBAN_OPENAI_BASE_URL and KANBAN_OPENAI_MODEL must be set for KANBAN_PROVIDER=openai")
+
+    return Settings(
+        service=service,
+        database=own,
+        other_database=other,
+        transport=transport,
+        nats_url=env.get("KANBAN_NATS_URL", "nats://127.0.0.1:4222"),
+        events_secret=secret,
+        host=env.get("KANBAN_HOST", "127.0.0.1"),
+        port=_int(env, "KANBAN_PORT", default_port, minimum=0),
+        peer_events_url=env.get(peer_var, peer_default),
+        jwt_secret=jwt_secret,
+        access_token_minutes=_int(env, "KANBAN_ACCESS_TOKEN_MINUTES", 15, minimum=1),
+        refresh_token_days=_int(env, "KANBAN_REFRESH_TOKEN_DAYS", 30, minimum=1),
+        worker_concurrency=_int(env, "KANBAN_WORKER_CONCURRENCY", 2, minimum=1),
+        job_debounce_seconds=_float(env, "KANBAN_JOB_DEBOUNCE_SECONDS", 0.3),
+        job_lease_seconds=_float(env, "KANBAN_JOB_LEASE_SECONDS", 30.0),
+        job_max_attempts=_int(env, "KANBAN_JOB_MAX_ATTEMPTS", 5, minimum=1),
+        inbox_max_attempts=_int(env, "KANBAN_INBOX_MAX_ATTEMPTS", 8, minimum=1),
+        inbox_gap_timeout_seconds=_float(env, "KANBAN_INBOX_GAP_TIMEOUT_SECONDS", 30.0),
+        outbox_retention_hours=_float(env, "KANBAN_OUTBOX_RETENTION_HOURS", 72.0),
+        fetch_allow_hosts=tuple(
+            h.strip().lower() for h in env.get("KANBAN_FETCH_ALLOW_HOSTS", "").split(",") if h.strip()
+        ),
+        fetch_allow_networks=_networks(env, "KANBAN_FETCH_ALLOW_NETWORKS"),
+        provider=provider,
+        log_level=env.get("KANBAN_LOG_LEVEL", "INFO").upper(),
+    )

@@ -1,0 +1,1 @@
+"""HTTP pieces both services serve the same way: health checks, metrics, logging."""

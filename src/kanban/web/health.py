@@ -1,0 +1,70 @@
+"""Liveness and readiness: ready checks the service's own database and its transport, naming what fails."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from kanban.messaging.transports.base import Transport
+
+Check = Callable[[], Awaitable[None]]
+
+
+def database_check(engine: AsyncEngine) -> Check:
+    async def check() -> None:
+        async with engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+
+    return check
+
+
+def transport_check(transport: Transport) -> Check:
+    return transport.check
+
+
+async def run_checks(checks: dict[str, Check], timeout: float = 3.0) -> dict[str, str]:
+    """'ok' or a one-line reason for each named check."""
+    results: dict[str, str] = {}
+    for name, check in checks.items():
+        try:
+            await asyncio.wait_for(check(), timeout)
+            results[name] = "ok"
+        except TimeoutError:
+            results[name] = f"timed out after {timeout:.0f}s"
+        except Exception as exc:  # a health check reports any failure, it never raises
+            results[name] = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}".strip(": ")
+    return results
+
+
+def health_routes(prefix: str, checks: Callable[[Request], dict[str, Check]], service: str) -> list[Route]:
+    async def live(_: Request) -> JSONResponse:
+        return JSONResponse({"status": "ok", "service": service})
+
+    async def ready(request: Request) -> JSONResponse:
+        results = await run_checks(checks(request))
+        failing = [name for name, result in results.items() if result != "ok"]
+        if failing:
+            return JSONResponse(
+                {
+                    "type": "about:blank",
+                    "title": "Not ready",
+                    "status": 503,
+                    "detail": "failing: " + ", ".join(failing),
+                    "service": service,
+                    "checks": results,
+                },
+                status_code=503,
+                media_type="application/problem+json",
+            )
+        return JSONResponse({"status": "ok", "service": service, "checks": results})
+
+    return [
+        Route(f"{prefix}/health/live", live, methods=["GET"]),
+        Route(f"{prefix}/health/ready", ready, methods=["GET"]),
+    ]

@@ -1,0 +1,47 @@
+"""Wires the Worker service once: engine, messaging runtime, job runner. Nothing happens at import time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from kanban.db.engine import make_engine
+from kanban.messaging.inbox import InboxConfig
+from kanban.messaging.relay import RelayConfig
+from kanban.messaging.runtime import MessagingRuntime, make_transport
+from kanban.messaging.transports.base import Transport
+from kanban.messaging.transports.memory import MemoryHub
+from kanban.messaging.unit_of_work import UnitOfWork
+from kanban.settings import Settings
+from kanban.worker import tables
+from kanban.worker.consumers import worker_event_handlers
+
+
+@dataclass
+class WorkerServices:
+    settings: Settings
+    engine: AsyncEngine
+    messaging: MessagingRuntime
+
+    def new_unit_of_work(self) -> UnitOfWork:
+        return self.messaging.new_unit_of_work()
+
+
+def build_worker_services(
+    settings: Settings, transport: Transport | None = None, hub: MemoryHub | None = None
+) -> WorkerServices:
+    engine = make_engine(settings.database, settings.role_name, pool_size=settings.worker_concurrency + 4)
+    messaging = MessagingRuntime(
+        service="worker",
+        database=settings.database,
+        engine=engine,
+        tables=tables.messaging,
+        transport=transport or make_transport(settings, hub),
+        handlers=worker_event_handlers(settings),
+        inbox_config=InboxConfig(
+            max_attempts=settings.inbox_max_attempts, gap_timeout_seconds=settings.inbox_gap_timeout_seconds
+        ),
+        relay_config=RelayConfig(retention_hours=settings.outbox_retention_hours),
+    )
+    return WorkerServices(settings=settings, engine=engine, messaging=messaging)

@@ -1,0 +1,1 @@
+"""Agent processing jobs: enqueue (coalescing), claim with a lease, run, retry, fail."""

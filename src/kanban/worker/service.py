@@ -1,0 +1,79 @@
+"""The Worker process: consumes events, runs jobs, relays its outbox, and serves health and metrics.
+
+SIGTERM or SIGINT stops it cleanly: no new job is claimed, running jobs finish (or their lease is
+released for another worker), the relay and the inbox stop between two transactions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+
+from kanban.messaging.transports.http import HttpTransport, events_route
+from kanban.settings import Settings
+from kanban.web.health import database_check, health_routes, transport_check
+from kanban.web.metrics import MetricsMiddleware, metrics_route
+from kanban.worker.bootstrap import WorkerServices, build_worker_services
+from kanban.worker.jobs.runner import JobRunner
+
+log = logging.getLogger(__name__)
+API_PREFIX = "/api/v1"
+
+
+def create_listener_app(services: WorkerServices) -> Starlette:
+    """The Worker's small HTTP listener: health, metrics and (for the http transport) the events endpoint."""
+
+    def checks(_: Request) -> dict:  # type: ignore[type-arg]
+        return {
+            "database": database_check(services.engine),
+            "transport": transport_check(services.messaging.transport),
+        }
+
+    routes = health_routes(API_PREFIX, checks, "worker") + health_routes("", checks, "worker") + [metrics_route()]
+    transport = services.messaging.transport
+    if isinstance(transport, HttpTransport):
+        routes.append(events_route(transport, services.settings.events_secret))
+    app = Starlette(routes=routes)
+    app.add_middleware(MetricsMiddleware, service="worker")
+    return app
+
+
+class _Server(uvicorn.Server):
+    def install_signal_handlers(self) -> None:
+        # The worker owns signal handling: one stop for the listener, the jobs and the relay.
+        return None
+
+
+async def serve_worker(settings: Settings, services: WorkerServices | None = None) -> None:
+    services = services or build_worker_services(settings)
+    log.info("Worker service using database %s (transport %s)", settings.database.redacted(), settings.transport)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+
+    server = _Server(
+        uvicorn.Config(
+            create_listener_app(services), host=settings.host, port=settings.port, log_config=None, lifespan="off"
+        )
+    )
+    runner = JobRunner(services)
+    await services.messaging.start()
+    listener = asyncio.create_task(server.serve(), name="worker-listener")
+    jobs = asyncio.create_task(runner.run(stop), name="worker-jobs")
+    log.info("Worker listening on %s:%s", settings.host, settings.port)
+    try:
+        await stop.wait()
+        log.info("Worker stopping: finishing in-flight jobs")
+    finally:
+        await jobs
+        await services.messaging.stop()
+        server.should_exit = True
+        await listener
+        await services.engine.dispose()
+        log.info("Worker stopped")

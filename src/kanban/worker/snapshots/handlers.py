@@ -1,0 +1,125 @@
+"""Event handlers that keep the read model current and queue analysis when a task's content changes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import delete, update
+
+from kanban.contracts import events as ev
+from kanban.contracts.base import Event
+from kanban.contracts.envelope import Envelope
+from kanban.db.types import utcnow
+from kanban.messaging.inbox import Handler
+from kanban.messaging.sql import upsert
+from kanban.messaging.unit_of_work import UnitOfWork
+from kanban.worker import tables as t
+from kanban.worker.jobs.queue import cancel_jobs, enqueue_job
+
+# Fields whose change is worth a new analysis; a move or a toggle of done is not.
+ANALYSED_FIELDS = frozenset({"title", "description", "tags", "projectId", "project_id", "checklist"})
+
+
+async def _save_task(uow: UnitOfWork, task: ev.TaskState) -> None:
+    row = {
+        "task_id": task.task_id,
+        "board_id": task.board_id,
+        "version": task.version,
+        "state": task.model_dump(mode="json"),
+        "deleted": False,
+        "updated_at": utcnow(),
+    }
+    await uow.conn.execute(upsert(uow.conn, t.task_snapshots, row, ["task_id"]))
+
+
+def task_handlers(debounce_seconds: float) -> dict[str, Handler]:
+    async def created(event: Event, _: Envelope, uow: UnitOfWork) -> None:
+        assert isinstance(event, ev.TaskCreatedV1 | ev.TaskSnapshottedV1)
+        await _save_task(uow, event.task)
+        if not event.task.is_done:
+            await enqueue_job(uow.conn, event.task.task_id, event.task.version, "created", debounce_seconds)
+
+    async def updated(event: Event, _: Envelope, uow: UnitOfWork) -> None:
+        assert isinstance(event, ev.TaskUpdatedV1)
+        await _save_task(uow, event.task)
+        if ANALYSED_FIELDS.intersection(event.changed_fields) and not event.task.is_done:
+            await enqueue_job(uow.conn, event.task.task_id, event.task.version, "updated", debounce_seconds)
+
+    async def moved(event: Event, _: Envelope, uow: UnitOfWork) -> None:
+        assert isinstance(event, ev.TaskMovedV1)
+        await _save_task(uow, event.task)
+
+    async def deleted(event: Event, _: Envelope, uow: UnitOfWork) -> None:
+        assert isinstance(event, ev.TaskDeletedV1)
+        await uow.conn.execute(
+            upsert(
+                uow.conn,
+                t.task_snapshots,
+                {
+                    "task_id": event.task_id,
+                    "board_id": event.board_id,
+                    "version": 0,
+                    "state": None,
+                    "deleted": True,
+                    "updated_at": utcnow(),
+                },
+                ["task_id"],
+            )
+        )
+        await cancel_jobs(uow.conn, event.task_id, "task deleted")
+        await uow.conn.execute(delete(t.hint_drafts).where(t.hint_drafts.c.task_id == event.task_id))
+
+    return {
+        ev.TaskCreatedV1.TYPE: created,
+        ev.TaskSnapshottedV1.TYPE: created,
+        ev.TaskUpdatedV1.TYPE: updated,
+        ev.TaskMovedV1.TYPE: moved,
+        ev.TaskDeletedV1.TYPE: deleted,
+    }
+
+
+def _state_saver(table: Any, key: str, attr: str, board_scoped: bool = True) -> Handler:
+    async def save(event: Event, _: Envelope, uow: UnitOfWork) -> None:
+        state = getattr(event, attr)
+        row: dict[str, Any] = {
+            key: getattr(state, key),
+            "version": state.version,
+            "deleted": False,
+            "updated_at": utcnow(),
+        }
+        if table is t.tag_snapshots:
+            row |= {"board_id": state.board_id, "name": state.name}
+        else:
+            row["state"] = state.model_dump(mode="json")
+            if board_scoped:
+                row["board_id"] = state.board_id
+        await uow.conn.execute(upsert(uow.conn, table, row, [key]))
+
+    return save
+
+
+def _tombstoner(table: Any, key: str) -> Handler:
+    async def tombstone(event: Event, _: Envelope, uow: UnitOfWork) -> None:
+        await uow.conn.execute(
+            update(table).where(table.c[key] == getattr(event, key)).values(deleted=True, updated_at=utcnow())
+        )
+
+    return tombstone
+
+
+def reference_handlers() -> dict[str, Handler]:
+    """Boards, tags (the board's vocabulary) and projects."""
+    board = _state_saver(t.board_snapshots, "board_id", "board", board_scoped=False)
+    tag = _state_saver(t.tag_snapshots, "tag_id", "tag")
+    project = _state_saver(t.project_snapshots, "project_id", "project")
+    return {
+        ev.BoardCreatedV1.TYPE: board,
+        ev.BoardUpdatedV1.TYPE: board,
+        ev.BoardDeletedV1.TYPE: _tombstoner(t.board_snapshots, "board_id"),
+        ev.TagCreatedV1.TYPE: tag,
+        ev.TagUpdatedV1.TYPE: tag,
+        ev.TagDeletedV1.TYPE: _tombstoner(t.tag_snapshots, "tag_id"),
+        ev.ProjectCreatedV1.TYPE: project,
+        ev.ProjectUpdatedV1.TYPE: project,
+        ev.ProjectDeletedV1.TYPE: _tombstoner(t.project_snapshots, "project_id"),
+    }

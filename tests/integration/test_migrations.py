@@ -1,0 +1,44 @@
+"""Both schemas upgrade to head and downgrade to nothing, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from sqlalchemy import inspect
+
+from kanban.db import migrations
+from kanban.db.engine import make_engine
+from tests.support.databases import SCRIPT_LOCATIONS, DatabaseFactory
+
+EXPECTED = {
+    "api": {"users", "boards", "columns", "projects", "tasks", "checklist_items", "tags", "task_tags", "task_events",
+            "rules", "recurring_templates", "hints", "email_action_tokens", "outbox", "inbox"},
+    "worker": {"agent_jobs", "agent_results", "hint_drafts", "task_snapshots", "agent_memory", "outbox", "inbox"},
+}
+
+
+async def _tables(db) -> set[str]:  # type: ignore[no-untyped-def]
+    engine = make_engine(db, "kanban-test")
+    try:
+        async with engine.connect() as conn:
+            return set(await conn.run_sync(lambda c: inspect(c).get_table_names()))
+    finally:
+        await engine.dispose()
+
+
+@pytest.mark.parametrize("service", ["api", "worker"])
+async def test_upgrade_then_downgrade_round_trips(database_factory: DatabaseFactory, backend: str, service: str) -> None:
+    db = await database_factory.create(service, backend, migrated=False)
+    location = SCRIPT_LOCATIONS[service]
+
+    await asyncio.to_thread(migrations.upgrade, location, db)
+    assert await migrations.current(db) == migrations.head(location)
+    assert EXPECTED[service] <= await _tables(db)
+
+    await asyncio.to_thread(migrations.downgrade, location, db)
+    assert await migrations.current(db) is None
+    assert await _tables(db) <= {"alembic_version"}
+
+    await asyncio.to_thread(migrations.upgrade, location, db)
+    assert await migrations.current(db) == migrations.head(location)
