@@ -10,6 +10,7 @@ import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal
 
 from kanban.db.urls import DatabaseUrl, DatabaseUrlError, parse_database_url
@@ -47,6 +48,9 @@ class Settings:
     jwt_secret: str = ""
     access_token_minutes: int = 15
     refresh_token_days: int = 30
+    # argon2id cost; production keeps the library's RFC 9106 profile, tests may lower it.
+    argon2_time_cost: int = 3
+    argon2_memory_cost_kib: int = 65536
     worker_concurrency: int = 2
     job_debounce_seconds: float = 0.3
     job_lease_seconds: float = 30.0
@@ -123,9 +127,36 @@ def _networks(env: Mapping[str, str], name: str) -> tuple[ipaddress.IPv4Network 
     return tuple(nets)
 
 
+def read_env_file(path: Path) -> dict[str, str]:
+    """KEY=VALUE lines (the file `kanban up` writes); blank lines and # comments ignored."""
+    values: dict[str, str] = {}
+    for number, line in enumerate(path.read_text().splitlines(), start=1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        key, sep, value = line.partition("=")
+        if not sep or not key.strip():
+            raise SettingsError(f"{path}:{number}: expected KEY=VALUE")
+        values[key.strip()] = value.strip()
+    return values
+
+
+def process_environment() -> dict[str, str]:
+    """The environment of this process, over the embedded system's env file when there is one.
+
+    `kanban up` writes `<data dir>/kanban.env`; other commands (doctor, events, db) read it so
+    that they talk to the same databases without exporting anything by hand.
+    """
+    env = dict(os.environ)
+    path = Path(env.get("KANBAN_ENV_FILE") or Path(env.get("KANBAN_DATA_DIR", ".kanban-data")) / "kanban.env")
+    if path.is_file():
+        return read_env_file(path) | env
+    return env
+
+
 def load_settings(service: Service, env: Mapping[str, str] | None = None) -> Settings:
     """Build the settings of one service; raises SettingsError with a one-line reason."""
-    env = os.environ if env is None else env
+    env = process_environment() if env is None else env
     own_name, own = _own_database(env, service)
     other_name = "WORKER_DATABASE_URL" if service == "api" else "API_DATABASE_URL"
     other = _database(env, other_name) if env.get(other_name, "").strip() else None
@@ -179,6 +210,8 @@ def load_settings(service: Service, env: Mapping[str, str] | None = None) -> Set
         jwt_secret=jwt_secret,
         access_token_minutes=_int(env, "KANBAN_ACCESS_TOKEN_MINUTES", 15, minimum=1),
         refresh_token_days=_int(env, "KANBAN_REFRESH_TOKEN_DAYS", 30, minimum=1),
+        argon2_time_cost=_int(env, "KANBAN_ARGON2_TIME_COST", 3, minimum=1),
+        argon2_memory_cost_kib=_int(env, "KANBAN_ARGON2_MEMORY_COST", 65536, minimum=64),
         worker_concurrency=_int(env, "KANBAN_WORKER_CONCURRENCY", 2, minimum=1),
         job_debounce_seconds=_float(env, "KANBAN_JOB_DEBOUNCE_SECONDS", 0.3),
         job_lease_seconds=_float(env, "KANBAN_JOB_LEASE_SECONDS", 30.0),

@@ -15,6 +15,9 @@ def test_env(api_db: DatabaseUrl | None, worker_db: DatabaseUrl | None, **extra:
         "KANBAN_JWT_SECRET": TEST_JWT_SECRET,
         "KANBAN_TRANSPORT": "memory",
         "KANBAN_JOB_DEBOUNCE_SECONDS": "0",
+        # Cheap argon2id parameters: tests check behaviour, not hashing cost.
+        "KANBAN_ARGON2_TIME_COST": "1",
+        "KANBAN_ARGON2_MEMORY_COST": "64",
     }
     if api_db is not None:
         env["API_DATABASE_URL"] = api_db.url.render_as_string(hide_password=False)

@@ -29,6 +29,7 @@ from kanban.db.types import utcnow
 from kanban.messaging.backoff import Backoff
 from kanban.messaging.correlation import Causality, reset_causality, set_causality
 from kanban.messaging.lease import Lease
+from kanban.messaging.metrics import EVENTS_APPLIED, EVENTS_DEAD_LETTERED, EVENTS_RECEIVED
 from kanban.messaging.sql import insert_ignoring_duplicates, upsert
 from kanban.messaging.tables import MessagingTables
 from kanban.messaging.unit_of_work import UnitOfWork
@@ -43,6 +44,8 @@ Handler = Callable[[Event, Envelope, UnitOfWork], Awaitable[None]]
 class InboxConfig:
     max_attempts: int = 8
     gap_timeout_seconds: float = 30.0
+    # A held event steps out of the processing window for this long, so events behind it get a turn.
+    hold_recheck_seconds: float = 1.0
     batch_size: int = 200
     poll_seconds: float = 1.0
     backoff: Backoff = field(default_factory=lambda: Backoff(base_seconds=0.5, max_seconds=300.0))
@@ -77,6 +80,8 @@ class Inbox:
         self._config = config
         self._rng = rng or random.Random()
         self.wakeup = Wakeup()
+        # Aggregates with an event held behind a gap: applying one of their events wakes its successors.
+        self._held: set[str] = set()
 
     # --- receiving ------------------------------------------------------------------------
 
@@ -84,6 +89,8 @@ class Inbox:
         """Commit the envelopes to the inbox (duplicates ignored). Returns once they are durable."""
         if not envelopes:
             return
+        # One event twice in a batch would be one row anyway; dropping it here keeps the INSERT simple.
+        envelopes = list({env.key: env for env in envelopes}.values())
         now = utcnow()
         rows = [
             {
@@ -102,6 +109,7 @@ class Inbox:
         ]
         async with self._engine.begin() as conn:
             await conn.execute(insert_ignoring_duplicates(conn, self._t.inbox, rows))
+        EVENTS_RECEIVED.labels(self.consumer).inc(len(rows))
         self.wakeup.signal()
 
     # --- processing -----------------------------------------------------------------------
@@ -124,7 +132,9 @@ class Inbox:
                     inbox.c.status == "pending",
                     inbox.c.next_attempt_at <= utcnow(),
                 )
-                .order_by(inbox.c.received_at, inbox.c.event_id)
+                # Versions of one aggregate come lowest first, so a batch boundary never hides the
+                # event a gap is waiting for behind the ones that wait for it.
+                .order_by(inbox.c.received_at, inbox.c.aggregate_id, inbox.c.aggregate_version, inbox.c.event_id)
                 .limit(self._config.batch_size)
             )
             rows = [_Row(*r) for r in result.all()]
@@ -136,7 +146,9 @@ class Inbox:
             for row in ordered:
                 outcome = await self._process_one(row)
                 if outcome == "held":
-                    break  # later versions of this aggregate wait behind the gap
+                    break  # later versions of this aggregate wait behind the gap (or the retry)
+                if outcome != "gone":
+                    EVENTS_APPLIED.labels(self.consumer, "skipped" if outcome == "skip" else "processed").inc()
                 done += 1
         return done
 
@@ -152,6 +164,8 @@ class Inbox:
             async with self._new_uow() as uow:
                 verdict = await self._order_verdict(uow, envelope, type(event), row)
                 if verdict == "held":
+                    await uow.rollback()
+                    await self._hold(row)
                     return "held"
                 claimed = await uow.conn.execute(
                     update(self._t.inbox)
@@ -169,7 +183,12 @@ class Inbox:
                     if handler is not None:
                         await handler(event, envelope, uow)
                     await self._advance_cursor(uow, envelope, type(event))
+                    if row.aggregate_id in self._held:
+                        await self._wake_successors(uow, row)
                 await uow.commit()
+                if verdict == "apply" and row.aggregate_id in self._held:
+                    self._held.discard(row.aggregate_id)
+                    self.wakeup.signal()
                 return verdict
         except Exception as exc:
             # Loop boundary for one event: its transaction rolled back; retry later or dead-letter.
@@ -206,6 +225,8 @@ class Inbox:
             return "apply"
         waited = utcnow() - row.received_at
         if waited >= timedelta(seconds=self._config.gap_timeout_seconds):
+            if await self._earlier_pending(uow, envelope.aggregate_id, version):
+                return "held"  # the missing event is here, only retrying: waiting for it keeps the order
             log.warning(
                 "inbox %s: gap before %s v%s held %.0fs; applying",
                 self.consumer,
@@ -215,6 +236,51 @@ class Inbox:
             )
             return "apply"
         return "held"
+
+    async def _earlier_pending(self, uow: UnitOfWork, aggregate_id: str, version: int) -> bool:
+        inbox = self._t.inbox
+        found = await uow.conn.scalar(
+            select(inbox.c.event_id)
+            .where(
+                inbox.c.consumer == self.consumer,
+                inbox.c.aggregate_id == aggregate_id,
+                inbox.c.status == "pending",
+                inbox.c.aggregate_version < version,
+            )
+            .limit(1)
+        )
+        return found is not None
+
+    async def _hold(self, row: _Row) -> None:
+        """Step this event and its aggregate's later ones out of the window until a recheck or a wake-up."""
+        inbox = self._t.inbox
+        self._held.add(row.aggregate_id)
+        async with self._engine.begin() as conn:
+            await conn.execute(
+                update(inbox)
+                .where(
+                    inbox.c.consumer == self.consumer,
+                    inbox.c.aggregate_id == row.aggregate_id,
+                    inbox.c.status == "pending",
+                    inbox.c.attempts == 0,
+                    inbox.c.aggregate_version >= (row.aggregate_version or 0),
+                )
+                .values(next_attempt_at=utcnow() + timedelta(seconds=self._config.hold_recheck_seconds))
+            )
+
+    async def _wake_successors(self, uow: UnitOfWork, row: _Row) -> None:
+        inbox = self._t.inbox
+        await uow.conn.execute(
+            update(inbox)
+            .where(
+                inbox.c.consumer == self.consumer,
+                inbox.c.aggregate_id == row.aggregate_id,
+                inbox.c.status == "pending",
+                inbox.c.attempts == 0,
+                inbox.c.aggregate_version > (row.aggregate_version or 0),
+            )
+            .values(next_attempt_at=utcnow())
+        )
 
     async def _advance_cursor(self, uow: UnitOfWork, envelope: Envelope, cls: type[Event]) -> None:
         if not cls.ORDERED or envelope.aggregate_version is None:
@@ -241,6 +307,7 @@ class Inbox:
         log.error(
             "inbox %s: event %s dead-lettered after %d attempt(s): %s", self.consumer, row.event_id, attempts, error
         )
+        EVENTS_DEAD_LETTERED.labels(self.consumer).inc()
         try:
             event_type = Envelope.model_validate_json(row.envelope).type
         except ValueError:

@@ -20,6 +20,7 @@ from kanban.contracts.envelope import Envelope
 from kanban.db.types import utcnow
 from kanban.messaging.backoff import Backoff
 from kanban.messaging.lease import Lease
+from kanban.messaging.metrics import EVENTS_PUBLISHED
 from kanban.messaging.tables import MessagingTables
 from kanban.messaging.transports.base import Transport, TransportError
 from kanban.messaging.wakeup import Wakeup
@@ -72,7 +73,9 @@ class Relay:
         # Consecutive rows for one destination travel as one batch, keeping their order.
         for destination, group in groupby(rows, key=lambda r: r.destination):
             chunk = list(group)
-            await self._transport.publish(destination, [Envelope.model_validate_json(r.envelope) for r in chunk])
+            envelopes = [Envelope.model_validate_json(r.envelope) for r in chunk]
+            await self._transport.publish(destination, envelopes)
+            EVENTS_PUBLISHED.labels(envelopes[0].source, destination).inc(len(envelopes))
             await self._mark_sent([r.seq for r in chunk])
             sent += len(chunk)
         return sent

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 from datetime import timedelta
 from uuid import uuid4
 
@@ -29,3 +31,13 @@ def user_id_from_access_token(token: str, secret: str) -> str:
     if claims.get("typ") != "access":
         raise Unauthorized("not an access token")
     return str(claims["sub"])
+
+
+def new_refresh_token() -> str:
+    """An opaque, unguessable refresh token (256 random bits); only its digest is stored."""
+    return secrets.token_urlsafe(32)
+
+
+def refresh_token_digest(token: str) -> str:
+    """The sha256 hex digest stored in `refresh_tokens.token_hash` (a fast hash suffices for 256 random bits)."""
+    return hashlib.sha256(token.encode()).hexdigest()

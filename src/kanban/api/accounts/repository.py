@@ -1,0 +1,89 @@
+"""Reads and writes of users and their refresh tokens; SQL only, no rules."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from kanban.api.tables import refresh_tokens, users
+
+
+@dataclass(frozen=True)
+class StoredRefreshToken:
+    id: str
+    user_id: str
+    family_id: str
+    expires_at: datetime
+    used_at: datetime | None
+    revoked_at: datetime | None
+
+
+async def user_by_email(conn: AsyncConnection, email: str) -> Row | None:
+    """Emails are stored lower-cased; lower() also finds rows a legacy import left in mixed case."""
+    return (await conn.execute(select(users).where(func.lower(users.c.email) == email.lower()))).first()
+
+
+async def user_by_id(conn: AsyncConnection, user_id: str) -> Row | None:
+    return (await conn.execute(select(users).where(users.c.id == user_id))).first()
+
+
+async def insert_user(conn: AsyncConnection, values: dict[str, Any]) -> None:
+    await conn.execute(insert(users).values(**values))
+
+
+async def update_user(conn: AsyncConnection, user_id: str, values: dict[str, Any]) -> None:
+    await conn.execute(update(users).where(users.c.id == user_id).values(**values))
+
+
+async def insert_refresh_token(
+    conn: AsyncConnection, *, token_id: str, user_id: str, family_id: str, digest: str, issued_at: datetime,
+    expires_at: datetime,
+) -> None:
+    await conn.execute(
+        insert(refresh_tokens).values(
+            id=token_id, user_id=user_id, family_id=family_id, token_hash=digest, issued_at=issued_at,
+            expires_at=expires_at,
+        )
+    )
+
+
+async def refresh_token_by_digest(conn: AsyncConnection, digest: str) -> StoredRefreshToken | None:
+    row = (
+        await conn.execute(
+            select(
+                refresh_tokens.c.id, refresh_tokens.c.user_id, refresh_tokens.c.family_id,
+                refresh_tokens.c.expires_at, refresh_tokens.c.used_at, refresh_tokens.c.revoked_at,
+            ).where(refresh_tokens.c.token_hash == digest)
+        )
+    ).first()
+    return None if row is None else StoredRefreshToken(*row)
+
+
+async def mark_used(conn: AsyncConnection, token_id: str, now: datetime) -> bool:
+    """Spend a token; False when another request spent (or revoked) it first."""
+    result = await conn.execute(
+        update(refresh_tokens)
+        .where(refresh_tokens.c.id == token_id, refresh_tokens.c.used_at.is_(None), refresh_tokens.c.revoked_at.is_(None))
+        .values(used_at=now)
+    )
+    return result.rowcount == 1
+
+
+async def revoke_family(conn: AsyncConnection, family_id: str, now: datetime) -> None:
+    await conn.execute(
+        update(refresh_tokens)
+        .where(refresh_tokens.c.family_id == family_id, refresh_tokens.c.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+
+
+async def revoke_all_of_user(conn: AsyncConnection, user_id: str, now: datetime) -> None:
+    await conn.execute(
+        update(refresh_tokens)
+        .where(refresh_tokens.c.user_id == user_id, refresh_tokens.c.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )

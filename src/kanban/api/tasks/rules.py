@@ -1,0 +1,120 @@
+"""The pure rules of tasks on a GTD board: WIP limits, the done flag, staleness, clarify targets, context lanes.
+
+No I/O here; handlers read the rows and ask these functions what follows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from kanban.api.errors import WipLimitReached
+
+ColumnType = Literal["INPUT", "CLARIFY", "CONTEXT", "WAITING", "SOMEDAY", "DONE", "ARCHIVE"]
+COLUMN_TYPES: tuple[str, ...] = ("INPUT", "CLARIFY", "CONTEXT", "WAITING", "SOMEDAY", "DONE", "ARCHIVE")
+CONTEXTS: tuple[str, ...] = ("EMAIL", "MEETING", "PHONE", "READ", "WATCH", "DESK", "OTHER")
+
+# Columns whose tasks are parked or finished on purpose: never stale.
+RESTING_TYPES = frozenset({"DONE", "ARCHIVE", "SOMEDAY"})
+
+DEFAULT_STALE_AFTER_DAYS = 7
+DEFAULT_AUTO_APPLY_THRESHOLD = 0.9
+
+# Where each clarify decision sends a task; "trash" deletes it, "context" prefers a context lane.
+Decision = Literal["trash", "someday", "archive", "done", "waiting", "context", "next"]
+DECISION_TARGET: dict[str, str | None] = {
+    "trash": None,
+    "someday": "SOMEDAY",
+    "archive": "ARCHIVE",
+    "done": "DONE",
+    "waiting": "WAITING",
+    "context": "CONTEXT",
+    "next": "CONTEXT",
+}
+
+# The columns every new board starts with. "Next actions" is a CONTEXT column that matches no
+# context; context lanes ("@Email", "Phone", ...) are CONTEXT columns the owner adds.
+SEED_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("Inbox", "INPUT"),
+    ("Next actions", "CONTEXT"),
+    ("Waiting for", "WAITING"),
+    ("Someday/Maybe", "SOMEDAY"),
+    ("Done", "DONE"),
+    ("Archive", "ARCHIVE"),
+)
+
+
+@dataclass(frozen=True)
+class BoardSettings:
+    stale_after_days: int = DEFAULT_STALE_AFTER_DAYS
+    auto_apply_hints: bool = False
+    auto_apply_threshold: float = DEFAULT_AUTO_APPLY_THRESHOLD
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any] | None) -> BoardSettings:
+        """Read boards.config (snake_case keys), falling back to the defaults."""
+        config = config or {}
+        return cls(
+            stale_after_days=int(config.get("stale_after_days", DEFAULT_STALE_AFTER_DAYS)),
+            auto_apply_hints=bool(config.get("auto_apply_hints", False)),
+            auto_apply_threshold=float(config.get("auto_apply_threshold", DEFAULT_AUTO_APPLY_THRESHOLD)),
+        )
+
+    def to_config(self) -> dict[str, Any]:
+        return {
+            "stale_after_days": self.stale_after_days,
+            "auto_apply_hints": self.auto_apply_hints,
+            "auto_apply_threshold": self.auto_apply_threshold,
+        }
+
+
+def wip_override_needed(limit: int | None, occupied: int) -> bool:
+    """True when one more task would exceed the limit: a limit of N holds exactly N tasks."""
+    return limit is not None and occupied >= limit
+
+
+def check_wip(column_name: str, limit: int | None, occupied: int, override: bool) -> bool:
+    """Raise WipLimitReached unless the column has room or the caller overrides; returns whether an override was used."""
+    if not wip_override_needed(limit, occupied):
+        return False
+    if not override:
+        raise WipLimitReached(
+            f"column '{column_name}' holds {occupied} of {limit} tasks; pass wipOverride to exceed it",
+            wipLimit=limit,
+            count=occupied,
+        )
+    return True
+
+
+def done_transition(from_type: str | None, to_type: str) -> Literal["completed", "reopened"] | None:
+    """Entering a DONE column completes a task; leaving one reopens it."""
+    was_done, is_done = from_type == "DONE", to_type == "DONE"
+    if is_done and not was_done:
+        return "completed"
+    if was_done and not is_done:
+        return "reopened"
+    return None
+
+
+def stale_cutoff(now: datetime, stale_after_days: int) -> datetime:
+    return now - timedelta(days=stale_after_days)
+
+
+def is_stale(last_moved_at: datetime, column_type: str, stale_after_days: int, now: datetime) -> bool:
+    """Not moved for `stale_after_days` and not resting: computed at read time, never stored."""
+    return column_type not in RESTING_TYPES and last_moved_at <= stale_cutoff(now, stale_after_days)
+
+
+def lane_context(column_name: str) -> str | None:
+    """The context a CONTEXT column is a lane for: its name, without a leading '@', case-insensitively."""
+    key = column_name.strip().lstrip("@").strip().upper()
+    return key if key in CONTEXTS else None
+
+
+def new_positions(ordered_ids: list[str], moving_id: str, position: int | None) -> list[str]:
+    """The column's task ids after inserting `moving_id` at `position` (clamped; None = at the end)."""
+    ids = [i for i in ordered_ids if i != moving_id]
+    at = len(ids) if position is None else max(0, min(position, len(ids)))
+    ids.insert(at, moving_id)
+    return ids

@@ -1,0 +1,149 @@
+"""A task's full state for events, and the one way to record a change to an existing task.
+
+Every change to a task bumps its version, writes a `task_events` row and records the matching
+event with the task's whole new state, all on the same unit of work. Other aggregates that
+change a task (checklists, tags, hints) call `record_task_change` after their own writes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from pydantic_core import to_jsonable_python
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from kanban.api.errors import NotFound
+from kanban.api.tables import checklist_items, columns, tags, task_events, task_tags, tasks
+from kanban.contracts.events import TaskMovedV1, TaskState, TaskUpdatedV1
+from kanban.db.types import new_id, utcnow
+from kanban.messaging.unit_of_work import UnitOfWork
+
+
+async def task_state(conn: AsyncConnection, task_id: str) -> TaskState:
+    """The task as the Worker sees it: column type, tag names, checklist titles (three statements)."""
+    row = (
+        await conn.execute(
+            select(tasks, columns.c.type.label("column_type"))
+            .join(columns, columns.c.id == tasks.c.column_id)
+            .where(tasks.c.id == task_id)
+        )
+    ).first()
+    if row is None:
+        raise NotFound(f"task {task_id} not found")
+    tag_names = (
+        await conn.execute(
+            select(tags.c.name)
+            .join(task_tags, task_tags.c.tag_id == tags.c.id)
+            .where(task_tags.c.task_id == task_id)
+            .order_by(tags.c.name_key)
+        )
+    ).scalars()
+    checklist = (
+        await conn.execute(
+            select(checklist_items.c.title)
+            .where(checklist_items.c.task_id == task_id)
+            .order_by(checklist_items.c.position, checklist_items.c.created_at)
+        )
+    ).scalars()
+    m = row._mapping
+    return TaskState(
+        task_id=m["id"],
+        board_id=m["board_id"],
+        owner_id=m["owner_id"],
+        column_id=m["column_id"],
+        column_type=m["column_type"],
+        title=m["title"],
+        description=m["description"],
+        context=m["context"],
+        priority=m["priority"],
+        duration_minutes=m["duration_minutes"],
+        due_at=m["due_at"],
+        project_id=m["project_id"],
+        waiting_for=m["waiting_for"],
+        needs_breakdown=bool(m["needs_breakdown"]),
+        is_done=bool(m["is_done"]),
+        tags=tuple(tag_names),
+        checklist=tuple(checklist),
+        version=m["version"],
+        updated_at=m["updated_at"],
+    )
+
+
+async def add_task_event(
+    conn: AsyncConnection,
+    *,
+    task_id: str,
+    board_id: str,
+    kind: str,
+    payload: dict[str, Any] | None = None,
+    triggered_by: str,
+    from_column_id: str | None = None,
+    to_column_id: str | None = None,
+) -> None:
+    """Append one row to the task's history (no version bump, no event: the caller does those)."""
+    await conn.execute(
+        task_events.insert().values(
+            id=new_id(),
+            task_id=task_id,
+            board_id=board_id,
+            type=kind,
+            from_column_id=from_column_id,
+            to_column_id=to_column_id,
+            payload=to_jsonable_python(payload) if payload is not None else None,
+            triggered_by=triggered_by,
+            created_at=utcnow(),
+        )
+    )
+
+
+async def record_task_change(
+    uow: UnitOfWork,
+    task_id: str,
+    *,
+    kind: str,
+    changed_fields: Sequence[str],
+    payload: dict[str, Any] | None = None,
+    triggered_by: str,
+    from_column_id: str | None = None,
+    to_column_id: str | None = None,
+) -> TaskState:
+    """Bump the task's version, log `kind` in task_events and record TaskUpdatedV1 (TaskMovedV1 for "moved").
+
+    `payload` is stored in the task_events row together with `changedFields`; for a move,
+    `payload["wipOverride"]` is carried on the event. Returns the task's new state.
+    """
+    conn = uow.conn
+    now = utcnow()
+    result = await conn.execute(
+        update(tasks)
+        .where(tasks.c.id == task_id)
+        .values(version=tasks.c.version + 1, updated_at=now)
+        .returning(tasks.c.board_id)
+    )
+    board_id = result.scalar_one_or_none()
+    if board_id is None:
+        raise NotFound(f"task {task_id} not found")
+    await add_task_event(
+        conn,
+        task_id=task_id,
+        board_id=board_id,
+        kind=kind,
+        payload={"changedFields": list(changed_fields), **(payload or {})},
+        triggered_by=triggered_by,
+        from_column_id=from_column_id,
+        to_column_id=to_column_id,
+    )
+    state = await task_state(conn, task_id)
+    if kind == "moved" and from_column_id is not None and to_column_id is not None:
+        event: TaskMovedV1 | TaskUpdatedV1 = TaskMovedV1(
+            task=state,
+            from_column_id=from_column_id,
+            to_column_id=to_column_id,
+            wip_override=bool((payload or {}).get("wipOverride", False)),
+        )
+    else:
+        event = TaskUpdatedV1(task=state, changed_fields=tuple(changed_fields))
+    uow.record(event, aggregate_id=task_id, aggregate_version=state.version)
+    return state

@@ -1,0 +1,1 @@
+"""The `kanban` command: up, api, worker, db, migrate, events, doctor."""

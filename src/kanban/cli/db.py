@@ -1,0 +1,92 @@
+"""`kanban db`: each service's migration history (upgrade, downgrade, current) and PostgreSQL provisioning."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+
+from kanban.cli.checks import SCRIPT_LOCATIONS, database_revision
+from kanban.cli.errors import CliError
+from kanban.db import migrations
+from kanban.db.urls import DatabaseUrlError, parse_database_url
+from kanban.ops.provision import ProvisionPlan, provision, service_urls
+from kanban.settings import load_settings
+
+
+def _database(service: str):  # type: ignore[no-untyped-def]
+    return load_settings(service).database  # type: ignore[arg-type]
+
+
+def upgrade(args: argparse.Namespace) -> int:
+    db = _database(args.service)
+    asyncio.run(database_revision(db))  # fails with one line when unreachable
+    migrations.upgrade(SCRIPT_LOCATIONS[args.service], db, args.revision)
+    print(f"{args.service}: {db.redacted()} upgraded to {asyncio.run(migrations.current(db))}")
+    return 0
+
+
+def downgrade(args: argparse.Namespace) -> int:
+    db = _database(args.service)
+    asyncio.run(database_revision(db))
+    migrations.downgrade(SCRIPT_LOCATIONS[args.service], db, args.revision)
+    print(f"{args.service}: {db.redacted()} downgraded to {asyncio.run(migrations.current(db)) or 'base'}")
+    return 0
+
+
+def current(args: argparse.Namespace) -> int:
+    db = _database(args.service)
+    revision = asyncio.run(database_revision(db))
+    head = migrations.head(SCRIPT_LOCATIONS[args.service])
+    state = "at head" if revision == head else f"head is {head}"
+    print(f"{args.service}: {revision or 'none'} ({state})")
+    return 0
+
+
+def provision_command(args: argparse.Namespace) -> int:
+    try:
+        admin = parse_database_url(args.admin_url)
+    except DatabaseUrlError as exc:
+        raise CliError(f"--admin-url: {exc}") from None
+    if not admin.is_postgres:
+        raise CliError("--admin-url must be a postgresql:// URL of a role that can create roles and databases")
+    plan = ProvisionPlan(
+        api_database=args.api_database,
+        api_role=args.api_role,
+        api_password=args.api_password,
+        worker_database=args.worker_database,
+        worker_role=args.worker_role,
+        worker_password=args.worker_password,
+    )
+    try:
+        actions = asyncio.run(provision(admin, plan))
+    except (OSError, ValueError) as exc:
+        raise CliError(f"cannot provision on {admin.redacted()}: {exc}") from None
+    except Exception as exc:  # asyncpg errors: report the server's one-line reason
+        raise CliError(f"provisioning failed on {admin.redacted()}: {str(exc).splitlines()[0]}") from None
+    for line in actions:
+        print(f"✓ {line}")
+    for name, url in service_urls(admin, plan).items():
+        print(f"{name}={url}")
+    return 0
+
+
+def add_commands(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    db = subparsers.add_parser("db", help="migrations of each service's database, and PostgreSQL provisioning")
+    actions = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    for name, func, default, help_text in (
+        ("upgrade", upgrade, "head", "upgrade a service's database"),
+        ("downgrade", downgrade, "-1", "downgrade a service's database (default: one revision)"),
+    ):
+        sub = actions.add_parser(name, help=help_text)
+        sub.add_argument("service", choices=("api", "worker"))
+        sub.add_argument("revision", nargs="?", default=default)
+        sub.set_defaults(func=func)
+    cur = actions.add_parser("current", help="the revision a service's database is at")
+    cur.add_argument("service", choices=("api", "worker"))
+    cur.set_defaults(func=current)
+    prov = actions.add_parser("provision", help="create the kanban_api and kanban_worker databases and roles")
+    prov.add_argument("--admin-url", required=True, help="postgresql:// URL of a superuser or CREATEROLE role")
+    plan = ProvisionPlan()
+    for field in ("api_database", "api_role", "api_password", "worker_database", "worker_role", "worker_password"):
+        prov.add_argument(f"--{field.replace('_', '-')}", default=getattr(plan, field))
+    prov.set_defaults(func=provision_command)

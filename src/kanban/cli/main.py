@@ -1,0 +1,48 @@
+"""Entry point of the `kanban` command. Every failure ends as one line on stderr and a non-zero exit."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from kanban.cli.errors import CliError
+from kanban.db.migrations import MigrationError
+from kanban.settings import SettingsError
+
+# Each module exposes add_commands(subparsers); a command sets `func(args) -> int` as its default.
+COMMAND_MODULES: tuple[str, ...] = (
+    "kanban.cli.up",
+    "kanban.cli.services",
+    "kanban.cli.db",
+    "kanban.cli.doctor",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kanban", description="Personal Kanban: a GTD board and its hint Worker.")
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).add_commands(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except (SettingsError, MigrationError) as exc:
+        print(f"kanban: error: {exc}", file=sys.stderr)
+        return 2
+    except CliError as exc:
+        print(f"kanban: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("kanban: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,57 @@
+"""Prometheus metrics of the event flow: backlog gauges refreshed from the database, flow counters."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from prometheus_client import Counter, Gauge
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from kanban.messaging.operations import events_status
+from kanban.messaging.tables import MessagingTables
+
+log = logging.getLogger(__name__)
+
+OUTBOX_PENDING = Gauge("kanban_outbox_pending", "Outbox rows not yet published", ["service"])
+OUTBOX_OLDEST_PENDING_AGE = Gauge(
+    "kanban_outbox_oldest_pending_age_seconds", "Age of the oldest unpublished outbox row", ["service"]
+)
+INBOX_PENDING = Gauge("kanban_inbox_pending", "Received events not yet applied", ["service", "consumer"])
+INBOX_OLDEST_PENDING_AGE = Gauge(
+    "kanban_inbox_oldest_pending_age_seconds", "Age of the oldest received, unapplied event", ["service", "consumer"]
+)
+DEAD_LETTERS = Gauge("kanban_dead_letters", "Events in the dead-letter table", ["service", "consumer"])
+
+EVENTS_PUBLISHED = Counter("kanban_events_published_total", "Events handed to a transport", ["source", "destination"])
+EVENTS_RECEIVED = Counter("kanban_events_received_total", "Events committed to an inbox (duplicates included)", ["consumer"])
+EVENTS_APPLIED = Counter(
+    "kanban_events_applied_total", "Inbox events processed, by outcome (processed or skipped)", ["consumer", "outcome"]
+)
+EVENTS_DEAD_LETTERED = Counter("kanban_events_dead_lettered_total", "Events moved to the dead-letter table", ["consumer"])
+
+
+async def refresh_event_metrics(engine: AsyncEngine, tables: MessagingTables, service: str) -> None:
+    """Set the backlog gauges of one service from its database."""
+    status = await events_status(engine, tables, service)
+    OUTBOX_PENDING.labels(service).set(status.outbox.pending)
+    OUTBOX_OLDEST_PENDING_AGE.labels(service).set(status.outbox.oldest_pending_age_seconds)
+    for consumer in status.consumers:
+        INBOX_PENDING.labels(service, consumer.consumer).set(consumer.pending)
+        INBOX_OLDEST_PENDING_AGE.labels(service, consumer.consumer).set(consumer.oldest_pending_age_seconds)
+        DEAD_LETTERS.labels(service, consumer.consumer).set(consumer.dead_letters)
+
+
+async def run_metrics_refresh(
+    engine: AsyncEngine, tables: MessagingTables, service: str, stop: asyncio.Event, interval_seconds: float = 15.0
+) -> None:
+    """Refresh the gauges every `interval_seconds` until `stop` is set; start it as a task in the lifespan."""
+    while not stop.is_set():
+        try:
+            await refresh_event_metrics(engine, tables, service)
+        except Exception:
+            # Loop boundary: a failed refresh leaves the last values; the next round tries again.
+            log.exception("event metrics of %s: refresh failed", service)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), interval_seconds)
