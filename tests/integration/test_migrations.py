@@ -12,8 +12,23 @@ from kanban.db.engine import make_engine
 from tests.support.databases import SCRIPT_LOCATIONS, DatabaseFactory
 
 EXPECTED = {
-    "api": {"users", "boards", "columns", "projects", "tasks", "checklist_items", "tags", "task_tags", "task_events",
-            "rules", "recurring_templates", "hints", "email_action_tokens", "outbox", "inbox"},
+    "api": {
+        "users",
+        "boards",
+        "columns",
+        "projects",
+        "tasks",
+        "checklist_items",
+        "tags",
+        "task_tags",
+        "task_events",
+        "rules",
+        "recurring_templates",
+        "hints",
+        "email_action_tokens",
+        "outbox",
+        "inbox",
+    },
     "worker": {"agent_jobs", "agent_results", "hint_drafts", "task_snapshots", "agent_memory", "outbox", "inbox"},
 }
 
@@ -28,7 +43,9 @@ async def _tables(db) -> set[str]:  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("service", ["api", "worker"])
-async def test_upgrade_then_downgrade_round_trips(database_factory: DatabaseFactory, backend: str, service: str) -> None:
+async def test_upgrade_then_downgrade_round_trips(
+    database_factory: DatabaseFactory, backend: str, service: str
+) -> None:
     db = await database_factory.create(service, backend, migrated=False)
     location = SCRIPT_LOCATIONS[service]
 

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kanban.api.errors import DomainError, RateLimited
@@ -53,3 +54,35 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return problem(500, "Internal server error", "the error was logged")
+
+
+class ProblemField(BaseModel):
+    field: str
+    message: str
+
+
+class Problem(BaseModel):
+    """The application/problem+json body (RFC 9457) of every error response, for the OpenAPI document."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str | None = None
+    field: str | None = None
+    errors: list[ProblemField] | None = None
+
+
+_DESCRIPTIONS = {
+    401: "Not signed in, or the token is not valid",
+    404: "Not found, or not yours",
+    409: "Conflicts with the current state; `detail` says how",
+    412: "The If-Match version is stale",
+    422: "A field is invalid; `field` or `errors` names it",
+    428: "An If-Match header is required",
+    429: "Too many requests; wait `Retry-After` seconds",
+}
+
+
+def problem_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """The `responses=` of a route: each listed status documented as a problem+json body."""
+    return {code: {"model": Problem, "description": _DESCRIPTIONS[code], "content": {PROBLEM: {}}} for code in codes}

@@ -7,7 +7,10 @@ import importlib
 from fastapi import FastAPI
 
 # Each entry is a module exposing `router`; a folder per aggregate, same file names everywhere.
-ROUTER_MODULES: tuple[str, ...] = ()
+ROUTER_MODULES: tuple[str, ...] = (
+    "kanban.api.accounts.routes",
+    "kanban.api.tags.routes",
+)
 
 
 def include_routers(app: FastAPI, prefix: str) -> None:

@@ -32,6 +32,7 @@ class UnitOfWork:
         self._source = source
         self._on_commit = on_commit
         self._pending: list[Envelope] = []
+        self._after_commit: list[Callable[[], None]] = []
         self._conn: AsyncConnection | None = None
         self.committed: list[Envelope] = []
 
@@ -51,6 +52,7 @@ class UnitOfWork:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         conn, self._conn = self._conn, None
+        self._after_commit = []
         if conn is None:
             return
         try:
@@ -73,13 +75,24 @@ class UnitOfWork:
         self._pending.append(envelope)
         return envelope
 
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Run `callback` once, right after the next commit succeeds (a rollback forgets it).
+
+        For in-process side effects that must never announce uncommitted data, such as a realtime push.
+        """
+        self._after_commit.append(callback)
+
     async def commit(self) -> None:
         await add_to_outbox(self.conn, self._tables, self._pending)
         await self.conn.commit()
         self.committed, self._pending = self._pending, []
+        callbacks, self._after_commit = self._after_commit, []
         if self.committed and self._on_commit is not None:
             self._on_commit()
+        for callback in callbacks:
+            callback()
 
     async def rollback(self) -> None:
         self._pending = []
+        self._after_commit = []
         await self.conn.rollback()

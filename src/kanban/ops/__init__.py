@@ -1,1 +1,1 @@
-"""Operations: provisioning, the doctor's checks, and the legacy migration. May use both services' schemas."""
+"""Operating the system: moving a legacy shared database into the API and Worker databases."""

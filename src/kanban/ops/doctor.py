@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from functools import partial
 
 import asyncpg
 import httpx
@@ -86,17 +87,20 @@ async def check_separate(api: DatabaseUrl, worker: DatabaseUrl) -> str:
 
 async def check_sessions(db: DatabaseUrl, application_name: str, expected: str) -> str:
     """From pg_stat_activity: every session of this service is on its own database."""
+    role = db.url.username or ""
     conn = await asyncpg.connect(db.libpq_dsn)
     try:
         rows = await conn.fetch(
-            "SELECT DISTINCT datname FROM pg_stat_activity WHERE application_name = $1", application_name
+            "SELECT DISTINCT datname FROM pg_stat_activity WHERE application_name = $1 AND usename = $2",
+            application_name,
+            role,
         )
     finally:
         await conn.close()
     names = sorted(r["datname"] for r in rows)
-    assert names, f"no session named {application_name} (is the service running?)"
+    assert names, f"no session of {application_name} as role {role} (is the service running?)"
     assert names == [expected], f"{application_name} is connected to {', '.join(names)}"
-    return f"{application_name} is connected only to {expected}"
+    return f"{application_name} (role {role}) is connected only to {expected}"
 
 
 async def check_cannot_reach(db: DatabaseUrl, other: DatabaseUrl) -> str:
@@ -134,47 +138,35 @@ async def run_doctor(api: Settings, worker: Settings) -> list[CheckResult]:
     results: list[CheckResult] = []
     for service, settings in (("api", api), ("worker", worker)):
         db = settings.database
-        reachable = await _guard(f"{service} database reachable", lambda db=db: check_reachable(db))
+        reachable = await _guard(f"{service} database reachable", partial(check_reachable, db))
         results.append(reachable)
         if not reachable.ok:
             continue
-        results.append(await _guard(f"{service} schema applied", lambda s=service, db=db: check_at_head(s, db)))
-        results.append(await _guard(f"{service} can read and write its database", lambda db=db: check_read_write(db)))
-    results.append(await _guard("two separate databases", lambda: check_separate(api.database, worker.database)))
+        results.append(await _guard(f"{service} schema applied", partial(check_at_head, service, db)))
+        results.append(await _guard(f"{service} can read and write its database", partial(check_read_write, db)))
+    checks: list[tuple[str, Callable[[], Awaitable[str]]]] = [
+        ("two separate databases", partial(check_separate, api.database, worker.database)),
+    ]
     if api.database.is_postgres and worker.database.is_postgres:
-        results.append(
-            await _guard(
+        checks += [
+            (
                 "API connects only to its database",
-                lambda: check_sessions(api.database, api.role_name, api.database.database),
-            )
-        )
-        results.append(
-            await _guard(
+                partial(check_sessions, api.database, api.role_name, api.database.database),
+            ),
+            (
                 "Worker connects only to its database",
-                lambda: check_sessions(worker.database, worker.role_name, worker.database.database),
-            )
-        )
-        results.append(
-            await _guard(
-                "API role cannot reach the Worker database", lambda: check_cannot_reach(api.database, worker.database)
-            )
-        )
-        results.append(
-            await _guard(
-                "Worker role cannot reach the API database", lambda: check_cannot_reach(worker.database, api.database)
-            )
-        )
+                partial(check_sessions, worker.database, worker.role_name, worker.database.database),
+            ),
+            ("API role cannot reach the Worker database", partial(check_cannot_reach, api.database, worker.database)),
+            ("Worker role cannot reach the API database", partial(check_cannot_reach, worker.database, api.database)),
+        ]
     if api.transport == "http":
-        results.append(
-            await _guard(
-                "Worker reachable from the API (http)", lambda: check_http_peer(api.peer_events_url or "", "worker")
-            )
-        )
-        results.append(
-            await _guard(
-                "API reachable from the Worker (http)", lambda: check_http_peer(worker.peer_events_url or "", "api")
-            )
-        )
+        checks += [
+            ("Worker reachable from the API (http)", partial(check_http_peer, api.peer_events_url or "", "worker")),
+            ("API reachable from the Worker (http)", partial(check_http_peer, worker.peer_events_url or "", "api")),
+        ]
     elif api.transport == "nats":
-        results.append(await _guard("transport reachable (nats)", lambda: check_nats(api.nats_url)))
+        checks.append(("transport reachable (nats)", partial(check_nats, api.nats_url)))
+    for name, check in checks:
+        results.append(await _guard(name, check))
     return results

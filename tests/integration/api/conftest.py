@@ -30,8 +30,13 @@ class ApiHarness:
             now = utcnow()
             await conn.execute(
                 users.insert().values(
-                    id=user_id, email=email or f"{user_id}@example.test", name="Test", password_hash=None,
-                    timezone="UTC", created_at=now, updated_at=now,
+                    id=user_id,
+                    email=email or f"{user_id}@example.test",
+                    name="Test",
+                    password_hash=None,
+                    timezone="UTC",
+                    created_at=now,
+                    updated_at=now,
                 )
             )
         token = issue_access_token(user_id, TEST_JWT_SECRET, 15)

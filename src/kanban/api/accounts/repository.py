@@ -40,12 +40,22 @@ async def update_user(conn: AsyncConnection, user_id: str, values: dict[str, Any
 
 
 async def insert_refresh_token(
-    conn: AsyncConnection, *, token_id: str, user_id: str, family_id: str, digest: str, issued_at: datetime,
+    conn: AsyncConnection,
+    *,
+    token_id: str,
+    user_id: str,
+    family_id: str,
+    digest: str,
+    issued_at: datetime,
     expires_at: datetime,
 ) -> None:
     await conn.execute(
         insert(refresh_tokens).values(
-            id=token_id, user_id=user_id, family_id=family_id, token_hash=digest, issued_at=issued_at,
+            id=token_id,
+            user_id=user_id,
+            family_id=family_id,
+            token_hash=digest,
+            issued_at=issued_at,
             expires_at=expires_at,
         )
     )
@@ -55,8 +65,12 @@ async def refresh_token_by_digest(conn: AsyncConnection, digest: str) -> StoredR
     row = (
         await conn.execute(
             select(
-                refresh_tokens.c.id, refresh_tokens.c.user_id, refresh_tokens.c.family_id,
-                refresh_tokens.c.expires_at, refresh_tokens.c.used_at, refresh_tokens.c.revoked_at,
+                refresh_tokens.c.id,
+                refresh_tokens.c.user_id,
+                refresh_tokens.c.family_id,
+                refresh_tokens.c.expires_at,
+                refresh_tokens.c.used_at,
+                refresh_tokens.c.revoked_at,
             ).where(refresh_tokens.c.token_hash == digest)
         )
     ).first()
@@ -67,7 +81,9 @@ async def mark_used(conn: AsyncConnection, token_id: str, now: datetime) -> bool
     """Spend a token; False when another request spent (or revoked) it first."""
     result = await conn.execute(
         update(refresh_tokens)
-        .where(refresh_tokens.c.id == token_id, refresh_tokens.c.used_at.is_(None), refresh_tokens.c.revoked_at.is_(None))
+        .where(
+            refresh_tokens.c.id == token_id, refresh_tokens.c.used_at.is_(None), refresh_tokens.c.revoked_at.is_(None)
+        )
         .values(used_at=now)
     )
     return result.rowcount == 1

@@ -81,3 +81,19 @@ class TokenPair(ApiModel):
 
 class AuthSession(TokenPair):
     user: UserOut
+
+
+class FieldError(ApiModel):
+    field: str
+    message: str
+
+
+class ProblemOut(ApiModel):
+    """The application/problem+json body (RFC 9457) every error of these routes is sent as."""
+
+    type: str = "about:blank"
+    title: str
+    status: int
+    detail: str | None = None
+    errors: list[FieldError] | None = None
+    retry_after: int | None = Field(default=None, description="Seconds to wait (429), also in Retry-After")

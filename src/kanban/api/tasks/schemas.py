@@ -40,7 +40,10 @@ class TaskFields(RequestModel):
     needs_breakdown: bool | None = None
     metadata: dict[str, Any] | None = None
 
-    _tags = field_validator("tags")(classmethod(lambda cls, v: _clean_tags(v)))
+    @field_validator("tags")
+    @classmethod
+    def _tags_clean(cls, v: list[str] | None) -> list[str] | None:
+        return _clean_tags(v)
 
 
 class CreateTaskRequest(TaskFields):

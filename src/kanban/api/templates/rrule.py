@@ -24,7 +24,8 @@ Frequency = Literal["DAILY", "WEEKLY", "MONTHLY"]
 WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 MAX_COUNT = 10_000
 MAX_INTERVAL = 1_000
-# Periods searched before a rule is declared to never occur again (e.g. BYMONTHDAY=31 every 12th month from April).
+# Periods searched before a rule is declared to never occur again (e.g. BYMONTHDAY=31 every 12th
+# month from April); a COUNT rule may need up to 12 periods per occurrence (a 5th Monday, monthly).
 _MAX_PERIODS = 5_000
 
 
@@ -135,7 +136,8 @@ def next_occurrence(rrule: str, tz: str, after: datetime, *, start: datetime | N
 def _occurrences(rule: RecurrenceRule, anchor: datetime, first_period: int) -> Iterator[datetime]:
     """Wall-clock occurrences from `anchor` on, in order, starting at period `first_period`."""
     times = _times_of_day(rule, anchor)
-    for period in range(first_period, first_period + _MAX_PERIODS):
+    limit = _MAX_PERIODS + 12 * (rule.count or 0)
+    for period in range(first_period, first_period + limit):
         for day in _days_of_period(rule, anchor.date(), period):
             for t in times:
                 candidate = datetime.combine(day, t)

@@ -7,6 +7,7 @@ It is bound to loopback by default and requires the shared secret as a bearer to
 from __future__ import annotations
 
 import hmac
+import logging
 from collections.abc import Sequence
 
 import httpx
@@ -19,6 +20,8 @@ from kanban.contracts.envelope import Envelope
 from kanban.messaging.transports.base import Deliver, TransportRejected, TransportUnavailable
 
 EVENTS_PATH = "/internal/events"
+
+log = logging.getLogger(__name__)
 
 
 class EventBatch(BaseModel):
@@ -98,7 +101,12 @@ def events_route(transport: HttpTransport, secret: str) -> Route:
             return _problem(422, "Invalid event batch", str(exc.errors()[0]["msg"]))
         if transport.deliver is None:
             return _problem(503, "Not ready", "this service is not consuming events yet")
-        await transport.deliver(batch.events)
+        try:
+            await transport.deliver(batch.events)
+        except Exception as exc:
+            # Loop boundary of one batch: nothing was stored, the sender keeps it pending and retries.
+            log.warning("events endpoint: storing %d event(s) failed: %r", len(batch.events), exc)
+            return _problem(503, "Not stored", "the events could not be stored; retry later")
         return JSONResponse({"accepted": len(batch.events)})
 
     return Route(EVENTS_PATH, receive, methods=["POST"], include_in_schema=False)

@@ -32,7 +32,11 @@ class MemoryTransport:
         deliver = self._hub.subscribers.get(destination)
         if deliver is None or destination in self._hub.down:
             raise TransportUnavailable(f"no subscriber for {destination!r}")
-        await deliver(list(envelopes))
+        try:
+            await deliver(list(envelopes))
+        except Exception as exc:
+            # The receiver did not store the batch, as a real peer answering 503: the relay retries.
+            raise TransportUnavailable(f"{destination!r} failed to store the batch: {exc!r}") from exc
 
     async def subscribe(self, consumer: str, deliver: Deliver) -> None:
         self._hub.subscribers[consumer] = deliver

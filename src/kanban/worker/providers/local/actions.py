@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from kanban.worker.providers.local.text import URL_PATTERN, list_item, sentences
+from kanban.worker.providers.local.text import list_item, sentences
 from kanban.worker.providers.tasks import Actions, ActionsRequest
 
 MAX_ITEMS = 10
@@ -58,8 +58,7 @@ def extract_actions(title: str, description: str) -> list[str]:
 
 
 def _as_action(text: str, require_verb: bool) -> str | None:
-    text = URL_PATTERN.sub(lambda m: m.group(0), text).strip()
-    text = _LEAD_INS.sub("", text, count=1).strip(" \t-–—:;,")
+    text = _LEAD_INS.sub("", text.strip(), count=1).strip(" \t-–—:;,")
     text = re.sub(r"\s+", " ", text).rstrip(".!;,")
     if len(text) < 3 or text.endswith("?"):
         return None

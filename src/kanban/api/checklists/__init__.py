@@ -1,0 +1,1 @@
+"""Checklists: one folder per aggregate (schemas, handlers, repository, routes)."""

@@ -1,0 +1,1 @@
+"""Projects: one folder per aggregate (schemas, handlers, repository, routes)."""

@@ -1,0 +1,1 @@
+"""Rules: one folder per aggregate (schemas, handlers, repository, routes)."""

@@ -1,0 +1,1 @@
+"""Tags: labels unique per board (whatever their case), attached to tasks."""

@@ -1,0 +1,177 @@
+"""Tag commands: create, rename or recolour, delete, and attach to or detach from a task.
+
+Tag names are unique per board whatever their case. Every change records the tag's event;
+a change to a task's tags also records a task change, so the Worker's view of the task follows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Row
+from sqlalchemy.exc import IntegrityError
+
+from kanban.api.errors import Conflict, NotFound
+from kanban.api.ownership import owned_board, owned_task
+from kanban.api.tags import repository as repo
+from kanban.api.tags.schemas import DEFAULT_COLOR
+from kanban.api.tasks.state import record_task_change
+from kanban.contracts.events import TagCreatedV1, TagDeletedV1, TagState, TagUpdatedV1
+from kanban.db.types import new_id, utcnow
+from kanban.messaging.unit_of_work import UnitOfWork
+
+TRIGGERED_BY = "user"
+
+
+@dataclass(frozen=True)
+class CreateTag:
+    user_id: str
+    board_id: str
+    name: str
+    color: str = DEFAULT_COLOR
+
+
+@dataclass(frozen=True)
+class UpdateTag:
+    user_id: str
+    tag_id: str
+    changes: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class DeleteTag:
+    user_id: str
+    tag_id: str
+
+
+@dataclass(frozen=True)
+class AttachTag:
+    user_id: str
+    task_id: str
+    name: str
+    color: str | None = None
+
+
+@dataclass(frozen=True)
+class DetachTag:
+    user_id: str
+    task_id: str
+    tag_id: str
+
+
+def _state(row: Row) -> TagState:
+    return TagState(tag_id=row.id, board_id=row.board_id, name=row.name, color=row.color, version=row.version)
+
+
+async def _owned_tag(uow: UnitOfWork, tag_id: str, user_id: str) -> Row:
+    row = await repo.owned_tag(uow.conn, tag_id, user_id)
+    if row is None:
+        raise NotFound(f"tag {tag_id} not found")
+    return row
+
+
+async def _insert_tag(uow: UnitOfWork, board_id: str, name: str, color: str) -> Row:
+    if await repo.tag_by_name(uow.conn, board_id, name) is not None:
+        raise Conflict(f"the board already has a tag named {name!r}", field="name")
+    now = utcnow()
+    tag_id = new_id()
+    try:
+        await repo.insert_tag(
+            uow.conn,
+            {
+                "id": tag_id, "board_id": board_id, "name": name, "name_key": name.lower(), "color": color,
+                "version": 1, "created_at": now, "updated_at": now,
+            },
+        )  # fmt: skip
+    except IntegrityError:  # a concurrent request took the name between the check and the insert
+        raise Conflict(f"the board already has a tag named {name!r}", field="name") from None
+    row = await repo.tag_by_id(uow.conn, tag_id)
+    uow.record(TagCreatedV1(tag=_state(row)), aggregate_id=tag_id, aggregate_version=1)
+    return row
+
+
+async def list_tags(board_id: str, user_id: str, uow: UnitOfWork) -> list[Row]:
+    await owned_board(uow.conn, board_id, user_id)
+    return await repo.board_tags(uow.conn, board_id)
+
+
+async def list_task_tags(task_id: str, user_id: str, uow: UnitOfWork) -> list[Row]:
+    await owned_task(uow.conn, task_id, user_id)
+    return await repo.task_tags_of(uow.conn, task_id)
+
+
+async def create_tag(cmd: CreateTag, uow: UnitOfWork) -> Row:
+    await owned_board(uow.conn, cmd.board_id, cmd.user_id)
+    row = await _insert_tag(uow, cmd.board_id, cmd.name, cmd.color)
+    await uow.commit()
+    return row
+
+
+async def update_tag(cmd: UpdateTag, uow: UnitOfWork) -> Row:
+    tag = await _owned_tag(uow, cmd.tag_id, cmd.user_id)
+    values = {k: v for k, v in cmd.changes.items() if k in ("name", "color") and v is not None}
+    values = {k: v for k, v in values.items() if v != tag._mapping[k]}
+    if not values:
+        return tag
+    renamed = "name" in values
+    if renamed:
+        other = await repo.tag_by_name(uow.conn, tag.board_id, values["name"])
+        if other is not None and other.id != tag.id:
+            raise Conflict(f"the board already has a tag named {values['name']!r}", field="name")
+        values["name_key"] = values["name"].lower()
+    values.update(version=tag.version + 1, updated_at=utcnow())
+    try:
+        await repo.update_tag(uow.conn, tag.id, values)
+    except IntegrityError:
+        raise Conflict(f"the board already has a tag named {values['name']!r}", field="name") from None
+    row = await repo.tag_by_id(uow.conn, tag.id)
+    uow.record(TagUpdatedV1(tag=_state(row)), aggregate_id=tag.id, aggregate_version=row.version)
+    if renamed:  # task states carry tag names
+        for task_id in await repo.tasks_with_tag(uow.conn, tag.id):
+            await record_task_change(
+                uow, task_id, kind="updated", changed_fields=("tags",), payload={"tagRenamed": tag.id},
+                triggered_by=TRIGGERED_BY,
+            )  # fmt: skip
+    await uow.commit()
+    return row
+
+
+async def delete_tag(cmd: DeleteTag, uow: UnitOfWork) -> None:
+    tag = await _owned_tag(uow, cmd.tag_id, cmd.user_id)
+    task_ids = await repo.delete_tag(uow.conn, tag.id)
+    uow.record(TagDeletedV1(tag_id=tag.id, board_id=tag.board_id), aggregate_id=tag.id, aggregate_version=tag.version + 1)
+    for task_id in task_ids:
+        await record_task_change(
+            uow, task_id, kind="updated", changed_fields=("tags",), payload={"tagRemoved": tag.name},
+            triggered_by=TRIGGERED_BY,
+        )  # fmt: skip
+    await uow.commit()
+
+
+async def attach_tag(cmd: AttachTag, uow: UnitOfWork) -> Row:
+    """Find the board's tag by name (any case) or create it, then attach it; attaching twice changes nothing."""
+    task = await owned_task(uow.conn, cmd.task_id, cmd.user_id, for_update=True)
+    tag = await repo.tag_by_name(uow.conn, task.board_id, cmd.name)
+    if tag is None:
+        tag = await _insert_tag(uow, task.board_id, cmd.name, cmd.color or DEFAULT_COLOR)
+    if not await repo.is_attached(uow.conn, task.id, tag.id):
+        await repo.attach(uow.conn, task.id, tag.id)
+        await record_task_change(
+            uow, task.id, kind="updated", changed_fields=("tags",), payload={"tagAdded": tag.name},
+            triggered_by=TRIGGERED_BY,
+        )  # fmt: skip
+    await uow.commit()
+    return tag
+
+
+async def detach_tag(cmd: DetachTag, uow: UnitOfWork) -> None:
+    task = await owned_task(uow.conn, cmd.task_id, cmd.user_id, for_update=True)
+    tag = await _owned_tag(uow, cmd.tag_id, cmd.user_id)
+    if not await repo.detach(uow.conn, task.id, tag.id):
+        raise NotFound(f"tag {tag.id} is not on task {task.id}")
+    await record_task_change(
+        uow, task.id, kind="updated", changed_fields=("tags",), payload={"tagRemoved": tag.name},
+        triggered_by=TRIGGERED_BY,
+    )  # fmt: skip
+    await uow.commit()

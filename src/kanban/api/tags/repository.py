@@ -1,0 +1,82 @@
+"""Reads and writes of tags and task-tag links; SQL only, no rules."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Row, delete, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from kanban.api.tables import boards, tags, task_tags
+
+
+async def owned_tag(conn: AsyncConnection, tag_id: str, user_id: str) -> Row | None:
+    return (
+        await conn.execute(
+            select(tags)
+            .join(boards, boards.c.id == tags.c.board_id)
+            .where(tags.c.id == tag_id, boards.c.owner_id == user_id)
+        )
+    ).first()
+
+
+async def tag_by_id(conn: AsyncConnection, tag_id: str) -> Row:
+    return (await conn.execute(select(tags).where(tags.c.id == tag_id))).one()
+
+
+async def tag_by_name(conn: AsyncConnection, board_id: str, name: str) -> Row | None:
+    return (
+        await conn.execute(select(tags).where(tags.c.board_id == board_id, tags.c.name_key == name.lower()))
+    ).first()
+
+
+async def board_tags(conn: AsyncConnection, board_id: str) -> list[Row]:
+    return list((await conn.execute(select(tags).where(tags.c.board_id == board_id).order_by(tags.c.name_key))).all())
+
+
+async def insert_tag(conn: AsyncConnection, values: dict[str, Any]) -> None:
+    await conn.execute(insert(tags).values(**values))
+
+
+async def update_tag(conn: AsyncConnection, tag_id: str, values: dict[str, Any]) -> None:
+    await conn.execute(update(tags).where(tags.c.id == tag_id).values(**values))
+
+
+async def delete_tag(conn: AsyncConnection, tag_id: str) -> list[str]:
+    """Delete the tag and its links (explicitly: SQLite may run without foreign keys); returns the tasks it was on."""
+    task_ids = await tasks_with_tag(conn, tag_id)
+    await conn.execute(delete(task_tags).where(task_tags.c.tag_id == tag_id))
+    await conn.execute(delete(tags).where(tags.c.id == tag_id))
+    return task_ids
+
+
+async def is_attached(conn: AsyncConnection, task_id: str, tag_id: str) -> bool:
+    row = await conn.execute(select(task_tags.c.tag_id).where(task_tags.c.task_id == task_id, task_tags.c.tag_id == tag_id))
+    return row.first() is not None
+
+
+async def attach(conn: AsyncConnection, task_id: str, tag_id: str) -> None:
+    await conn.execute(insert(task_tags).values(task_id=task_id, tag_id=tag_id))
+
+
+async def detach(conn: AsyncConnection, task_id: str, tag_id: str) -> bool:
+    result = await conn.execute(delete(task_tags).where(task_tags.c.task_id == task_id, task_tags.c.tag_id == tag_id))
+    return bool(result.rowcount)
+
+
+async def task_tags_of(conn: AsyncConnection, task_id: str) -> list[Row]:
+    return list(
+        (
+            await conn.execute(
+                select(tags)
+                .join(task_tags, task_tags.c.tag_id == tags.c.id)
+                .where(task_tags.c.task_id == task_id)
+                .order_by(tags.c.name_key)
+            )
+        ).all()
+    )
+
+
+async def tasks_with_tag(conn: AsyncConnection, tag_id: str) -> list[str]:
+    stmt = select(task_tags.c.task_id).where(task_tags.c.tag_id == tag_id).order_by(task_tags.c.task_id)
+    return list((await conn.execute(stmt)).scalars().all())

@@ -1,0 +1,403 @@
+"""Task commands: create, update, move, reorder, delete. Each runs in one unit of work and commits it.
+
+Every path that puts a task in a column takes the board's row lock first, then checks the
+column's WIP limit, so two concurrent requests cannot both take the last slot.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from pydantic.alias_generators import to_camel
+from pydantic_core import to_jsonable_python
+from sqlalchemy import Row, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from kanban.api.errors import InvalidInput, PreconditionFailed
+from kanban.api.ownership import owned_board, owned_task
+from kanban.api.tables import boards, projects, task_events, tasks
+from kanban.api.tasks import repository as repo
+from kanban.api.tasks.rules import check_wip, done_transition, new_positions
+from kanban.api.tasks.schemas import CreateTaskRequest, TaskOut, UpdateTaskRequest
+from kanban.api.tasks.state import add_task_event, record_task_change, task_state
+from kanban.contracts.events import TaskCreatedV1, TaskDeletedV1
+from kanban.db.types import new_id, utcnow
+from kanban.messaging.unit_of_work import UnitOfWork
+
+SIMPLE_FIELDS = (
+    "title",
+    "description",
+    "context",
+    "project_id",
+    "due_at",
+    "priority",
+    "duration_minutes",
+    "waiting_for",
+    "needs_breakdown",
+    "metadata",
+)
+NOT_NULL_FIELDS = ("title", "needs_breakdown")
+
+
+def triggered_by(user_id: str) -> str:
+    return f"user:{user_id}"
+
+
+def check_if_match(if_match: str | None, version: int) -> None:
+    """A stale If-Match (the task's version, as its ETag) is 412; '*' or no header always matches."""
+    if if_match is None or if_match.strip() == "*":
+        return
+    tags = [t.strip().removeprefix("W/").strip('"') for t in if_match.split(",")]
+    if str(version) not in tags:
+        raise PreconditionFailed(f"the task is at version {version}, not {if_match}", currentVersion=version)
+
+
+def etag(version: int) -> str:
+    return f'"{version}"'
+
+
+# --- commands -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CreateTask:
+    user_id: str
+    board_id: str
+    body: CreateTaskRequest
+
+
+@dataclass(frozen=True)
+class UpdateTask:
+    user_id: str
+    task_id: str
+    body: UpdateTaskRequest
+    if_match: str | None = None
+
+
+@dataclass(frozen=True)
+class MoveTask:
+    user_id: str
+    task_id: str
+    column_id: str
+    position: int | None = None
+    wip_override: bool = False
+    if_match: str | None = None
+
+
+@dataclass(frozen=True)
+class ReorderTask:
+    user_id: str
+    task_id: str
+    position: int
+
+
+@dataclass(frozen=True)
+class DeleteTask:
+    user_id: str
+    task_id: str
+    if_match: str | None = None
+
+
+# --- shared steps -------------------------------------------------------------------------
+
+
+async def target_column(conn: AsyncConnection, board_id: str, column_id: str, field: str = "columnId") -> Row[Any]:
+    column = await repo.column_on_board(conn, board_id, column_id)
+    if column is None:
+        raise InvalidInput(f"column {column_id} is not on this board", field=field)
+    return column
+
+
+async def check_project(conn: AsyncConnection, board_id: str, project_id: str | None) -> None:
+    if project_id is None:
+        return
+    found = (
+        await conn.execute(select(projects.c.id).where(projects.c.id == project_id, projects.c.board_id == board_id))
+    ).first()
+    if found is None:
+        raise InvalidInput(f"project {project_id} is not on this board", field="projectId")
+
+
+@dataclass(frozen=True)
+class Placement:
+    column_changed: bool
+    override_used: bool
+    transition: str | None
+
+
+async def place_task(
+    conn: AsyncConnection,
+    task: Row[Any],
+    source: Row[Any],
+    target: Row[Any],
+    *,
+    position: int | None,
+    override: bool,
+    now: datetime,
+) -> Placement:
+    """Put an existing task in `target` at `position`: WIP check, dense positions, done flag, last_moved_at."""
+    changed = source.id != target.id
+    used = False
+    if changed:
+        occupied = await repo.count_in_column(conn, target.id, excluding=task.id)
+        used = check_wip(target.name, target.wip_limit, occupied, override)
+    order = new_positions(await repo.column_task_ids(conn, target.id), task.id, position)
+    values: dict[str, Any] = {"column_id": target.id}
+    transition = None
+    if changed:
+        values.update(last_moved_at=now, wip_override=used)
+        transition = done_transition(source.type, target.type)
+        if transition == "completed":
+            values.update(is_done=True, completed_at=now)
+        elif transition == "reopened":
+            values.update(is_done=False, completed_at=None)
+    await conn.execute(update(tasks).where(tasks.c.id == task.id).values(**values))
+    if changed:
+        await repo.write_positions(conn, await repo.column_task_ids(conn, source.id))
+    await repo.write_positions(conn, order)
+    return Placement(changed, used, transition)
+
+
+async def log_transition(conn: AsyncConnection, task: Row[Any], placement: Placement, by: str) -> None:
+    if placement.transition is not None:
+        await add_task_event(conn, task_id=task.id, board_id=task.board_id, kind=placement.transition, triggered_by=by)
+
+
+def change_payload(changes: dict[str, tuple[Any, Any]]) -> dict[str, Any]:
+    return {
+        "changes": {
+            to_camel(k): {"old": to_jsonable_python(o), "new": to_jsonable_python(n)} for k, (o, n) in changes.items()
+        }
+    }
+
+
+# --- handlers -----------------------------------------------------------------------------
+
+
+async def create_task(cmd: CreateTask, uow: UnitOfWork) -> TaskOut:
+    conn, body, now = uow.conn, cmd.body, utcnow()
+    await owned_board(conn, cmd.board_id, cmd.user_id, for_update=True)
+    if body.column_id is not None:
+        column = await target_column(conn, cmd.board_id, body.column_id)
+    else:
+        column = await first_column_of_type(conn, cmd.board_id, "INPUT")
+    await check_project(conn, cmd.board_id, body.project_id)
+    occupied = await repo.count_in_column(conn, column.id)
+    used = check_wip(column.name, column.wip_limit, occupied, body.wip_override)
+    task_id = new_id()
+    done = column.type == "DONE"
+    await conn.execute(
+        tasks.insert().values(
+            id=task_id,
+            board_id=cmd.board_id,
+            column_id=column.id,
+            project_id=body.project_id,
+            owner_id=cmd.user_id,
+            title=body.title,
+            description=body.description,
+            context=body.context,
+            waiting_for=body.waiting_for,
+            due_at=body.due_at,
+            priority=body.priority,
+            duration_minutes=body.duration_minutes,
+            needs_breakdown=bool(body.needs_breakdown),
+            metadata=body.metadata,
+            is_done=done,
+            position=occupied,
+            version=1,
+            wip_override=used,
+            created_at=now,
+            updated_at=now,
+            completed_at=now if done else None,
+            last_moved_at=now,
+        )
+    )
+    if body.tags:
+        await repo.replace_task_tags(conn, task_id, await repo.resolve_tags(conn, cmd.board_id, body.tags))
+    by = triggered_by(cmd.user_id)
+    await add_task_event(
+        conn,
+        task_id=task_id,
+        board_id=cmd.board_id,
+        kind="created",
+        payload={"title": body.title, "wipOverride": used},
+        triggered_by=by,
+        to_column_id=column.id,
+    )
+    state = await task_state(conn, task_id)
+    uow.record(TaskCreatedV1(task=state), aggregate_id=task_id, aggregate_version=1)
+    out = await repo.load_task(conn, task_id)
+    await uow.commit()
+    return out
+
+
+async def first_column_of_type(conn: AsyncConnection, board_id: str, column_type: str) -> Row[Any]:
+    for column in await repo.board_columns(conn, board_id):
+        if column.type == column_type:
+            return column
+    raise InvalidInput(f"the board has no {column_type} column", field="columnId")
+
+
+async def update_task(cmd: UpdateTask, uow: UnitOfWork) -> TaskOut:
+    conn, body, now = uow.conn, cmd.body, utcnow()
+    task = await owned_task(conn, cmd.task_id, cmd.user_id)
+    check_if_match(cmd.if_match, task.version)
+    await owned_board(conn, task.board_id, cmd.user_id, for_update=True)
+    task = await owned_task(conn, cmd.task_id, cmd.user_id)  # re-read under the lock
+    check_if_match(cmd.if_match, task.version)
+    given = body.model_fields_set
+    changes: dict[str, tuple[Any, Any]] = {}
+    for field in SIMPLE_FIELDS:
+        if field not in given:
+            continue
+        new = getattr(body, field)
+        if new is None and field in NOT_NULL_FIELDS:
+            raise InvalidInput(f"{to_camel(field)} cannot be null", field=to_camel(field))
+        if getattr(task, field) != new:
+            changes[field] = (getattr(task, field), new)
+    if "project_id" in changes:
+        await check_project(conn, task.board_id, body.project_id)
+    if changes:
+        await conn.execute(update(tasks).where(tasks.c.id == task.id).values({f: n for f, (_, n) in changes.items()}))
+    if "tags" in given:
+        old_tags, new_tags = await repo.task_tag_names(conn, task.id), body.tags or []
+        if sorted(t.lower() for t in old_tags) != sorted(t.lower() for t in new_tags):
+            await repo.replace_task_tags(conn, task.id, await repo.resolve_tags(conn, task.board_id, new_tags))
+            changes["tags"] = (old_tags, sorted(new_tags, key=str.lower))
+    placement: Placement | None = None
+    source = await repo.column_by_id(conn, task.column_id)
+    wants_column = body.column_id if "column_id" in given and body.column_id is not None else None
+    if wants_column is not None or "position" in given:
+        target = await target_column(conn, task.board_id, wants_column) if wants_column else source
+        placement = await place_task(
+            conn, task, source, target, position=body.position, override=body.wip_override, now=now
+        )
+        if placement.column_changed:
+            changes["column_id"] = (source.id, target.id)
+        elif body.position is not None and body.position != task.position:
+            changes["position"] = (task.position, body.position)
+    if not changes:
+        return await repo.load_task(conn, task.id)
+    moved = placement is not None and placement.column_changed
+    payload = change_payload(changes)
+    if placement is not None:
+        payload["wipOverride"] = placement.override_used
+    by = triggered_by(cmd.user_id)
+    await record_task_change(
+        uow,
+        task.id,
+        kind="moved" if moved and set(changes) == {"column_id"} else "updated",
+        changed_fields=list(changes),
+        payload=payload,
+        triggered_by=by,
+        from_column_id=source.id if moved else None,
+        to_column_id=changes["column_id"][1] if moved else None,
+    )
+    if placement is not None:
+        await log_transition(conn, task, placement, by)
+    out = await repo.load_task(conn, task.id)
+    await uow.commit()
+    return out
+
+
+async def move_task(cmd: MoveTask, uow: UnitOfWork) -> TaskOut:
+    conn, now = uow.conn, utcnow()
+    task = await owned_task(conn, cmd.task_id, cmd.user_id)
+    check_if_match(cmd.if_match, task.version)
+    await owned_board(conn, task.board_id, cmd.user_id, for_update=True)
+    task = await owned_task(conn, cmd.task_id, cmd.user_id)
+    source = await repo.column_by_id(conn, task.column_id)
+    target = await target_column(conn, task.board_id, cmd.column_id)
+    placement = await place_task(conn, task, source, target, position=cmd.position, override=cmd.wip_override, now=now)
+    by = triggered_by(cmd.user_id)
+    if placement.column_changed:
+        fields = ["column_id", "position"] + (["is_done", "completed_at"] if placement.transition else [])
+        await record_task_change(
+            uow,
+            task.id,
+            kind="moved",
+            changed_fields=fields,
+            payload={"wipOverride": placement.override_used, "fromPosition": task.position},
+            triggered_by=by,
+            from_column_id=source.id,
+            to_column_id=target.id,
+        )
+        await log_transition(conn, task, placement, by)
+    else:
+        await _record_reorder(uow, task, by)
+    out = await repo.load_task(conn, task.id)
+    await uow.commit()
+    return out
+
+
+async def _record_reorder(uow: UnitOfWork, task: Row[Any], by: str) -> None:
+    new_position = (await uow.conn.execute(select(tasks.c.position).where(tasks.c.id == task.id))).scalar_one()
+    if new_position != task.position:
+        await record_task_change(
+            uow,
+            task.id,
+            kind="updated",
+            changed_fields=["position"],
+            payload=change_payload({"position": (task.position, new_position)}),
+            triggered_by=by,
+        )
+
+
+async def reorder_task(cmd: ReorderTask, uow: UnitOfWork) -> TaskOut:
+    conn = uow.conn
+    task = await owned_task(conn, cmd.task_id, cmd.user_id)
+    await owned_board(conn, task.board_id, cmd.user_id, for_update=True)
+    task = await owned_task(conn, cmd.task_id, cmd.user_id)
+    await repo.write_positions(
+        conn, new_positions(await repo.column_task_ids(conn, task.column_id), task.id, cmd.position)
+    )
+    await _record_reorder(uow, task, triggered_by(cmd.user_id))
+    out = await repo.load_task(conn, task.id)
+    await uow.commit()
+    return out
+
+
+async def remove_task(uow: UnitOfWork, task: Row[Any], by: str, payload: dict[str, Any] | None = None) -> None:
+    """Delete a task inside the caller's unit of work: history row, rows, dense positions, TaskDeletedV1."""
+    conn = uow.conn
+    await add_task_event(
+        conn,
+        task_id=task.id,
+        board_id=task.board_id,
+        kind="deleted",
+        payload={"title": task.title, **(payload or {})},
+        triggered_by=by,
+        from_column_id=task.column_id,
+    )
+    await conn.execute(tasks.delete().where(tasks.c.id == task.id))
+    await repo.write_positions(conn, await repo.column_task_ids(conn, task.column_id))
+    uow.record(
+        TaskDeletedV1(task_id=task.id, board_id=task.board_id), aggregate_id=task.id, aggregate_version=task.version + 1
+    )
+
+
+async def delete_task(cmd: DeleteTask, uow: UnitOfWork) -> None:
+    conn = uow.conn
+    task = await owned_task(conn, cmd.task_id, cmd.user_id)
+    check_if_match(cmd.if_match, task.version)
+    await owned_board(conn, task.board_id, cmd.user_id, for_update=True)
+    task = await owned_task(conn, cmd.task_id, cmd.user_id)
+    await remove_task(uow, task, triggered_by(cmd.user_id))
+    await uow.commit()
+
+
+async def task_history(conn: AsyncConnection, user_id: str, task_id: str, limit: int, offset: int) -> Any:
+    """The task's log, readable after the task is deleted (while its board is the caller's)."""
+    owned = (
+        await conn.execute(
+            select(task_events.c.id)
+            .join(boards, boards.c.id == task_events.c.board_id)
+            .where(task_events.c.task_id == task_id, boards.c.owner_id == user_id)
+            .limit(1)
+        )
+    ).first()
+    if owned is None:
+        await owned_task(conn, task_id, user_id)  # 404 unless it exists and is the caller's
+    return await repo.event_page(conn, task_events.c.task_id == task_id, limit, offset)

@@ -1,0 +1,1 @@
+"""Recurring templates: one folder per aggregate (schemas, handlers, repository, routes, rrule)."""

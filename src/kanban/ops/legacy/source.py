@@ -1,0 +1,68 @@
+"""Reading the legacy database: one REPEATABLE READ snapshot for a whole run, in key-ordered batches."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import asyncpg
+
+from kanban.db.urls import DatabaseUrl
+from kanban.ops.errors import SourceUnreachable
+from kanban.ops.legacy.layout import Layout, detect_layout, qualified
+
+
+async def connect_source(db: DatabaseUrl) -> asyncpg.Connection:
+    if not db.is_postgres:
+        raise SourceUnreachable(f"the legacy database is PostgreSQL; {db.redacted()} is not")
+    try:
+        return await asyncpg.connect(db.libpq_dsn, timeout=10, server_settings={"application_name": "kanban-migrate"})
+    except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise SourceUnreachable(f"cannot connect to source {db.redacted()}: {reason}") from None
+
+
+class LegacySource:
+    """Every read of one run sees the same snapshot, so batches fit together."""
+
+    def __init__(self, conn: asyncpg.Connection, layout: Layout) -> None:
+        self.conn = conn
+        self.layout = layout
+
+    @classmethod
+    async def open(cls, db: DatabaseUrl) -> LegacySource:
+        conn = await connect_source(db)
+        try:
+            await conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            layout = await detect_layout(conn)
+        except BaseException:
+            await conn.close()
+            raise
+        return cls(conn, layout)
+
+    async def close(self) -> None:
+        if not self.conn.is_closed():
+            await self.conn.close()
+
+    async def count(self, schema: str, table: str) -> int:
+        return int(await self.conn.fetchval(f"SELECT count(*) FROM {qualified(schema, table)}"))
+
+    async def batch(
+        self, schema: str, table: str, key: str, after: str | None, size: int, order: str = ""
+    ) -> tuple[list[asyncpg.Record], str | None, bool]:
+        """Rows whose `key` is past `after`, about `size` of them, never splitting rows sharing a key.
+
+        Returns (rows, the new `after`, whether this was the last batch).
+        """
+        name, col = qualified(schema, table), f'"{key}"'
+        past = f"WHERE {col} > $1::uuid" if after else "WHERE $1::uuid IS NULL"
+        upper = await self.conn.fetchval(f"SELECT {col} FROM {name} {past} ORDER BY {col} OFFSET $2 LIMIT 1", after, size - 1)
+        then = f" AND {col} <= $2::uuid" if upper is not None else " AND $2::uuid IS NULL"
+        order_by = f"{col}{', ' + order if order else ''}"
+        rows = await self.conn.fetch(f"SELECT * FROM {name} {past}{then} ORDER BY {order_by}", after, upper)
+        if not rows:
+            return [], after, True
+        last = str(rows[-1][key])
+        return rows, last, upper is None
+
+    async def fetch(self, sql: str, *args: Any) -> list[asyncpg.Record]:
+        return await self.conn.fetch(sql, *args)

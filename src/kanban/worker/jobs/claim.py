@@ -1,0 +1,142 @@
+"""Claiming a due job under a lease, renewing the lease, and giving a job back.
+
+A job is due when it is queued and its start time has come, or when it is running under a lease
+that expired (its worker died): that job is taken over. A queued job waits while its task has a
+running job (one running job per task). On PostgreSQL the claim locks with FOR UPDATE SKIP LOCKED,
+so worker processes share the table without coordination; on SQLite the claim's transaction holds
+the write lock from its first statement (BEGIN IMMEDIATE), which makes it atomic.
+
+Every later write about a claimed job is guarded by (status running, lease owner, attempt number):
+a worker that lost its lease changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import ColumnElement, and_, exists, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from kanban.db.types import utcnow
+from kanban.worker.tables import agent_jobs
+
+
+@dataclass(frozen=True)
+class ClaimedJob:
+    id: str
+    task_id: str
+    task_version: int
+    reason: str
+    attempts: int
+    lease_owner: str
+    taken_over: bool
+
+
+def _due(now: object) -> ColumnElement[bool]:
+    other = agent_jobs.alias("other")
+    task_busy = exists().where(
+        other.c.task_id == agent_jobs.c.task_id, other.c.status == "running", other.c.id != agent_jobs.c.id
+    )
+    return or_(
+        and_(agent_jobs.c.status == "queued", agent_jobs.c.run_after <= now, ~task_busy),
+        and_(agent_jobs.c.status == "running", agent_jobs.c.lease_expires_at < now),
+    )
+
+
+async def claim_job(engine: AsyncEngine, owner: str, lease_seconds: float) -> ClaimedJob | None:
+    """Take the oldest due job under a lease held by `owner`; None when nothing is due."""
+    try:
+        async with engine.begin() as conn:
+            return await _claim(conn, owner, lease_seconds)
+    except IntegrityError:
+        # Another worker started a job for the same task in between: this one waits its turn.
+        return None
+
+
+async def _claim(conn: AsyncConnection, owner: str, lease_seconds: float) -> ClaimedJob | None:
+    now = utcnow()
+    candidate = select(agent_jobs.c.id, agent_jobs.c.status).where(_due(now)).order_by(agent_jobs.c.run_after).limit(1)
+    if conn.dialect.name == "postgresql":
+        candidate = candidate.with_for_update(skip_locked=True, of=agent_jobs)
+    picked = (await conn.execute(candidate)).first()
+    if picked is None:
+        return None
+    row = (
+        await conn.execute(
+            update(agent_jobs)
+            .where(agent_jobs.c.id == picked.id, agent_jobs.c.status == picked.status)
+            .values(
+                status="running",
+                lease_owner=owner,
+                lease_expires_at=now + timedelta(seconds=lease_seconds),
+                attempts=agent_jobs.c.attempts + 1,
+                progress=0,
+                updated_at=now,
+            )
+            .returning(agent_jobs.c.id, agent_jobs.c.task_id, agent_jobs.c.task_version, agent_jobs.c.reason, agent_jobs.c.attempts)
+        )
+    ).first()
+    if row is None:
+        return None
+    return ClaimedJob(
+        id=row.id,
+        task_id=row.task_id,
+        task_version=row.task_version,
+        reason=row.reason,
+        attempts=row.attempts,
+        lease_owner=owner,
+        taken_over=picked.status == "running",
+    )
+
+
+def held(job: ClaimedJob) -> ColumnElement[bool]:
+    """The job's row, while this claim still holds it (not cancelled, not taken over)."""
+    return and_(
+        agent_jobs.c.id == job.id,
+        agent_jobs.c.status == "running",
+        agent_jobs.c.lease_owner == job.lease_owner,
+        agent_jobs.c.attempts == job.attempts,
+    )
+
+
+async def renew_lease(engine: AsyncEngine, job: ClaimedJob, lease_seconds: float) -> bool:
+    """Push the lease forward; False when the claim was lost (cancelled or taken over)."""
+    now = utcnow()
+    async with engine.begin() as conn:
+        result = await conn.execute(
+            update(agent_jobs)
+            .where(held(job))
+            .values(lease_expires_at=now + timedelta(seconds=lease_seconds), updated_at=now)
+        )
+    return result.rowcount == 1
+
+
+async def requeue(conn: AsyncConnection, job: ClaimedJob, *, run_after_seconds: float, error: str | None, count_attempt: bool) -> bool:
+    """Put a held job back in the queue (a retry, or a lease given back at shutdown).
+
+    When a newer job for the task is already queued, that one covers the task and this one ends as
+    `cancelled` (superseded). Returns False when the claim was lost.
+    """
+    now = utcnow()
+    newer_queued = await conn.scalar(
+        select(agent_jobs.c.id).where(agent_jobs.c.task_id == job.task_id, agent_jobs.c.status == "queued")
+    )
+    values: dict[str, object] = {"lease_owner": None, "lease_expires_at": None, "updated_at": now}
+    if error is not None:
+        values["last_error"] = error
+    if not count_attempt:
+        values["attempts"] = job.attempts - 1
+    if newer_queued is not None:
+        values |= {"status": "cancelled", "finished_at": now, "last_error": f"superseded by job {newer_queued}"}
+    else:
+        values |= {"status": "queued", "run_after": now + timedelta(seconds=run_after_seconds), "progress": 0}
+    result = await conn.execute(update(agent_jobs).where(held(job)).values(**values))
+    return result.rowcount == 1
+
+
+async def release_lease(engine: AsyncEngine, job: ClaimedJob) -> bool:
+    """Give a job back unfinished (the worker is stopping); the attempt does not count."""
+    async with engine.begin() as conn:
+        return await requeue(conn, job, run_after_seconds=0, error=None, count_attempt=False)

@@ -1,0 +1,113 @@
+"""The runbook's success criteria, for real on PostgreSQL: provisioned roles, both services running, doctor all ✓."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from kanban.db.urls import parse_database_url
+from tests.support.databases import pg_admin
+from tests.support.processes import build_system, run_cli
+from tests.support.servers import PG_ADMIN_URL, postgres_reachable, require
+
+pytestmark = [pytest.mark.postgres, pytest.mark.e2e]
+
+
+@pytest.fixture
+def provisioned() -> Iterator[dict[str, str]]:
+    require("PostgreSQL", postgres_reachable())
+    suffix = uuid.uuid4().hex[:8]
+    names = {"api": f"kt_{suffix}_kanban_api", "worker": f"kt_{suffix}_kanban_worker"}
+    args = [
+        "db",
+        "provision",
+        "--admin-url",
+        PG_ADMIN_URL,
+        "--api-database",
+        names["api"],
+        "--api-role",
+        names["api"],
+        "--api-password",
+        "pw-api",
+        "--worker-database",
+        names["worker"],
+        "--worker-role",
+        names["worker"],
+        "--worker-password",
+        "pw-worker",
+    ]
+    first = run_cli(*args)
+    assert first.returncode == 0, first.stderr
+    again = run_cli(*args)
+    assert again.returncode == 0, again.stderr  # idempotent
+    urls = dict(line.split("=", 1) for line in first.stdout.splitlines() if "_DATABASE_URL=" in line)
+    yield urls
+    import asyncio
+
+    async def cleanup() -> None:
+        for name in names.values():
+            await pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        for name in names.values():
+            await pg_admin(f'DROP ROLE IF EXISTS "{name}"')
+
+    asyncio.run(cleanup())
+
+
+async def _can_connect(url: str) -> bool:
+    try:
+        conn = await asyncpg.connect(parse_database_url(url).libpq_dsn)
+    except (asyncpg.InsufficientPrivilegeError, asyncpg.InvalidAuthorizationSpecificationError):
+        return False
+    await conn.close()
+    return True
+
+
+def test_success_criteria_hold_while_both_services_run(provisioned: dict[str, str], tmp_path: Path) -> None:
+    api_db = parse_database_url(provisioned["API_DATABASE_URL"])
+    worker_db = parse_database_url(provisioned["WORKER_DATABASE_URL"])
+    import asyncio
+
+    # Neither role can connect to the other's database: the server refuses it.
+    assert asyncio.run(_can_connect(api_db.with_database(worker_db.database).url.render_as_string(False))) is False
+    assert asyncio.run(_can_connect(worker_db.with_database(api_db.database).url.render_as_string(False))) is False
+
+    system = build_system(api_db, worker_db, tmp_path)
+    system.start()
+    try:
+        # Health is ready on both, and the runbook's `logs api | grep -i database` check works.
+        assert "database" in system.api.logs().lower() and api_db.database in system.api.logs()
+        assert worker_db.database in system.worker.logs()
+        result = run_cli("doctor", env=system.env)
+        assert result.returncode == 0, result.stdout + result.stderr
+        lines = result.stdout.splitlines()
+        for expected in (
+            "two separate databases",
+            "API connects only to its database",
+            "Worker connects only to its database",
+            "API role cannot reach the Worker database",
+            "Worker role cannot reach the API database",
+            "api schema applied",
+            "worker schema applied",
+            "api can read and write its database",
+            "worker can read and write its database",
+        ):
+            assert any(line.startswith(f"✓ {expected}") for line in lines), (expected, result.stdout)
+    finally:
+        system.stop()
+
+
+def test_doctor_fails_when_a_service_is_down(provisioned: dict[str, str], tmp_path: Path) -> None:
+    api_db = parse_database_url(provisioned["API_DATABASE_URL"])
+    worker_db = parse_database_url(provisioned["WORKER_DATABASE_URL"])
+    system = build_system(api_db, worker_db, tmp_path)
+    system.api.start()
+    try:
+        result = run_cli("doctor", env=system.env)
+        assert result.returncode == 1
+        assert "✗ Worker reachable from the API (http)" in result.stdout
+    finally:
+        system.stop()

@@ -1,0 +1,54 @@
+"""A stand-in for the agents' pipeline: same shape, scripted drafts, records what it was asked."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from kanban.contracts.events import HintDraft
+from kanban.db.types import new_id
+
+
+@dataclass(frozen=True)
+class FakeOutcome:
+    agent_id: str
+    provider: str
+    drafts: tuple[HintDraft, ...]
+    error: str | None = None
+    duration_ms: float = 1.0
+    output: Any = None
+
+
+def draft(hint_type: str, confidence: float = 0.95, **fields: Any) -> HintDraft:
+    return HintDraft(
+        draft_id=new_id(), agent_id=f"{hint_type}-agent", hint_type=hint_type, confidence=confidence, **fields
+    )
+
+
+@dataclass
+class FakePipeline:
+    """Proposes `make_drafts(ctx)`; `gate` (when given) holds the run until set; `fail` raises."""
+
+    make_drafts: Callable[[Any], list[HintDraft]] = field(
+        default=lambda ctx: [draft("priority", data={"priority": "HIGH"})]
+    )
+    gate: asyncio.Event | None = None
+    fail: Exception | None = None
+    started: asyncio.Event = field(default_factory=asyncio.Event)
+    seen: list[Any] = field(default_factory=list)
+    between: Callable[[Any], Awaitable[None]] | None = None
+
+    async def run(self, ctx: Any, on_progress: Callable[[str, int], Awaitable[None]]) -> list[FakeOutcome]:
+        self.seen.append(ctx)
+        self.started.set()
+        await on_progress("agents", 50)
+        if self.between is not None:
+            await self.between(ctx)
+        if self.gate is not None:
+            await self.gate.wait()
+        if self.fail is not None:
+            raise self.fail
+        drafts = self.make_drafts(ctx)
+        return [FakeOutcome(agent_id="fake", provider="local", drafts=tuple(drafts), output={"n": len(drafts)})]
