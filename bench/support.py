@@ -1,0 +1,79 @@
+"""Shared pieces of the benchmarks: scratch databases, a Worker process, percentiles."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import asyncpg
+import httpx
+
+from kanban.db import migrations
+from kanban.db.urls import DatabaseUrl, parse_database_url
+
+PG_ADMIN = os.environ.get("KANBAN_BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+SECRET = "bench-events-secret-0123456789"
+JWT = "bench-jwt-secret-0123456789abcdef0123456789"
+
+
+def machine() -> str:
+    return f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+
+
+def percentile(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    k = max(0, min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1))))
+    return ordered[k]
+
+
+def summary_ms(values: list[float]) -> str:
+    return f"p50 {percentile(values, 50) * 1000:.1f} ms, p99 {percentile(values, 99) * 1000:.1f} ms (n={len(values)}, mean {statistics.mean(values) * 1000:.1f} ms)"
+
+
+async def scratch_database(service: str, backend: str, workdir: Path) -> DatabaseUrl:
+    name = f"bench_{service}_{uuid.uuid4().hex[:8]}"
+    if backend == "sqlite":
+        db = parse_database_url(f"sqlite:///{workdir / name}.db")
+    else:
+        conn = await asyncpg.connect(PG_ADMIN)
+        await conn.execute(f'CREATE DATABASE "{name}"')
+        await conn.close()
+        db = parse_database_url(PG_ADMIN).with_database(name)
+    await asyncio.to_thread(migrations.upgrade, f"kanban.{service}:migrations", db)
+    return db
+
+
+async def drop_database(db: DatabaseUrl) -> None:
+    if db.is_postgres:
+        conn = await asyncpg.connect(PG_ADMIN)
+        await conn.execute(f'DROP DATABASE IF EXISTS "{db.database}" WITH (FORCE)')
+        await conn.close()
+
+
+def start_service(service: str, env: dict[str, str], port: int, log: Path) -> subprocess.Popen[bytes]:
+    child = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp"), "KANBAN_PORT": str(port)} | env
+    with log.open("ab") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "kanban.cli.main", service], env=child, stdout=out, stderr=out)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/health/live", timeout=1).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError(f"{service} did not start; see {log}")
+
+
+def workdir() -> Path:
+    return Path(tempfile.mkdtemp(prefix="kanban-bench-"))
