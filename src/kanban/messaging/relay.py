@@ -34,7 +34,7 @@ class RelayConfig:
     poll_seconds: float = 1.0
     retention_hours: float = 72.0
     prune_every_seconds: float = 300.0
-    backoff: Backoff = Backoff(base_seconds=0.2, max_seconds=30.0)
+    backoff: Backoff = Backoff(base_seconds=0.2, max_seconds=5.0)
 
 
 class Relay:
