@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from kanban.api import tables
 from kanban.api.consumers import api_event_handlers
+from kanban.api.realtime.hub import RealtimeHub
 from kanban.db.engine import make_engine
 from kanban.messaging.inbox import InboxConfig
 from kanban.messaging.relay import RelayConfig
@@ -26,10 +27,14 @@ class ApiServices:
     settings: Settings
     engine: AsyncEngine
     messaging: MessagingRuntime
+    realtime: RealtimeHub = field(default_factory=RealtimeHub)
     extras: dict[str, object] = field(default_factory=dict)
 
     def new_unit_of_work(self) -> UnitOfWork:
-        return self.messaging.new_unit_of_work()
+        uow = self.messaging.new_unit_of_work()
+        # Every committed task change reaches the board's open streams, whichever route made it.
+        uow.after_commit(lambda: self.realtime.publish_task_changes(uow.committed))
+        return uow
 
 
 def build_api_services(
@@ -37,16 +42,19 @@ def build_api_services(
 ) -> ApiServices:
     engine = make_engine(settings.database, settings.role_name)
     transport = transport or make_transport(settings, hub)
+    realtime = RealtimeHub()
     messaging = MessagingRuntime(
         service="api",
         database=settings.database,
         engine=engine,
         tables=tables.messaging,
         transport=transport,
-        handlers=api_event_handlers(),
+        handlers=api_event_handlers(realtime),
         inbox_config=InboxConfig(
             max_attempts=settings.inbox_max_attempts, gap_timeout_seconds=settings.inbox_gap_timeout_seconds
         ),
         relay_config=RelayConfig(retention_hours=settings.outbox_retention_hours),
     )
-    return ApiServices(settings=settings, engine=engine, messaging=messaging)
+    services = ApiServices(settings=settings, engine=engine, messaging=messaging, realtime=realtime)
+    services.extras["on_stop"] = [realtime.close]
+    return services

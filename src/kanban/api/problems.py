@@ -70,6 +70,7 @@ class Problem(BaseModel):
     detail: str | None = None
     field: str | None = None
     errors: list[ProblemField] | None = None
+    retryAfter: int | None = None  # noqa: N815 - the wire name; seconds to wait, also in Retry-After
 
 
 _DESCRIPTIONS = {

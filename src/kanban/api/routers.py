@@ -8,8 +8,18 @@ from fastapi import FastAPI
 
 # Each entry is a module exposing `router`; a folder per aggregate, same file names everywhere.
 ROUTER_MODULES: tuple[str, ...] = (
+    "kanban.api.boards.routes",
+    "kanban.api.columns.routes",
+    "kanban.api.tasks.routes",
+    "kanban.api.clarify.routes",
     "kanban.api.accounts.routes",
     "kanban.api.tags.routes",
+    "kanban.api.projects.routes",
+    "kanban.api.rules.routes",
+    "kanban.api.templates.routes",
+    "kanban.api.checklists.routes",
+    "kanban.api.hints.routes",
+    "kanban.api.realtime.routes",
 )
 
 

@@ -137,3 +137,16 @@ async def test_anonymous_requests_are_refused(api: ApiHarness) -> None:
     assert (await api.client.get("/boards/any/tags")).status_code == 401
     assert (await api.client.post("/tasks/any/tags", json={"name": "x"})).status_code == 401
     assert (await api.client.delete("/tags/any")).status_code == 401
+
+
+async def test_renaming_a_tag_updates_the_tasks_that_carry_it(api: ApiHarness) -> None:
+    me = await api.make_user()
+    board = await make_board(api, me)
+    task_id = await make_task(api, board)
+    tag = (await api.client.post(f"/tasks/{task_id}/tags", json={"name": "work"}, headers=me)).json()
+
+    await api.client.patch(f"/tags/{tag['id']}", json={"color": "#123456"}, headers=me)
+    assert (await task_row(api, task_id)).version == 2  # a colour is not part of the task
+    await api.client.patch(f"/tags/{tag['id']}", json={"name": "Office"}, headers=me)
+    assert (await task_row(api, task_id)).version == 3
+    assert [e for e, _ in await outbox_events(api, task_id)] == ["task.updated", "task.updated"]

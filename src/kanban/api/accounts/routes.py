@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, status
 from sqlalchemy import Row
@@ -13,7 +13,6 @@ from kanban.api.accounts.schemas import (
     ChangePasswordRequest,
     LoginRequest,
     LogoutRequest,
-    ProblemOut,
     RefreshRequest,
     RegisterRequest,
     TokenPair,
@@ -21,22 +20,10 @@ from kanban.api.accounts.schemas import (
     UserOut,
 )
 from kanban.api.deps import CurrentUserId, Services, Uow
+from kanban.api.problems import problem_responses
 from kanban.api.security.passwords import passwords_for
 
 router = APIRouter(tags=["accounts"])
-
-_PROBLEM = "application/problem+json"
-
-
-def _problems(*codes: int) -> dict[int | str, dict[str, Any]]:
-    descriptions = {
-        401: "Not signed in, or the credentials or token are not valid",
-        409: "An account with this email already exists",
-        422: "A field is invalid; `errors` names it",
-        429: "Too many failed attempts; wait `Retry-After` seconds",
-    }
-    return {code: {"model": ProblemOut, "description": descriptions[code], "content": {_PROBLEM: {}}} for code in codes}
-
 
 def get_auth_policy(services: Services) -> handlers.AuthPolicy:
     settings = services.settings
@@ -64,7 +51,7 @@ def _user(row: Row) -> UserOut:
 
 
 @router.post(
-    "/auth/register", status_code=status.HTTP_201_CREATED, response_model=AuthSession, responses=_problems(409, 422)
+    "/auth/register", status_code=status.HTTP_201_CREATED, response_model=AuthSession, responses=problem_responses(409, 422)
 )
 async def register(body: RegisterRequest, uow: Uow, policy: Policy) -> AuthSession:
     """Create an account and sign in. An existing email (in any letter case) is a 409; nothing is overwritten."""
@@ -72,7 +59,7 @@ async def register(body: RegisterRequest, uow: Uow, policy: Policy) -> AuthSessi
     return _session(await handlers.register(cmd, uow, policy))
 
 
-@router.post("/auth/login", response_model=AuthSession, responses=_problems(401, 422, 429))
+@router.post("/auth/login", response_model=AuthSession, responses=problem_responses(401, 422, 429))
 async def login(body: LoginRequest, request: Request, uow: Uow, policy: Policy) -> AuthSession:
     """Sign in with email and password.
 
@@ -84,31 +71,31 @@ async def login(body: LoginRequest, request: Request, uow: Uow, policy: Policy) 
     return _session(await handlers.login(cmd, uow, policy))
 
 
-@router.post("/auth/refresh", response_model=TokenPair, responses=_problems(401, 422))
+@router.post("/auth/refresh", response_model=TokenPair, responses=problem_responses(401, 422))
 async def refresh(body: RefreshRequest, uow: Uow, policy: Policy) -> TokenPair:
     """Trade a refresh token (usable once) for a new access token and a new refresh token. Needs no access token."""
     return _tokens(await handlers.refresh(handlers.Refresh(refresh_token=body.refresh_token), uow, policy))
 
 
-@router.post("/auth/logout", status_code=status.HTTP_204_NO_CONTENT, responses=_problems(401, 422))
+@router.post("/auth/logout", status_code=status.HTTP_204_NO_CONTENT, responses=problem_responses(401, 422))
 async def logout(body: LogoutRequest, user_id: CurrentUserId, uow: Uow) -> None:
     """End the sign-in the refresh token belongs to (its whole token family). Access tokens live until they expire."""
     await handlers.logout(handlers.Logout(user_id=user_id, refresh_token=body.refresh_token), uow)
 
 
-@router.get("/users/me", response_model=UserOut, responses=_problems(401))
+@router.get("/users/me", response_model=UserOut, responses=problem_responses(401))
 async def get_me(user_id: CurrentUserId, uow: Uow) -> UserOut:
     return _user(await handlers.get_profile(user_id, uow))
 
 
-@router.patch("/users/me", response_model=UserOut, responses=_problems(401, 422))
+@router.patch("/users/me", response_model=UserOut, responses=problem_responses(401, 422))
 async def update_me(body: UpdateProfileRequest, user_id: CurrentUserId, uow: Uow) -> UserOut:
     """Change the name (null clears it) and/or the IANA time zone; absent fields stay as they are."""
     changes = {name: getattr(body, name) for name in body.model_fields_set}
     return _user(await handlers.update_profile(handlers.UpdateProfile(user_id=user_id, changes=changes), uow))
 
 
-@router.post("/users/me/password", status_code=status.HTTP_204_NO_CONTENT, responses=_problems(401, 422, 429))
+@router.post("/users/me/password", status_code=status.HTTP_204_NO_CONTENT, responses=problem_responses(401, 422, 429))
 async def change_password(body: ChangePasswordRequest, user_id: CurrentUserId, uow: Uow, policy: Policy) -> None:
     """Set a new password. A wrong current password is a 422 naming `currentPassword`. Ends every sign-in."""
     cmd = handlers.ChangePassword(

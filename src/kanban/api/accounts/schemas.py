@@ -7,7 +7,8 @@ from functools import cache
 from typing import Annotated, Literal
 from zoneinfo import available_timezones
 
-from pydantic import AfterValidator, EmailStr, Field, StringConstraints
+from email_validator import EmailNotValidError, validate_email
+from pydantic import AfterValidator, Field, StringConstraints
 
 from kanban.api.schemas import ApiModel, RequestModel
 from kanban.api.security.passwords import MAX_LENGTH, MIN_LENGTH
@@ -27,7 +28,18 @@ def _iana_zone(value: str) -> str:
 Password = Annotated[str, Field(min_length=MIN_LENGTH, max_length=MAX_LENGTH)]
 TimeZone = Annotated[str, AfterValidator(_iana_zone)]
 DisplayName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Email = Annotated[EmailStr, Field(max_length=320)]
+
+
+def _email(value: str) -> str:
+    # Syntax only, no DNS; a self-hosted board may live on a private domain (`.lan`, `.test`).
+    try:
+        checked = validate_email(value, check_deliverability=False, globally_deliverable=False, test_environment=True)
+    except EmailNotValidError as exc:
+        raise ValueError(str(exc)) from None
+    return checked.normalized.lower()
+
+
+Email = Annotated[str, StringConstraints(strip_whitespace=True, max_length=320), AfterValidator(_email)]
 
 
 class RegisterRequest(RequestModel):
@@ -88,12 +100,3 @@ class FieldError(ApiModel):
     message: str
 
 
-class ProblemOut(ApiModel):
-    """The application/problem+json body (RFC 9457) every error of these routes is sent as."""
-
-    type: str = "about:blank"
-    title: str
-    status: int
-    detail: str | None = None
-    errors: list[FieldError] | None = None
-    retry_after: int | None = Field(default=None, description="Seconds to wait (429), also in Retry-After")

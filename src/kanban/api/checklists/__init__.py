@@ -1,1 +1,1 @@
-"""Checklists: one folder per aggregate (schemas, handlers, repository, routes)."""
+"""Checklists: the ordered next steps inside a task."""

@@ -1,1 +1,1 @@
-"""Projects: one folder per aggregate (schemas, handlers, repository, routes)."""
+"""Projects: GTD outcomes that group a board's tasks."""

@@ -1,1 +1,1 @@
-"""Rules: one folder per aggregate (schemas, handlers, repository, routes)."""
+"""Automation rules: a trigger, conditions on the task, and actions; stored and validated here."""

@@ -15,13 +15,11 @@ from sqlalchemy.exc import IntegrityError
 from kanban.api.errors import Conflict, NotFound
 from kanban.api.ownership import owned_board, owned_task
 from kanban.api.tags import repository as repo
-from kanban.api.tags.schemas import DEFAULT_COLOR
+from kanban.api.tags.state import DEFAULT_COLOR, find_or_create_tags, tag_state
 from kanban.api.tasks.state import record_task_change
-from kanban.contracts.events import TagCreatedV1, TagDeletedV1, TagState, TagUpdatedV1
-from kanban.db.types import new_id, utcnow
+from kanban.contracts.events import TagDeletedV1, TagUpdatedV1
+from kanban.db.types import utcnow
 from kanban.messaging.unit_of_work import UnitOfWork
-
-TRIGGERED_BY = "user"
 
 
 @dataclass(frozen=True)
@@ -60,10 +58,6 @@ class DetachTag:
     tag_id: str
 
 
-def _state(row: Row) -> TagState:
-    return TagState(tag_id=row.id, board_id=row.board_id, name=row.name, color=row.color, version=row.version)
-
-
 async def _owned_tag(uow: UnitOfWork, tag_id: str, user_id: str) -> Row:
     row = await repo.owned_tag(uow.conn, tag_id, user_id)
     if row is None:
@@ -71,24 +65,10 @@ async def _owned_tag(uow: UnitOfWork, tag_id: str, user_id: str) -> Row:
     return row
 
 
-async def _insert_tag(uow: UnitOfWork, board_id: str, name: str, color: str) -> Row:
-    if await repo.tag_by_name(uow.conn, board_id, name) is not None:
-        raise Conflict(f"the board already has a tag named {name!r}", field="name")
-    now = utcnow()
-    tag_id = new_id()
-    try:
-        await repo.insert_tag(
-            uow.conn,
-            {
-                "id": tag_id, "board_id": board_id, "name": name, "name_key": name.lower(), "color": color,
-                "version": 1, "created_at": now, "updated_at": now,
-            },
-        )  # fmt: skip
-    except IntegrityError:  # a concurrent request took the name between the check and the insert
-        raise Conflict(f"the board already has a tag named {name!r}", field="name") from None
-    row = await repo.tag_by_id(uow.conn, tag_id)
-    uow.record(TagCreatedV1(tag=_state(row)), aggregate_id=tag_id, aggregate_version=1)
-    return row
+async def _tags_changed(uow: UnitOfWork, task_id: str, user_id: str, **payload: str) -> None:
+    await record_task_change(
+        uow, task_id, kind="updated", changed_fields=("tags",), payload=payload, triggered_by=f"user:{user_id}"
+    )
 
 
 async def list_tags(board_id: str, user_id: str, uow: UnitOfWork) -> list[Row]:
@@ -103,7 +83,9 @@ async def list_task_tags(task_id: str, user_id: str, uow: UnitOfWork) -> list[Ro
 
 async def create_tag(cmd: CreateTag, uow: UnitOfWork) -> Row:
     await owned_board(uow.conn, cmd.board_id, cmd.user_id)
-    row = await _insert_tag(uow, cmd.board_id, cmd.name, cmd.color)
+    if await repo.tag_by_name(uow.conn, cmd.board_id, cmd.name) is not None:
+        raise Conflict(f"the board already has a tag named {cmd.name!r}", field="name")
+    [row] = await find_or_create_tags(uow, cmd.board_id, [cmd.name], color=cmd.color)
     await uow.commit()
     return row
 
@@ -126,13 +108,10 @@ async def update_tag(cmd: UpdateTag, uow: UnitOfWork) -> Row:
     except IntegrityError:
         raise Conflict(f"the board already has a tag named {values['name']!r}", field="name") from None
     row = await repo.tag_by_id(uow.conn, tag.id)
-    uow.record(TagUpdatedV1(tag=_state(row)), aggregate_id=tag.id, aggregate_version=row.version)
+    uow.record(TagUpdatedV1(tag=tag_state(row)), aggregate_id=tag.id, aggregate_version=row.version)
     if renamed:  # task states carry tag names
         for task_id in await repo.tasks_with_tag(uow.conn, tag.id):
-            await record_task_change(
-                uow, task_id, kind="updated", changed_fields=("tags",), payload={"tagRenamed": tag.id},
-                triggered_by=TRIGGERED_BY,
-            )  # fmt: skip
+            await _tags_changed(uow, task_id, cmd.user_id, tagRenamed=tag.name, to=row.name)
     await uow.commit()
     return row
 
@@ -140,27 +119,21 @@ async def update_tag(cmd: UpdateTag, uow: UnitOfWork) -> Row:
 async def delete_tag(cmd: DeleteTag, uow: UnitOfWork) -> None:
     tag = await _owned_tag(uow, cmd.tag_id, cmd.user_id)
     task_ids = await repo.delete_tag(uow.conn, tag.id)
-    uow.record(TagDeletedV1(tag_id=tag.id, board_id=tag.board_id), aggregate_id=tag.id, aggregate_version=tag.version + 1)
+    uow.record(
+        TagDeletedV1(tag_id=tag.id, board_id=tag.board_id), aggregate_id=tag.id, aggregate_version=tag.version + 1
+    )
     for task_id in task_ids:
-        await record_task_change(
-            uow, task_id, kind="updated", changed_fields=("tags",), payload={"tagRemoved": tag.name},
-            triggered_by=TRIGGERED_BY,
-        )  # fmt: skip
+        await _tags_changed(uow, task_id, cmd.user_id, tagRemoved=tag.name)
     await uow.commit()
 
 
 async def attach_tag(cmd: AttachTag, uow: UnitOfWork) -> Row:
     """Find the board's tag by name (any case) or create it, then attach it; attaching twice changes nothing."""
     task = await owned_task(uow.conn, cmd.task_id, cmd.user_id, for_update=True)
-    tag = await repo.tag_by_name(uow.conn, task.board_id, cmd.name)
-    if tag is None:
-        tag = await _insert_tag(uow, task.board_id, cmd.name, cmd.color or DEFAULT_COLOR)
+    [tag] = await find_or_create_tags(uow, task.board_id, [cmd.name], color=cmd.color or DEFAULT_COLOR)
     if not await repo.is_attached(uow.conn, task.id, tag.id):
         await repo.attach(uow.conn, task.id, tag.id)
-        await record_task_change(
-            uow, task.id, kind="updated", changed_fields=("tags",), payload={"tagAdded": tag.name},
-            triggered_by=TRIGGERED_BY,
-        )  # fmt: skip
+        await _tags_changed(uow, task.id, cmd.user_id, tagAdded=tag.name)
     await uow.commit()
     return tag
 
@@ -170,8 +143,5 @@ async def detach_tag(cmd: DetachTag, uow: UnitOfWork) -> None:
     tag = await _owned_tag(uow, cmd.tag_id, cmd.user_id)
     if not await repo.detach(uow.conn, task.id, tag.id):
         raise NotFound(f"tag {tag.id} is not on task {task.id}")
-    await record_task_change(
-        uow, task.id, kind="updated", changed_fields=("tags",), payload={"tagRemoved": tag.name},
-        triggered_by=TRIGGERED_BY,
-    )  # fmt: skip
+    await _tags_changed(uow, task.id, cmd.user_id, tagRemoved=tag.name)
     await uow.commit()

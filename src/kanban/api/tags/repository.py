@@ -51,7 +51,9 @@ async def delete_tag(conn: AsyncConnection, tag_id: str) -> list[str]:
 
 
 async def is_attached(conn: AsyncConnection, task_id: str, tag_id: str) -> bool:
-    row = await conn.execute(select(task_tags.c.tag_id).where(task_tags.c.task_id == task_id, task_tags.c.tag_id == tag_id))
+    row = await conn.execute(
+        select(task_tags.c.tag_id).where(task_tags.c.task_id == task_id, task_tags.c.tag_id == tag_id)
+    )
     return row.first() is not None
 
 

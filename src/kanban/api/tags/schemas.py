@@ -8,11 +8,11 @@ from typing import Annotated
 from pydantic import StringConstraints
 
 from kanban.api.schemas import ApiModel, RequestModel
+from kanban.api.tags.state import DEFAULT_COLOR
 
 TagName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 # Stored lower-cased, so "#AABBCC" and "#aabbcc" are the same colour.
 TagColor = Annotated[str, StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$", to_lower=True)]
-DEFAULT_COLOR = "#94a3b8"
 
 
 class CreateTagRequest(RequestModel):

@@ -20,7 +20,7 @@ from kanban.api.ownership import owned_board, owned_task
 from kanban.api.tables import boards, projects, task_events, tasks
 from kanban.api.tasks import repository as repo
 from kanban.api.tasks.rules import check_wip, done_transition, new_positions
-from kanban.api.tasks.schemas import CreateTaskRequest, TaskOut, UpdateTaskRequest
+from kanban.api.tasks.schemas import CreateTaskRequest, TaskEventOut, TaskOut, UpdateTaskRequest
 from kanban.api.tasks.state import add_task_event, record_task_change, task_state
 from kanban.contracts.events import TaskCreatedV1, TaskDeletedV1
 from kanban.db.types import new_id, utcnow
@@ -388,7 +388,9 @@ async def delete_task(cmd: DeleteTask, uow: UnitOfWork) -> None:
     await uow.commit()
 
 
-async def task_history(conn: AsyncConnection, user_id: str, task_id: str, limit: int, offset: int) -> Any:
+async def task_history(
+    conn: AsyncConnection, user_id: str, task_id: str, limit: int, offset: int
+) -> tuple[list[TaskEventOut], int]:
     """The task's log, readable after the task is deleted (while its board is the caller's)."""
     owned = (
         await conn.execute(

@@ -210,11 +210,11 @@ SORT_COLUMNS: dict[str, Any] = {
 def _conditions(board_id: str, f: TaskFilter) -> list[ColumnElement[bool]]:
     where: list[ColumnElement[bool]] = [tasks.c.board_id == board_id]
     if f.q:
-        pattern = f"%{f.q.lower()}%"
+        text = f.q.lower()
         where.append(
             or_(
-                func.lower(tasks.c.title).like(pattern),
-                func.lower(func.coalesce(tasks.c.description, "")).like(pattern),
+                func.lower(tasks.c.title).contains(text, autoescape=True),
+                func.lower(func.coalesce(tasks.c.description, "")).contains(text, autoescape=True),
             )
         )
     if f.tag:

@@ -103,9 +103,7 @@ async def update_task(
     return _with_etag(response, await handlers.update_task(cmd, uow))
 
 
-@router.delete(
-    "/tasks/{taskId}", status_code=status.HTTP_204_NO_CONTENT, responses=problem_responses(401, 404, 412)
-)
+@router.delete("/tasks/{taskId}", status_code=status.HTTP_204_NO_CONTENT, responses=problem_responses(401, 404, 412))
 async def delete_task(taskId: str, user_id: CurrentUserId, uow: Uow, if_match: IfMatch = None) -> Response:
     await handlers.delete_task(handlers.DeleteTask(user_id=user_id, task_id=taskId, if_match=if_match), uow)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

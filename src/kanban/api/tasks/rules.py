@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from kanban.api.errors import WipLimitReached
+from kanban.contracts.events import TaskContext
 
 ColumnType = Literal["INPUT", "CLARIFY", "CONTEXT", "WAITING", "SOMEDAY", "DONE", "ARCHIVE"]
 COLUMN_TYPES: tuple[str, ...] = ("INPUT", "CLARIFY", "CONTEXT", "WAITING", "SOMEDAY", "DONE", "ARCHIVE")
@@ -106,10 +107,10 @@ def is_stale(last_moved_at: datetime, column_type: str, stale_after_days: int, n
     return column_type not in RESTING_TYPES and last_moved_at <= stale_cutoff(now, stale_after_days)
 
 
-def lane_context(column_name: str) -> str | None:
+def lane_context(column_name: str) -> TaskContext | None:
     """The context a CONTEXT column is a lane for: its name, without a leading '@', case-insensitively."""
     key = column_name.strip().lstrip("@").strip().upper()
-    return key if key in CONTEXTS else None
+    return cast(TaskContext, key) if key in CONTEXTS else None
 
 
 def new_positions(ordered_ids: list[str], moving_id: str, position: int | None) -> list[str]:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import calendar
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -117,12 +117,10 @@ def next_occurrence(rrule: str, tz: str, after: datetime, *, start: datetime | N
     anchor = (start or after).astimezone(zone).replace(second=0, microsecond=0, tzinfo=None)
     until = _parse_until(rule.until, zone) if rule.until else None
     first_period = 0 if rule.count is not None else _period_near(rule, anchor, after.astimezone(zone))
-    seen = 0
-    for local in _occurrences(rule, anchor, first_period):
+    for seen, local in enumerate(_occurrences(rule, anchor, first_period), start=1):
         when = _to_utc(local, zone)
         if until is not None and when > until:
             return None
-        seen += 1
         if rule.count is not None and seen > rule.count:
             return None
         if when > after:
@@ -196,7 +194,7 @@ def _period_near(rule: RecurrenceRule, anchor: datetime, after_local: datetime) 
     return max(0, elapsed // rule.interval - 1)
 
 
-def _to_utc(local: datetime, zone: ZoneInfo) -> datetime:
+def _to_utc(local: datetime, zone: tzinfo) -> datetime:
     aware = local.replace(tzinfo=zone, fold=0)
     # A wall time in a spring-forward gap does not round-trip; fold=0 resolves it with the offset
     # before the gap, which moves it forward by the gap's length (RFC 5545, 3.3.5).
@@ -243,7 +241,7 @@ def _parse_weekday(value: str, freq: str) -> WeekdaySpec:
     return WeekdaySpec(WEEKDAYS.index(code), ordinal)
 
 
-def _parse_until(value: str, zone: ZoneInfo) -> datetime:
+def _parse_until(value: str, zone: tzinfo) -> datetime:
     """UNTIL as UTC: `...Z` is UTC, a floating date-time is in the zone, a date includes that whole day."""
     try:
         if len(value) == 8:

@@ -35,9 +35,11 @@ async def load_context(source: LegacySource) -> LegacyContext:
     def t(name: str) -> str:
         return qualified(s, name)
 
-    columns = await source.fetch(f'SELECT id::text, type::text FROM {t("Column")}')
+    columns = await source.fetch(f"SELECT id::text, type::text FROM {t('Column')}")
     per_column = await source.fetch(f'SELECT "columnId"::text AS id, count(*) AS n FROM {t("Task")} GROUP BY 1')
-    tags = await source.fetch(f'SELECT id::text, "boardId"::text AS board, name FROM {t("Tag")} ORDER BY "createdAt", id')
+    tags = await source.fetch(
+        f'SELECT id::text, "boardId"::text AS board, name FROM {t("Tag")} ORDER BY "createdAt", id'
+    )
     survivor: dict[str, str] = {}
     names: dict[str, str] = {}
     first_by_key: dict[tuple[str, str], str] = {}
@@ -51,9 +53,9 @@ async def load_context(source: LegacySource) -> LegacyContext:
     return LegacyContext(
         column_types={r["id"]: r["type"] for r in columns},
         tasks_per_column={r["id"]: int(r["n"]) for r in per_column},
-        board_ids={r[0] for r in await source.fetch(f'SELECT id::text FROM {t("Board")}')},
-        user_ids={r[0] for r in await source.fetch(f'SELECT id::text FROM {t("User")}')},
-        project_ids={r[0] for r in await source.fetch(f'SELECT id::text FROM {t("Project")}')},
+        board_ids={r[0] for r in await source.fetch(f"SELECT id::text FROM {t('Board')}")},
+        user_ids={r[0] for r in await source.fetch(f"SELECT id::text FROM {t('User')}")},
+        project_ids={r[0] for r in await source.fetch(f"SELECT id::text FROM {t('Project')}")},
         tag_survivor=survivor,
         tag_names=names,
         brain_projects={r[0] for r in await source.fetch(f'SELECT "projectId"::text FROM {t("LocalBrain")}')},

@@ -53,7 +53,9 @@ class Findings:
         self.invalid.append([row_id, reason])
 
     def copy(self) -> Findings:
-        return Findings(dict(self.counts), {k: list(v) for k, v in self.examples.items()}, [list(i) for i in self.invalid])
+        return Findings(
+            dict(self.counts), {k: list(v) for k, v in self.examples.items()}, [list(i) for i in self.invalid]
+        )
 
     def to_json(self) -> dict[str, Any]:
         return {"counts": self.counts, "examples": self.examples, "invalid": self.invalid}

@@ -55,7 +55,9 @@ class LegacySource:
         """
         name, col = qualified(schema, table), f'"{key}"'
         past = f"WHERE {col} > $1::uuid" if after else "WHERE $1::uuid IS NULL"
-        upper = await self.conn.fetchval(f"SELECT {col} FROM {name} {past} ORDER BY {col} OFFSET $2 LIMIT 1", after, size - 1)
+        upper = await self.conn.fetchval(
+            f"SELECT {col} FROM {name} {past} ORDER BY {col} OFFSET $2 LIMIT 1", after, size - 1
+        )
         then = f" AND {col} <= $2::uuid" if upper is not None else " AND $2::uuid IS NULL"
         order_by = f"{col}{', ' + order if order else ''}"
         rows = await self.conn.fetch(f"SELECT * FROM {name} {past}{then} ORDER BY {order_by}", after, upper)

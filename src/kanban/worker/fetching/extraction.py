@@ -6,12 +6,54 @@ import re
 from dataclasses import dataclass
 from html.parser import HTMLParser
 
-_SKIPPED = frozenset({"script", "style", "noscript", "template", "svg", "nav", "footer", "header", "aside", "form",
-                      "iframe", "button", "select", "head"})
+_SKIPPED = frozenset(
+    {
+        "script",
+        "style",
+        "noscript",
+        "template",
+        "svg",
+        "nav",
+        "footer",
+        "header",
+        "aside",
+        "form",
+        "iframe",
+        "button",
+        "select",
+        "head",
+    }
+)
 _MAIN = frozenset({"article", "main"})
-_BLOCKS = frozenset({"p", "div", "section", "li", "br", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "blockquote",
-                     "pre", "article", "main", "ul", "ol", "table", "dd", "dt", "figcaption"})
-_VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"})
+_BLOCKS = frozenset(
+    {
+        "p",
+        "div",
+        "section",
+        "li",
+        "br",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "tr",
+        "blockquote",
+        "pre",
+        "article",
+        "main",
+        "ul",
+        "ol",
+        "table",
+        "dd",
+        "dt",
+        "figcaption",
+    }
+)
+_VOID = frozenset(
+    {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+)
 MAX_TEXT_CHARS = 100_000
 
 
@@ -60,8 +102,8 @@ class _Extractor(HTMLParser):
             if (values.get("property") or values.get("name") or "").lower() == "og:title" and values.get("content"):
                 self.og_title = values["content"] or ""
             return
-        if tag == "title":
-            self._in_title = True
+        # An unclosed <title> ends where the body starts, not at the end of the document.
+        self._in_title = tag == "title" or (self._in_title and tag not in _BLOCKS and tag != "body")
         if tag in _VOID:
             if tag == "br":
                 self._emit("\n")
@@ -75,7 +117,7 @@ class _Extractor(HTMLParser):
             self._emit("\n")
 
     def handle_endtag(self, tag: str) -> None:
-        if tag == "title":
+        if tag in ("title", "head"):
             self._in_title = False
         if tag not in self._stack:
             return  # a stray end tag in malformed HTML closes nothing

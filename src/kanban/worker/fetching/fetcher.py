@@ -56,11 +56,12 @@ class GuardedFetcher:
         *,
         limits: FetchLimits | None = None,
         resolver: Resolver | None = None,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
         self._policy = AddressPolicy.of(allow_hosts, allow_networks)
         self._limits = limits or FetchLimits()
         self._resolver = resolver or SystemResolver()
-        self._tls: ssl.SSLContext | None = None
+        self._tls = tls
 
     async def fetch(self, url: str) -> FetchedPage:
         try:
@@ -74,18 +75,23 @@ class GuardedFetcher:
             self._limits.read_seconds, connect=self._limits.connect_seconds, pool=self._limits.connect_seconds
         )
         # No environment proxies: a proxy would connect on our behalf to addresses we never vetted.
+        # No kept-alive connections either: each hop gets its own, made to its own vetted address and name.
         async with httpx.AsyncClient(
-            timeout=timeout, follow_redirects=False, trust_env=False, verify=self._tls_context()
+            timeout=timeout,
+            follow_redirects=False,
+            trust_env=False,
+            verify=self._tls_context(),
+            limits=httpx.Limits(max_keepalive_connections=0),
         ) as client:
             for _ in range(self._limits.max_redirects + 1):
-                page, location = await self._hop(client, url)
-                if page is not None:
-                    return page
-                assert location is not None
-                url = location
+                outcome = await self._hop(client, url)
+                if isinstance(outcome, FetchedPage):
+                    return outcome
+                url = outcome
         raise FetchFailed(f"more than {self._limits.max_redirects} redirects")
 
-    async def _hop(self, client: httpx.AsyncClient, url: str) -> tuple[FetchedPage | None, str | None]:
+    async def _hop(self, client: httpx.AsyncClient, url: str) -> FetchedPage | str:
+        """One request: the page, or the URL it redirects to."""
         parts = urlsplit(url)
         scheme = parts.scheme.lower()
         if scheme not in _DEFAULT_PORTS:
@@ -103,7 +109,13 @@ class GuardedFetcher:
         request = client.build_request(
             "GET",
             _pinned(parts._replace(scheme=scheme), address, port),
-            headers={"Host": parts.netloc.rsplit("@", 1)[-1], "User-Agent": self.user_agent, "Accept": "*/*"},
+            headers={
+                "Host": parts.netloc.rsplit("@", 1)[-1],
+                "User-Agent": self.user_agent,
+                "Accept": "*/*",
+                # Uncompressed only: the size cap then bounds memory too, with no decompression bomb.
+                "Accept-Encoding": "identity",
+            },
             extensions={"sni_hostname": host} if scheme == "https" else {},
         )
         try:
@@ -114,10 +126,10 @@ class GuardedFetcher:
             raise FetchFailed(f"cannot fetch from {host}: {type(exc).__name__}: {exc}") from None
         try:
             if response.status_code in _REDIRECTS and "location" in response.headers:
-                return None, urljoin(url, response.headers["location"])
+                return urljoin(url, response.headers["location"])
             if response.status_code >= 400:
                 raise FetchFailed(f"{host} answered HTTP {response.status_code}")
-            return await self._read(response, url), None
+            return await self._read(response, url)
         finally:
             await response.aclose()
 

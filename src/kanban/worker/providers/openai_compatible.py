@@ -75,14 +75,16 @@ class OpenAIProvider:
             reason = exc.reason if isinstance(exc, RemoteUnavailable) else "invalid_output"
             metrics.LATENCY.labels(provider=self.name, outcome=reason).observe(time.perf_counter() - started)
             metrics.FALLBACKS.labels(provider=self.name, reason=reason).inc()
-            log.warning("provider %s failed on %s (%s); falling back to %s", self.name, task.name, exc, self._fallback.name)
+            log.warning(
+                "provider %s failed on %s (%s); falling back to %s", self.name, task.name, exc, self._fallback.name
+            )
             answer = await self._fallback.complete(task, request)
             return Completion(output=answer.output, provider=f"{answer.provider} (fallback)")
         metrics.LATENCY.labels(provider=self.name, outcome="ok").observe(time.perf_counter() - started)
         return Completion(output=output, provider=self.name)
 
     async def _complete_remotely(self, task: ProviderTask[Req, Out], request: Req) -> Out:
-        async with httpx.AsyncClient(timeout=self._timeout, transport=self._transport, trust_env=False) as client:
+        async with httpx.AsyncClient(timeout=self._timeout, transport=self._transport) as client:
             body = await self._post_with_retries(client, task, request)
         content, usage = _content_and_usage(body)
         for kind in ("prompt", "completion"):
@@ -101,7 +103,7 @@ class OpenAIProvider:
         while True:
             try:
                 response = await client.post(self._url, json=self._payload(task, request), headers=self._headers())
-                if response.status_code == 400 and self._json_schema_supported and "response_format" in response.text:
+                if response.status_code == 400 and self._json_schema_supported and _rejects_json_schema(response):
                     # Older servers only know json_object; remember that and ask again at once.
                     self._json_schema_supported = False
                     continue
@@ -163,6 +165,11 @@ class _Transient(Exception):
         self.reason = reason
         self.detail = detail
         self.retry_after = retry_after
+
+
+def _rejects_json_schema(response: httpx.Response) -> bool:
+    text = response.text.lower()
+    return "response_format" in text or "json_schema" in text
 
 
 def _retry_after(response: httpx.Response) -> float | None:

@@ -10,13 +10,12 @@ from kanban.worker.providers.tasks import Actions, ActionsRequest
 MAX_ITEMS = 10
 
 # Verbs a GTD next action usually starts with; a sentence starting with one is an action.
-_ACTION_VERBS = frozenset(
-    """ask arrange book bring buy call cancel change check choose clean collect compare complete confirm contact
+_ACTION_VERBS_TEXT = """ask arrange book bring buy call cancel change check choose clean collect compare complete confirm contact
     create decide delete deliver download draft drop email file fill find finish fix follow get give hire install
     invite list mail make measure meet message move order organise organize pack pay phone pick plan post prepare
     print read register remind renew repair replace reply request reserve research return review schedule scan
-    send set share sign sort submit take talk tell text transfer update upload visit wash watch write""".split()
-)
+    send set share sign sort submit take talk tell text transfer update upload visit wash watch write"""
+_ACTION_VERBS = frozenset(_ACTION_VERBS_TEXT.split())
 _LEAD_INS = re.compile(
     r"^(?:(?:and|then|also|first|next|finally|after that|afterwards|later)[,:]?\s+)*"
     r"(?:(?:i|we)\s+)?(?:(?:really\s+)?(?:need|have|want|ought)\s+to|must|should|remember\s+to|don't\s+forget\s+to|"
@@ -48,13 +47,18 @@ def extract_actions(title: str, description: str) -> list[str]:
     actions: list[str] = []
     for candidate in candidates:
         action = _as_action(candidate, require_verb=not listed)
-        if action is None or _TRIVIAL.search(action) or _key(action) in seen:
+        if action is None or is_trivial(action) or _key(action) in seen:
             continue
         seen.add(_key(action))
         actions.append(action)
         if len(actions) == MAX_ITEMS:
             break
     return actions
+
+
+def is_trivial(action: str) -> bool:
+    """Steps anyone does without thinking (open the browser, log in) do not belong on a checklist."""
+    return _TRIVIAL.search(action.strip()) is not None
 
 
 def _as_action(text: str, require_verb: bool) -> str | None:

@@ -7,24 +7,19 @@ from collections import Counter
 from datetime import timedelta
 
 from kanban.worker.providers.local.actions import extract_actions
-from kanban.worker.providers.local.text import URL_PATTERN, stem, stems, words
+from kanban.worker.providers.local.text import URL_PATTERN, list_item, stem, stem_set, stems, words
 from kanban.worker.providers.tasks import Analysis, AnalysisRequest, Context, Priority
 
 # Stems that point at a context; a verb at the start of the title counts the most.
 _CONTEXT_WORDS: dict[Context, frozenset[str]] = {
-    "PHONE": frozenset(stem(w) for w in "call phone ring dial voicemail callback sms".split()),
-    "EMAIL": frozenset(stem(w) for w in "email reply inbox send forward newsletter respond unsubscribe".split()),
-    "MEETING": frozenset(
-        stem(w) for w in "meeting meet sync standup agenda discuss interview workshop retro 1:1 one-on-one".split()
-    ),
-    "READ": frozenset(stem(w) for w in "read article book paper blog chapter essay study whitepaper".split()),
-    "WATCH": frozenset(stem(w) for w in "watch video youtube movie film webinar lecture episode documentary".split()),
-    "DESK": frozenset(
-        stem(w)
-        for w in (
-            "write draft fix code update fill pay invoice tax prepare plan spreadsheet report implement refactor "
-            "deploy design build review edit print scan file submit budget"
-        ).split()
+    "PHONE": stem_set("call phone ring dial voicemail callback sms"),
+    "EMAIL": stem_set("email reply inbox send forward newsletter respond unsubscribe"),
+    "MEETING": stem_set("meeting meet sync standup agenda discuss interview workshop retro 1:1 one-on-one"),
+    "READ": stem_set("read article book paper blog chapter essay study whitepaper"),
+    "WATCH": stem_set("watch video youtube movie film webinar lecture episode documentary"),
+    "DESK": stem_set(
+        "write draft fix code update fill pay invoice tax prepare plan spreadsheet report implement refactor "
+        "deploy design build review edit print scan file submit budget"
     ),
 }
 _WATCH_HOSTS = ("youtube.com", "youtu.be", "vimeo.com", "twitch.tv", "netflix.com")
@@ -41,7 +36,9 @@ _LOW = re.compile(
 )
 
 _EXPLICIT_DURATION = re.compile(
-    r"\b(?P<n>\d+(?:[.,]\d+)?|an?|half an?)\s*(?P<unit>h|hrs?|hours?|m|mins?|minutes?)\b", re.IGNORECASE
+    r"\b(?:(?P<n>\d+(?:[.,]\d+)?)\s*(?P<unit>h|hrs?|hours?|m|mins?|minutes?)"
+    r"|(?P<word>half an|an|a)\s+(?P<word_unit>hour|minute))\b",
+    re.IGNORECASE,
 )
 _TYPICAL_MINUTES: dict[Context, int] = {
     "PHONE": 15,
@@ -52,13 +49,11 @@ _TYPICAL_MINUTES: dict[Context, int] = {
     "DESK": 30,
     "OTHER": 30,
 }
-_BIG_WORDS = frozenset(
-    stem(w)
-    for w in "project organise organize renovate migrate launch redesign overhaul relocate wedding".split()
-)
+_BIG_WORDS = stem_set("project organise organize renovate migrate launch redesign overhaul relocate wedding")
 
 _TITLE_NOISE = re.compile(
-    r"^\s*(?:(?:todo|to do|to-do|task|re|fwd|fw|urgent|asap|important|reminder)\s*[:\-–]\s*|[-*•]\s+|\[[ xX]?\]\s*)+",
+    r"^\s*(?:(?:todo|to do|to-do|task|re|fwd|fw|urgent|asap|important|reminder)\s*[:\-–]\s*|(?:urgent|asap)!*\s+"
+    r"|[-*•]\s+|\[[ xX]?\]\s*)+",
     re.IGNORECASE,
 )
 _TRAILING_NOISE = re.compile(r"(?:\s*[-–(]?\s*\b(?:asap|urgent)\b\)?)?[\s.!?:;,]*$", re.IGNORECASE)
@@ -116,19 +111,22 @@ def _priority(request: AnalysisRequest, text: str) -> tuple[Priority | None, flo
             return "HIGH", 0.85
         if left <= timedelta(days=7):
             return "MEDIUM", 0.7
-    if _HIGH.search(text):
-        return "HIGH", 0.75
+    # Low first: "not urgent" and "no rush" would otherwise read as urgent.
     if request.column_type == "SOMEDAY" or _LOW.search(text):
         return "LOW", 0.7
+    if _HIGH.search(text):
+        return "HIGH", 0.75
     return None, 0.0
 
 
 def _duration(text: str, context: Context | None) -> tuple[int | None, float]:
     match = _EXPLICIT_DURATION.search(text)
     if match:
-        amount = match.group("n").lower().replace(",", ".")
-        number = 0.5 if amount.startswith("half") else 1.0 if amount in ("a", "an") else float(amount)
-        minutes = number * 60 if match.group("unit").lower().startswith("h") else number
+        if match.group("n"):
+            number, unit = float(match.group("n").replace(",", ".")), match.group("unit")
+        else:
+            number, unit = (0.5 if match.group("word").lower() == "half an" else 1.0), match.group("word_unit")
+        minutes = number * 60 if unit.lower().startswith("h") else number
         if 1 <= minutes <= 7 * 24 * 60:
             return round(minutes), 0.9
     if context is None:
@@ -138,7 +136,9 @@ def _duration(text: str, context: Context | None) -> tuple[int | None, float]:
 
 def _needs_breakdown(request: AnalysisRequest, minutes: int | None) -> bool | None:
     """True when the task looks like a project; None (not False) otherwise, since small is not certain."""
-    if len(extract_actions(request.title, request.description)) >= 3:
+    listed = any(list_item(line) for line in request.description.splitlines())
+    # Three listed steps make a project; in prose a few steps are often one action told in detail.
+    if len(extract_actions(request.title, request.description)) >= (3 if listed else 4):
         return True
     if minutes is not None and minutes > 120:
         return True

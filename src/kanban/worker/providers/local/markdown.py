@@ -67,8 +67,11 @@ def _checkbox(mark: str | None) -> str:
 
 def _append(lines: list[str], kinds: list[str], line: str, kind: str) -> None:
     previous = kinds[-1] if kinds else "blank"
-    if kind == "blank" and previous == "blank":
-        return  # runs of blank lines become one
+    if kind == "blank":
+        if previous != "blank":  # runs of blank lines become one
+            lines.append("")
+            kinds.append("blank")
+        return
     if kind == "continuation":
         kind = previous if previous in _LIST_KINDS else "text"
         line = line if kind in _LIST_KINDS else line.strip()

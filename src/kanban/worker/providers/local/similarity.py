@@ -1,4 +1,4 @@
-"""Local duplicate finding: word overlap of stemmed titles, weighted above the descriptions."""
+"""Local duplicate finding: overlap of stemmed words, titles weighted above descriptions."""
 
 from __future__ import annotations
 
@@ -21,14 +21,16 @@ def find_duplicates(request: DuplicatesRequest) -> Duplicates:
 
 def similarity(title_a: str, description_a: str, title_b: str, description_b: str) -> float:
     """0..1: how much two tasks say the same thing."""
-    titles = _jaccard(set(stems(title_a)), set(stems(title_b)))
+    titles = _resemblance(set(stems(title_a)), set(stems(title_b)))
     if not description_a.strip() or not description_b.strip():
         return titles
-    whole = _jaccard(set(stems(f"{title_a} {description_a}")), set(stems(f"{title_b} {description_b}")))
+    whole = _resemblance(set(stems(f"{title_a} {description_a}")), set(stems(f"{title_b} {description_b}")))
     return TITLE_WEIGHT * titles + (1 - TITLE_WEIGHT) * whole
 
 
-def _jaccard(a: set[str], b: set[str]) -> float:
+def _resemblance(a: set[str], b: set[str]) -> float:
+    """Mean of Jaccard and overlap: short titles that one longer title contains still score high."""
     if not a or not b:
         return 0.0
-    return len(a & b) / len(a | b)
+    shared = len(a & b)
+    return (shared / len(a | b) + shared / min(len(a), len(b))) / 2

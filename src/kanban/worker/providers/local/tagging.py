@@ -13,8 +13,8 @@ _TOPICS: tuple[tuple[str, ...], ...] = (
     ("home", "house", "kitchen", "garden", "clean", "repair", "plumber", "laundry", "furniture", "apartment"),
     ("shopping", "buy", "shop", "store", "groceries", "grocery", "order", "purchase", "errand", "supermarket"),
     ("family", "mother", "father", "kids", "child", "wife", "husband", "parent", "sister", "brother", "grandma"),
-    ("travel", "flight", "hotel", "trip", "passport", "visa", "vacation", "holiday", "airport", "booking"),
-    ("learning", "course", "book", "article", "study", "lesson", "tutorial", "learn", "class", "lecture"),
+    ("travel", "flight", "hotel", "trip", "passport", "visa", "vacation", "holiday", "airport"),
+    ("learning", "course", "article", "reading", "study", "lesson", "tutorial", "learn", "class", "lecture"),
     ("car", "mechanic", "tire", "tyre", "garage", "vehicle", "parking", "fuel"),
     ("admin", "form", "paperwork", "renew", "license", "licence", "registration", "contract", "document"),
     ("social", "friend", "party", "birthday", "dinner", "wedding", "invite", "gift"),
@@ -31,8 +31,14 @@ def suggest_tags(request: TagsRequest) -> Tags:
     if matched:
         return Tags(tags=matched[:MAX_TAGS], new=[], confidence=0.8)
     vocabulary = {tag.casefold() for tag in request.vocabulary}
-    new = [topic[0] for topic, topic_stems in zip(_TOPICS, _TOPIC_STEMS, strict=True) if text_stems & topic_stems]
-    new = [name for name in new if name not in vocabulary][:MAX_NEW]
+    hits = {
+        topic[0]: len(text_stems & topic_stems)
+        for topic, topic_stems in zip(_TOPICS, _TOPIC_STEMS, strict=True)
+        if topic[0] not in vocabulary
+    }
+    best = max(hits.values(), default=0)
+    # Only the strongest topics: a stray word should not earn the board a new tag.
+    new = [name for name, count in hits.items() if count and count == best][:MAX_NEW]
     return Tags(tags=[], new=new, confidence=0.55 if new else 0.0)
 
 

@@ -4,20 +4,22 @@ from __future__ import annotations
 
 import re
 
-STOPWORDS = frozenset(
-    """a about above after again all also am an and any are as at be because been before being below
+_STOPWORDS = """a about above after again all also am an and any are as at be because been before being below
     between both but by can could did do does doing down during each few for from further had has have
     having he her here hers him his how i if in into is it its itself just me more most my myself no nor
     not now of off on once only or other our ours out over own same she should so some such than that the
     their them then there these they this those through to too under until up very was we were what when
     where which while who whom why will with would you your yours yourself need needs want wants please
-    get got make sure maybe also etc re fwd todo""".split()
-)
+    get got make sure maybe also etc re fwd todo"""
+STOPWORDS = frozenset(_STOPWORDS.split())
 
 URL_PATTERN = re.compile(r"https?://[^\s<>\"'`]+", re.IGNORECASE)
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[]?[A-Z0-9])")
-_LIST_MARKER = re.compile(r"^\s*(?:(?:[-*+]\s+|[•·–—]\s*)(?:\[[ xX]?\]\s*)?|\[[ xX]?\]\s*|\(?\d{1,3}[.)]\s+|\(?[a-z][.)]\s+)")
+_ABBREVIATION = re.compile(r"\b(?:dr|mr|mrs|ms|prof|st|jr|sr|vs|etc|e\.g|i\.e|no|approx|dept|inc|ltd)\.$", re.I)
+_LIST_MARKER = re.compile(
+    r"^\s*(?:(?:[-*+]\s+|[•·–—]\s*)(?:\[[ xX]?\]\s*)?|\[[ xX]?\]\s*|\(?\d{1,3}[.)]\s+|\(?[a-z][.)]\s+)"
+)
 
 # Word forms that mean the same thing for matching purposes; kept short on purpose.
 _CANONICAL = {
@@ -34,6 +36,11 @@ _CANONICAL = {
     "mtg": "meeting",
     "buy": "purchase",
     "purchas": "purchase",
+    "renewal": "renew",
+    "approval": "approve",
+    "arrival": "arrive",
+    "removal": "remove",
+    "refusal": "refuse",
 }
 
 
@@ -73,6 +80,11 @@ def stem(word: str) -> str:
     return _CANONICAL.get(word, word)
 
 
+def stem_set(words: str) -> frozenset[str]:
+    """The stems of a whitespace-separated word list, for vocabularies written as one string."""
+    return frozenset(stem(word) for word in words.split())
+
+
 def stems(text: str) -> list[str]:
     """Stems of the meaningful words of a text, in order."""
     return [stem(w) for w in words(text) if w not in STOPWORDS and len(w) > 1]
@@ -82,7 +94,13 @@ def sentences(text: str) -> list[str]:
     """Sentences, also split at line breaks; empty pieces dropped."""
     out: list[str] = []
     for line in text.splitlines():
-        out.extend(s.strip() for s in _SENTENCE_END.split(line) if s.strip())
+        pieces = [s.strip() for s in _SENTENCE_END.split(line) if s.strip()]
+        for piece in pieces:
+            # "Dr. Miller" is one sentence: a split right after an abbreviation is undone.
+            if out and out[-1] and _ABBREVIATION.search(out[-1]) and pieces[0] is not piece:
+                out[-1] = f"{out[-1]} {piece}"
+            else:
+                out.append(piece)
     return out
 
 

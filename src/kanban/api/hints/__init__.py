@@ -1,0 +1,1 @@
+"""Hints: the Worker's proposals as the API keeps them, and applying, dismissing and undoing them."""

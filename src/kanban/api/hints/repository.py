@@ -1,0 +1,95 @@
+"""Reads and writes of hints; SQL only, no rules."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Row, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from kanban.api.tables import boards, hints, tasks
+from kanban.contracts.events import HintDraft
+from kanban.db.types import new_id, utcnow
+
+
+async def owned_hint(conn: AsyncConnection, hint_id: str, user_id: str, *, for_update: bool = False) -> Row | None:
+    stmt = (
+        select(hints)
+        .join(tasks, tasks.c.id == hints.c.task_id)
+        .join(boards, boards.c.id == tasks.c.board_id)
+        .where(hints.c.id == hint_id, boards.c.owner_id == user_id)
+    )
+    if for_update and conn.dialect.name == "postgresql":
+        stmt = stmt.with_for_update(of=hints)
+    return (await conn.execute(stmt)).first()
+
+
+async def hint_by_id(conn: AsyncConnection, hint_id: str) -> Row:
+    return (await conn.execute(select(hints).where(hints.c.id == hint_id))).one()
+
+
+async def task_hints(conn: AsyncConnection, task_id: str, status: str | None = None) -> list[Row]:
+    stmt = select(hints).where(hints.c.task_id == task_id)
+    if status is not None:
+        stmt = stmt.where(hints.c.status == status)
+    return list((await conn.execute(stmt.order_by(hints.c.created_at, hints.c.id))).all())
+
+
+async def task_for_update(conn: AsyncConnection, task_id: str) -> Row | None:
+    stmt = select(tasks).where(tasks.c.id == task_id)
+    if conn.dialect.name == "postgresql":
+        stmt = stmt.with_for_update()
+    return (await conn.execute(stmt)).first()
+
+
+async def board_config(conn: AsyncConnection, board_id: str) -> dict[str, Any] | None:
+    return await conn.scalar(select(boards.c.config).where(boards.c.id == board_id))  # type: ignore[no-any-return]
+
+
+async def known_draft_ids(conn: AsyncConnection, draft_ids: Sequence[str]) -> set[str]:
+    if not draft_ids:
+        return set()
+    rows = await conn.execute(select(hints.c.draft_id).where(hints.c.draft_id.in_(draft_ids)))
+    return {r for r in rows.scalars() if r is not None}
+
+
+async def applied_types(conn: AsyncConnection, task_id: str) -> set[str]:
+    """Hint types already applied to the task at some point (applied, or applied then undone)."""
+    rows = await conn.execute(
+        select(hints.c.hint_type).where(hints.c.task_id == task_id, hints.c.applied_at.is_not(None)).distinct()
+    )
+    return set(rows.scalars())
+
+
+async def insert_hints(conn: AsyncConnection, task_id: str, job_id: str, drafts: Sequence[HintDraft]) -> list[str]:
+    """Insert proposed hints for the drafts; returns their ids in order."""
+    if not drafts:
+        return []
+    now = utcnow()
+    rows = [
+        {
+            "id": new_id(),
+            "task_id": task_id,
+            "draft_id": d.draft_id,
+            "job_id": job_id,
+            "agent_id": d.agent_id,
+            "hint_type": d.hint_type,
+            "title": d.title,
+            "content": d.content,
+            "data": d.data,
+            "confidence": d.confidence,
+            "untrusted": d.untrusted,
+            "status": "proposed",
+            "auto_applied": False,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for d in drafts
+    ]
+    await conn.execute(hints.insert(), rows)
+    return [r["id"] for r in rows]
+
+
+async def set_hint(conn: AsyncConnection, hint_id: str, **values: Any) -> None:
+    await conn.execute(update(hints).where(hints.c.id == hint_id).values(updated_at=utcnow(), **values))

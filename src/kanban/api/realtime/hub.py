@@ -1,0 +1,85 @@
+"""An in-process hub: publishers push a board's messages, each open stream of that board gets a copy.
+
+Publishers push after their transaction commits (`publish_after_commit`), so a client that reacts to
+a message always finds the data it announces. A slow stream loses its oldest messages rather than
+holding anyone up; clients refetch on reconnect.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from kanban.contracts.envelope import Envelope
+from kanban.messaging.unit_of_work import UnitOfWork
+
+TASK_EVENT_TYPES = frozenset({"task.created", "task.updated", "task.moved", "task.deleted", "task.snapshotted"})
+
+
+@dataclass(frozen=True)
+class BoardMessage:
+    id: int
+    event: str
+    data: dict[str, Any]
+
+
+class RealtimeHub:
+    def __init__(self, queue_size: int = 256) -> None:
+        self._streams: dict[str, set[asyncio.Queue[BoardMessage | None]]] = {}
+        self._queue_size = queue_size
+        self._ids = itertools.count(1)
+
+    def publish(self, board_id: str, event: str, data: dict[str, Any]) -> None:
+        message = BoardMessage(next(self._ids), event, data)
+        for queue in self._streams.get(board_id, ()):
+            if queue.full():
+                queue.get_nowait()  # the oldest message gives way
+            queue.put_nowait(message)
+
+    def publish_after_commit(self, uow: UnitOfWork, board_id: str, event: str, data: dict[str, Any]) -> None:
+        uow.after_commit(lambda: self.publish(board_id, event, data))
+
+    def publish_task_changes(self, envelopes: Iterable[Envelope]) -> None:
+        """Announce the task events of a committed transaction on their boards."""
+        for env in envelopes:
+            if env.type not in TASK_EVENT_TYPES:
+                continue
+            task = env.payload.get("task") or {}
+            board_id = task.get("board_id") or env.payload.get("board_id")
+            if board_id is None:
+                continue
+            data: dict[str, Any] = {"taskId": env.aggregate_id, "version": env.aggregate_version}
+            if task:
+                data["columnId"] = task.get("column_id")
+            if "changed_fields" in env.payload:
+                data["changedFields"] = list(env.payload["changed_fields"])
+            self.publish(board_id, env.type, data)
+
+    @asynccontextmanager
+    async def subscribe(self, board_id: str) -> AsyncIterator[asyncio.Queue[BoardMessage | None]]:
+        """A queue of the board's messages while the context is open; `None` means the hub closed."""
+        queue: asyncio.Queue[BoardMessage | None] = asyncio.Queue(self._queue_size)
+        self._streams.setdefault(board_id, set()).add(queue)
+        try:
+            yield queue
+        finally:
+            streams = self._streams.get(board_id)
+            if streams is not None:
+                streams.discard(queue)
+                if not streams:
+                    del self._streams[board_id]
+
+    def subscribers(self, board_id: str) -> int:
+        return len(self._streams.get(board_id, ()))
+
+    async def close(self) -> None:
+        """End every open stream (at shutdown)."""
+        for queues in self._streams.values():
+            for queue in queues:
+                if queue.full():
+                    queue.get_nowait()
+                queue.put_nowait(None)

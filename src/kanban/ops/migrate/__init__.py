@@ -1,0 +1,1 @@
+"""`kanban migrate`: backup, split, verify and rollback of a legacy shared database."""

@@ -1,0 +1,108 @@
+"""Where a split run stands: a table the tool creates in each target and drops when the run succeeds.
+
+It stays out of the product schema on purpose: no migration of ours knows it. Each batch commits
+with its checkpoint row, so a rerun resumes after the last committed batch.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Boolean, Column, Integer, MetaData, String, Table, Text, inspect, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from kanban.ops.legacy.findings import Findings
+
+TABLE_NAME = "kanban_migrate_checkpoints"
+RUN_STEP = "__run__"
+
+_metadata = MetaData()
+checkpoints = Table(
+    TABLE_NAME,
+    _metadata,
+    Column("run_id", String(36), primary_key=True),
+    Column("step", String(64), primary_key=True),
+    Column("after_key", Text, nullable=True),
+    Column("rows_read", Integer, nullable=False),
+    Column("rows_written", Integer, nullable=False),
+    Column("findings", Text, nullable=False),
+    Column("done", Boolean, nullable=False),
+)
+
+
+@dataclass
+class StepState:
+    after: str | None = None
+    rows_read: int = 0
+    rows_written: int = 0
+    findings: Findings = field(default_factory=Findings)
+    done: bool = False
+
+
+@dataclass
+class RunRecord:
+    run_id: str
+    info: dict[str, Any]
+    steps: dict[str, StepState]
+
+
+async def exists(conn: AsyncConnection) -> bool:
+    return await conn.run_sync(lambda sync: inspect(sync).has_table(TABLE_NAME))
+
+
+async def create(conn: AsyncConnection) -> None:
+    await conn.run_sync(lambda sync: _metadata.create_all(sync, checkfirst=True))
+
+
+async def drop(conn: AsyncConnection) -> None:
+    await conn.run_sync(lambda sync: _metadata.drop_all(sync, checkfirst=True))
+
+
+async def load(conn: AsyncConnection) -> RunRecord | None:
+    """The run recorded in this database, or None when there is none."""
+    if not await exists(conn):
+        return None
+    rows = (await conn.execute(select(checkpoints))).mappings().all()
+    run = next((r for r in rows if r["step"] == RUN_STEP), None)
+    if run is None:
+        return None
+    steps = {
+        r["step"]: StepState(
+            r["after_key"], r["rows_read"], r["rows_written"], Findings.from_json(json.loads(r["findings"])), r["done"]
+        )
+        for r in rows
+        if r["step"] != RUN_STEP and r["run_id"] == run["run_id"]
+    }
+    return RunRecord(run["run_id"], json.loads(run["findings"]), steps)
+
+
+async def start_run(conn: AsyncConnection, run_id: str, info: dict[str, Any]) -> None:
+    await conn.execute(
+        checkpoints.insert(),
+        {"run_id": run_id, "step": RUN_STEP, "after_key": None, "rows_read": 0, "rows_written": 0,
+         "findings": json.dumps(info), "done": False},
+    )  # fmt: skip
+
+
+async def update_run(conn: AsyncConnection, run_id: str, info: dict[str, Any]) -> None:
+    await conn.execute(
+        checkpoints.update()
+        .where(checkpoints.c.run_id == run_id, checkpoints.c.step == RUN_STEP)
+        .values(findings=json.dumps(info))
+    )
+
+
+async def save(conn: AsyncConnection, run_id: str, step: str, state: StepState) -> None:
+    values = {
+        "after_key": state.after,
+        "rows_read": state.rows_read,
+        "rows_written": state.rows_written,
+        "findings": json.dumps(state.findings.to_json()),
+        "done": state.done,
+    }
+    where = (checkpoints.c.run_id == run_id, checkpoints.c.step == step)
+    result = await conn.execute(checkpoints.update().where(*where).values(values))
+    if result.rowcount == 0:
+        await conn.execute(checkpoints.insert(), {"run_id": run_id, "step": step, **values})

@@ -1,0 +1,264 @@
+"""`kanban migrate split`: copy a legacy database into the API and Worker databases, resumably.
+
+Order of work: reuse or take a backup; read the source in one snapshot and check it still matches
+the backup; bring both targets to head; then table by table, batch by batch, map the rows, write
+them with the events that seed the Worker's read model and the batch's checkpoint in one commit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from kanban.api import tables as api_tables
+from kanban.db.urls import DatabaseUrl
+from kanban.messaging.outbox import add_to_outbox
+from kanban.ops.errors import InvalidRows, SourceChanged, TargetNotEmpty
+from kanban.ops.legacy.checksums import table_checksums
+from kanban.ops.legacy.context import LegacyContext, load_context
+from kanban.ops.legacy.findings import Findings, InvalidRow
+from kanban.ops.legacy.report import SplitReport, StepReport
+from kanban.ops.legacy.source import LegacySource
+from kanban.ops.migrate import checkpoint
+from kanban.ops.migrate.backup import default_backup_path, take_backup
+from kanban.ops.migrate.checkpoint import StepState
+from kanban.ops.migrate.expected import ExpectedTables
+from kanban.ops.migrate.manifest import Manifest, compare, manifest_path
+from kanban.ops.migrate.progress import Progress, SilentProgress
+from kanban.ops.migrate.steps import Step, ignored_worker_tables, steps_for
+from kanban.ops.migrate.targets import check_distinct, open_target, rows_in, upgrade_to_head
+from kanban.ops.migrate.writer import insert_rows, update_rows
+
+
+@dataclass(frozen=True)
+class SplitOptions:
+    source: DatabaseUrl
+    api: DatabaseUrl
+    worker: DatabaseUrl
+    backup: Path | None = None
+    dry_run: bool = False
+    skip_invalid: bool = False
+    batch_size: int = 5000
+    report: Path | None = None
+    portable_backup: bool = False
+
+
+@dataclass
+class _Run:
+    run_id: str
+    source: LegacySource
+    ctx: LegacyContext
+    engines: dict[str, AsyncEngine] | None  # None in a dry run
+    opts: SplitOptions
+    progress: Progress
+    sink: ExpectedTables | None = None  # set: only map, for verify; no events are built
+
+
+async def split(opts: SplitOptions, progress: Progress) -> SplitReport:
+    check_distinct(opts.source, opts.api, opts.worker)
+    if opts.dry_run:
+        return await _dry_run(opts, progress)
+    engines = {"api": await open_target(opts.api, "api")}
+    try:
+        engines["worker"] = await open_target(opts.worker, "worker")
+        return await _split(opts, engines, progress)
+    finally:
+        for engine in engines.values():
+            await engine.dispose()
+
+
+async def _split(opts: SplitOptions, engines: dict[str, AsyncEngine], progress: Progress) -> SplitReport:
+    async with engines["api"].connect() as conn:
+        previous = await checkpoint.load(conn)
+    if previous is not None and opts.backup is None:
+        backup = Path(previous.info["backup"])
+    else:
+        backup = opts.backup or default_backup_path(opts.source)
+    manifest = await _reuse_or_take_backup(opts, backup, progress)
+    if previous is not None and previous.run_id != manifest.snapshot_id:
+        raise TargetNotEmpty(
+            f"{opts.api.redacted()} holds an unfinished split from backup {previous.info['backup']}; "
+            "rerun with that --backup, or start over with empty databases"
+        )
+    if previous is None:
+        for service, db in (("api", opts.api), ("worker", opts.worker)):
+            await _refuse_data(engines[service], service, db)
+    source = await LegacySource.open(opts.source)
+    try:
+        await _check_unchanged(source, manifest)
+        for service, db in (("api", opts.api), ("worker", opts.worker)):
+            await upgrade_to_head(service, db)
+        info: dict[str, Any] = previous.info if previous else {"backup": str(backup), "worker_done": False}
+        records = {}
+        for service in ("api", "worker"):
+            async with engines[service].begin() as conn:
+                record = await checkpoint.load(conn)
+                if record is None:
+                    await checkpoint.create(conn)
+                    await checkpoint.start_run(conn, manifest.snapshot_id, info)
+                records[service] = record
+        states = {
+            **(records["api"].steps if records["api"] else {}),
+            **(records["worker"].steps if records["worker"] else {}),
+        }
+        states.update({name: _state_from_json(s) for name, s in info.get("worker_steps", {}).items()})
+        run = _Run(manifest.snapshot_id, source, await load_context(source), engines, opts, progress)
+        report = await _run_steps(run, states, str(backup), info)
+    finally:
+        await source.close()
+    report.write(opts.report or _report_path(backup))
+    # Worker first: the API record says whether the Worker's steps are done.
+    async with engines["worker"].begin() as conn:
+        await checkpoint.drop(conn)
+    async with engines["api"].begin() as conn:
+        await checkpoint.drop(conn)
+    return report
+
+
+async def _dry_run(opts: SplitOptions, progress: Progress) -> SplitReport:
+    """Everything but the writes: reads, maps, builds the events, checks the targets could take them."""
+    for service, db in (("api", opts.api), ("worker", opts.worker)):
+        if db.is_sqlite and not Path(db.database).exists():  # noqa: ASYNC240 - one stat, before any I/O
+            continue
+        engine = await open_target(db, service)
+        try:
+            await _refuse_data(engine, service, db)
+        finally:
+            await engine.dispose()
+    source = await LegacySource.open(opts.source)
+    try:
+        if opts.backup is not None and manifest_path(opts.backup).exists():
+            await _check_unchanged(source, Manifest.read(opts.backup))
+        run = _Run("dry-run", source, await load_context(source), None, opts, progress)
+        return await _run_steps(run, {}, str(opts.backup) if opts.backup else None, {})
+    finally:
+        await source.close()
+
+
+async def map_source(source_url: DatabaseUrl, sink: ExpectedTables) -> SplitReport:
+    """Run the source through the mapping into `sink`, leaving out invalid rows as --skip-invalid does."""
+    opts = SplitOptions(source_url, source_url, source_url, dry_run=True, skip_invalid=True)
+    source = await LegacySource.open(source_url)
+    try:
+        run = _Run("verify", source, await load_context(source), None, opts, SilentProgress(), sink)
+        return await _run_steps(run, {}, None, {})
+    finally:
+        await source.close()
+
+
+async def _run_steps(run: _Run, states: dict[str, StepState], backup: str | None, info: dict[str, Any]) -> SplitReport:
+    layout = run.source.layout
+    report = SplitReport(layout.name, run.run_id, backup, run.engines is None)
+    steps = steps_for(layout)
+    for step in steps:
+        for row_id, _reason in states.get(step.name, StepState()).findings.invalid:
+            if step.kind:
+                run.ctx.skip(step.kind, row_id)
+    for step in steps:
+        state = await _run_step(run, step, states.get(step.name, StepState()))
+        report.steps.append(
+            StepReport(step.name, f"{step.schema}.{step.table}", state.rows_read, state.rows_written, state.findings,
+                       state.rows_written if step.seed else 0)
+        )  # fmt: skip
+    if run.engines is not None and not info.get("worker_done"):
+        # The Worker's checkpoint is dropped first at the end; the API record keeps its results.
+        worker_steps = {s.step: _state_to_json(s) for s in report.steps if _service(steps, s.step) == "worker"}
+        async with run.engines["api"].begin() as conn:
+            await checkpoint.update_run(conn, run.run_id, {**info, "worker_done": True, "worker_steps": worker_steps})
+    for table in ignored_worker_tables(layout):
+        n = await run.source.count("worker", table)
+        if n:
+            report.ignored[f"worker.{table}"] = n
+    return report
+
+
+async def _run_step(run: _Run, step: Step, state: StepState) -> StepState:
+    total = await run.source.count(step.schema, step.table)
+    run.progress.start(step.name, total, state.rows_read)
+    mapper = step.mapper()
+    while not state.done:
+        rows, after, last = await run.source.batch(
+            step.schema, step.table, step.key, state.after, run.opts.batch_size, step.order
+        )
+        new = StepState(after, state.rows_read + len(rows), state.rows_written, state.findings.copy(), last)
+        out, bad = [], []
+        for row in rows:
+            try:
+                mapped = mapper(row, run.ctx, new.findings)
+            except InvalidRow as exc:
+                bad.append((step.row_id(row), str(exc)))
+                continue
+            if mapped is not None:
+                out.append(mapped)
+        if bad and not run.opts.skip_invalid:
+            raise InvalidRows(step.name, bad)
+        for row_id, reason in bad:
+            new.findings.reject(row_id, reason)
+            if step.kind:
+                run.ctx.skip(step.kind, row_id)
+        new.rows_written += len(out)
+        if run.sink is not None:
+            run.sink.add(step, out)
+        seed = step.seed if run.sink is None else None
+        envelopes = await seed(out, run.run_id, source=run.source, ctx=run.ctx) if seed else []
+        if run.engines is not None:
+            async with run.engines[step.service].begin() as conn:
+                # The checkpoint goes first: it opens the transaction the COPY then joins.
+                await checkpoint.save(conn, run.run_id, step.name, new)
+                if step.update_key:
+                    await update_rows(conn, step.target, step.update_key, out)
+                else:
+                    await insert_rows(conn, step.target, out)
+                await add_to_outbox(conn, api_tables.messaging, envelopes)
+        state = new
+        run.progress.advance(len(rows))
+    run.progress.finish()
+    return state
+
+
+async def _reuse_or_take_backup(opts: SplitOptions, backup: Path, progress: Progress) -> Manifest:
+    if manifest_path(backup).exists():
+        progress.message(f"Reusing backup {backup}")
+        return Manifest.read(backup)
+    progress.message(f"Taking a backup of {opts.source.redacted()} into {backup}")
+    manifest = await take_backup(opts.source, backup, portable_format=opts.portable_backup)
+    progress.message(f"Backup written: {backup} ({manifest.format})")
+    return manifest
+
+
+async def _check_unchanged(source: LegacySource, manifest: Manifest) -> None:
+    if source.layout != manifest.legacy_layout:
+        raise SourceChanged(f"the source layout is {source.layout.name}, the backup's is {manifest.layout['name']}")
+    problems = compare(manifest.tables, await table_checksums(source.conn, source.layout))
+    if problems:
+        raise SourceChanged(
+            f"the source changed since backup {manifest.file} ({problems[0]}): stop the services and take a new backup"
+        )
+
+
+async def _refuse_data(engine: AsyncEngine, service: str, db: DatabaseUrl) -> None:
+    held = await rows_in(engine, service)
+    if held:
+        table, n = next(iter(held.items()))
+        raise TargetNotEmpty(
+            f"the {service} database {db.redacted()} is not empty ({table} has {n} rows): split writes only into empty databases"
+        )
+
+
+def _report_path(backup: Path) -> Path:
+    return backup.with_name(backup.name + ".report.json")
+
+
+def _service(steps: list[Step], name: str) -> str:
+    return next(s.service for s in steps if s.name == name)
+
+
+def _state_to_json(s: StepReport) -> dict[str, Any]:
+    return {"rows_read": s.rows_read, "rows_written": s.rows_written, "findings": s.findings.to_json()}
+
+
+def _state_from_json(data: dict[str, Any]) -> StepState:
+    return StepState(None, data["rows_read"], data["rows_written"], Findings.from_json(data["findings"]), True)

@@ -1,0 +1,151 @@
+"""`kanban migrate verify`: the runbook's success criteria and the data itself, checked as a ✓/✗ list."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import asyncpg
+from sqlalchemy import delete, func, inspect, select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from kanban.db import migrations
+from kanban.db.types import utcnow
+from kanban.db.urls import DatabaseUrl
+from kanban.ops.errors import OpsError
+from kanban.ops.migrate.canonical import TableDigest
+from kanban.ops.migrate.expected import ExpectedTables, target_digest
+from kanban.ops.migrate.split import map_source
+from kanban.ops.migrate.targets import METADATA, SCRIPT_LOCATIONS, open_target
+
+SERVICE_ROLES = {"api": "kanban_api", "worker": "kanban_worker"}
+# Tables only one service has: finding one in the other database means a shared schema.
+ONLY_IN = {"api": {"tasks", "users", "boards", "hints"}, "worker": {"agent_jobs", "task_snapshots", "agent_memory"}}
+
+
+@dataclass(frozen=True)
+class Check:
+    ok: bool
+    label: str
+    detail: str = ""
+
+    def line(self) -> str:
+        return f"{'✓' if self.ok else '✗'} {self.label}" + (f": {self.detail}" if self.detail else "")
+
+
+async def verify(source: DatabaseUrl, api: DatabaseUrl, worker: DatabaseUrl) -> list[Check]:
+    dbs = {"api": api, "worker": worker}
+    checks = [
+        Check(not api.same_database_as(worker), "two separate databases (API and Worker)",
+              "" if not api.same_database_as(worker) else f"both are {api.redacted()}"),
+        Check(not any(db.same_database_as(source) for db in dbs.values()), "neither target is the legacy database"),
+    ]  # fmt: skip
+    engines: dict[str, AsyncEngine] = {}
+    try:
+        for service, db in dbs.items():
+            if db.is_sqlite and not Path(db.database).exists():  # noqa: ASYNC240 - one stat
+                checks.append(Check(False, f"{service} database exists", f"no file {db.database}"))
+                continue
+            try:
+                engines[service] = await open_target(db, service)
+            except OpsError as exc:
+                checks.append(Check(False, f"{service} database reachable", str(exc)))
+        for service, engine in engines.items():
+            checks += await _service_checks(service, dbs[service], engine)
+        checks += await _role_checks(api, worker)
+        if len(engines) == 2:
+            checks += await _data_checks(source, engines)
+    finally:
+        for engine in engines.values():
+            await engine.dispose()
+    return checks
+
+
+async def _service_checks(service: str, db: DatabaseUrl, engine: AsyncEngine) -> list[Check]:
+    head = migrations.head(SCRIPT_LOCATIONS[service])
+    current = await migrations.current(db)
+    checks = [Check(current == head, f"{service} database schema at head", f"at {current}, head is {head}")]
+    try:
+        await _read_write(engine, service)
+        checks.append(Check(True, f"{service} database can read and write", "in a rolled-back transaction"))
+    except Exception as exc:  # noqa: BLE001 - any failure is the answer to this check
+        checks.append(Check(False, f"{service} database can read and write", str(exc).splitlines()[0]))
+    other = "worker" if service == "api" else "api"
+    async with engine.connect() as conn:
+        present = set(await conn.run_sync(lambda sync: inspect(sync).get_table_names()))
+    foreign = sorted(present & ONLY_IN[other])
+    checks.append(Check(not foreign, f"{service} database holds none of the {other}'s tables (no shared database)",
+                        ", ".join(foreign)))  # fmt: skip
+    return checks
+
+
+async def _read_write(engine: AsyncEngine, service: str) -> None:
+    leases = METADATA[service].tables["leases"]
+    async with engine.connect() as conn:
+        transaction = await conn.begin()
+        try:
+            await conn.execute(
+                leases.insert(), {"name": "kanban-migrate-verify", "owner": "verify", "expires_at": utcnow()}
+            )
+            n = (
+                await conn.execute(
+                    select(func.count()).select_from(leases).where(leases.c.name == "kanban-migrate-verify")
+                )
+            ).scalar_one()
+            if n != 1:
+                raise RuntimeError("a row written was not read back")
+            await conn.execute(delete(leases).where(leases.c.name == "kanban-migrate-verify"))
+        finally:
+            await transaction.rollback()
+
+
+async def _role_checks(api: DatabaseUrl, worker: DatabaseUrl) -> list[Check]:
+    """Only when the URLs use the service roles: each role must be refused by the other database."""
+    if not (api.is_postgres and worker.is_postgres):
+        return []
+    if (api.url.username, worker.url.username) != (SERVICE_ROLES["api"], SERVICE_ROLES["worker"]):
+        return []
+    checks = []
+    for role_db, other_db in ((api, worker), (worker, api)):
+        crossing = role_db.url.set(host=other_db.url.host, port=other_db.url.port, database=other_db.database)
+        dsn = crossing.set(drivername="postgresql").render_as_string(hide_password=False)
+        try:
+            conn = await asyncpg.connect(dsn, timeout=10)
+        except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
+            reason = str(exc).splitlines()[0]
+            checks.append(Check(True, f"role {role_db.url.username} cannot connect to {other_db.database}", reason))
+            continue
+        await conn.close()
+        checks.append(
+            Check(False, f"role {role_db.url.username} cannot connect to {other_db.database}", "it connected")
+        )
+    return checks
+
+
+async def _data_checks(source: DatabaseUrl, engines: dict[str, AsyncEngine]) -> list[Check]:
+    sink = ExpectedTables()
+    await map_source(source, sink)
+    checks = []
+    for table, want in sorted(sink.digests().items()):
+        service = sink.services[table]
+        columns = sink.columns.get(table)
+        if columns is None:  # nothing to migrate: the target must be empty too
+            columns = [c.name for c in METADATA[service].tables[table].columns]
+        try:
+            got: TableDigest = await target_digest(engines[service], METADATA[service].tables[table], columns)
+        except SQLAlchemyError as exc:
+            checks.append(Check(False, f"{service}.{table} readable", str(getattr(exc, "orig", exc)).splitlines()[0]))
+            continue
+        label = f"{service}.{table}: {want.rows:,} rows match the source through the mapping"
+        if got.rows != want.rows:
+            checks.append(Check(False, label, f"the target has {got.rows:,}"))
+        else:
+            checks.append(
+                Check(
+                    got.hexdigest() == want.hexdigest(),
+                    label,
+                    "" if got.hexdigest() == want.hexdigest() else "content differs",
+                )
+            )
+    return checks

@@ -1,0 +1,150 @@
+"""Rules: a trigger, conditions and actions, validated field by field and kept to the rule's board."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.integration.api.conftest import ApiHarness
+from tests.integration.api.factories import BoardRows, make_board, problem_fields
+
+
+def a_rule(board: BoardRows, **overrides: Any) -> dict[str, Any]:
+    rule: dict[str, Any] = {
+        "name": "Phone calls go to the phone lane",
+        "trigger": {"type": "task.created", "config": {"columnId": board.columns["INPUT"]}},
+        "conditions": [
+            {"field": "title", "operator": "contains", "value": "call"},
+            {"field": "priority", "operator": "in", "value": ["HIGH", "MEDIUM"]},
+        ],
+        "actions": [
+            {"type": "set_context", "config": {"context": "PHONE"}},
+            {"type": "move", "config": {"columnId": board.columns["CONTEXT"]}},
+            {"type": "add_tag", "config": {"name": "calls"}},
+            {"type": "mark_done"},
+        ],
+    }
+    rule.update(overrides)
+    return rule
+
+
+async def test_create_get_list_update_delete(api: ApiHarness) -> None:
+    me = await api.make_user()
+    board = await make_board(api, me)
+    created = await api.client.post(f"/boards/{board.board_id}/rules", json=a_rule(board), headers=me)
+    assert created.status_code == 201, created.text
+    rule = created.json()
+    assert (rule["enabled"], rule["priority"]) == (True, 100)
+    assert rule["trigger"] == {"type": "task.created", "config": {"columnId": board.columns["INPUT"]}}
+    assert rule["actions"][1] == {"type": "move", "config": {"columnId": board.columns["CONTEXT"]}}
+    assert rule["actions"][3] == {"type": "mark_done", "config": {}}
+    assert rule["conditions"][1] == {"field": "priority", "operator": "in", "value": ["HIGH", "MEDIUM"]}
+
+    scheduled = a_rule(
+        board, name="Weekly review", priority=10, conditions=[],
+        trigger={"type": "schedule", "config": {"rrule": "FREQ=WEEKLY;BYDAY=FR;BYHOUR=16", "timezone": "Europe/Berlin"}},
+        actions=[{"type": "set_priority", "config": {"priority": None}}],
+    )  # fmt: skip
+    assert (await api.client.post(f"/boards/{board.board_id}/rules", json=scheduled, headers=me)).status_code == 201
+    listed = (await api.client.get(f"/boards/{board.board_id}/rules", headers=me)).json()
+    assert [r["name"] for r in listed] == ["Weekly review", "Phone calls go to the phone lane"]
+
+    patched = await api.client.patch(
+        f"/rules/{rule['id']}",
+        json={"enabled": False, "actions": [{"type": "set_due", "config": {"inDays": 3}}]},
+        headers=me,
+    )
+    assert patched.status_code == 200
+    assert patched.json()["enabled"] is False
+    assert patched.json()["actions"] == [{"type": "set_due", "config": {"inDays": 3}}]
+    assert (await api.client.get(f"/rules/{rule['id']}", headers=me)).json()["conditions"] == rule["conditions"]
+
+    assert (await api.client.delete(f"/rules/{rule['id']}", headers=me)).status_code == 204
+    assert (await api.client.get(f"/rules/{rule['id']}", headers=me)).status_code == 404
+
+
+async def test_invalid_shapes_name_the_field(api: ApiHarness) -> None:
+    me = await api.make_user()
+    board = await make_board(api, me)
+    cases: list[tuple[dict[str, Any], str]] = [
+        ({"trigger": {"type": "task.deleted"}}, "trigger"),
+        ({"trigger": {"type": "schedule"}}, "trigger.schedule.config"),
+        ({"trigger": {"type": "schedule", "config": {"rrule": "FREQ=YEARLY"}}}, "trigger.schedule.config.rrule"),
+        (
+            {"trigger": {"type": "schedule", "config": {"rrule": "FREQ=DAILY", "timezone": "Mars/Base"}}},
+            "trigger.schedule.config.timezone",
+        ),
+        (
+            {"trigger": {"type": "task.updated", "config": {"fields": ["colour"]}}},
+            "trigger.task.updated.config.fields.0",
+        ),
+        ({"conditions": [{"field": "title", "operator": "like", "value": "x"}]}, "conditions.0.operator"),
+        ({"conditions": [{"field": "colour", "operator": "eq", "value": "x"}]}, "conditions.0.field"),
+        ({"conditions": [{"field": "priority", "operator": "in", "value": "HIGH"}]}, "conditions.0.value"),
+        ({"conditions": [{"field": "dueAt", "operator": "contains", "value": "x"}]}, "conditions.0.value"),
+        ({"conditions": [{"field": "title", "operator": "gt", "value": 3}]}, "conditions.0.value"),
+        ({"actions": []}, "actions"),
+        ({"actions": [{"type": "explode", "config": {}}]}, "actions.0"),
+        ({"actions": [{"type": "move", "config": {}}]}, "actions.0.move.config.columnId"),
+        (
+            {"actions": [{"type": "set_priority", "config": {"priority": "URGENT"}}]},
+            "actions.0.set_priority.config.priority",
+        ),
+        ({"actions": [{"type": "add_tag", "config": {"name": " "}}]}, "actions.0.add_tag.config.name"),
+        ({"priority": -1}, "priority"),
+        ({"name": ""}, "name"),
+    ]
+    for overrides, field in cases:
+        response = await api.client.post(f"/boards/{board.board_id}/rules", json=a_rule(board, **overrides), headers=me)
+        assert response.status_code == 422, overrides
+        assert field in problem_fields(response.json()), (overrides, response.json())
+
+
+async def test_columns_and_projects_must_be_on_the_board(api: ApiHarness) -> None:
+    me = await api.make_user()
+    board, other = await make_board(api, me), await make_board(api, me)
+    foreign_column = other.columns["INPUT"]
+    cases: list[tuple[dict[str, Any], str]] = [
+        ({"trigger": {"type": "task.moved", "config": {"toColumnId": foreign_column}}}, "trigger.config.toColumnId"),
+        ({"actions": [{"type": "move", "config": {"columnId": foreign_column}}]}, "actions.0.config.columnId"),
+        ({"actions": [{"type": "set_project", "config": {"projectId": "nope"}}]}, "actions.0.config.projectId"),
+        ({"conditions": [{"field": "columnId", "operator": "in", "value": [foreign_column]}]}, "conditions.0.value"),
+    ]
+    for overrides, field in cases:
+        response = await api.client.post(f"/boards/{board.board_id}/rules", json=a_rule(board, **overrides), headers=me)
+        assert response.status_code == 422, overrides
+        assert field in problem_fields(response.json()), (overrides, response.json())
+
+    project = (await api.client.post(f"/boards/{board.board_id}/projects", json={"name": "P"}, headers=me)).json()
+    ok = a_rule(board, actions=[{"type": "set_project", "config": {"projectId": project["id"]}}])
+    rule = await api.client.post(f"/boards/{board.board_id}/rules", json=ok, headers=me)
+    assert rule.status_code == 201
+    bad_patch = await api.client.patch(
+        f"/rules/{rule.json()['id']}",
+        json={"actions": [{"type": "move", "config": {"columnId": foreign_column}}]},
+        headers=me,
+    )
+    assert bad_patch.status_code == 422 and "actions.0.config.columnId" in problem_fields(bad_patch.json())
+    null_name = await api.client.patch(f"/rules/{rule.json()['id']}", json={"name": None}, headers=me)
+    assert null_name.status_code == 422 and "name" in problem_fields(null_name.json())
+
+
+async def test_other_users_and_missing_rules_are_not_found(api: ApiHarness) -> None:
+    me, stranger = await api.make_user(), await api.make_user()
+    board = await make_board(api, me)
+    rule = (await api.client.post(f"/boards/{board.board_id}/rules", json=a_rule(board), headers=me)).json()
+    for method, url, body in [
+        ("GET", f"/boards/{board.board_id}/rules", None),
+        ("POST", f"/boards/{board.board_id}/rules", a_rule(board)),
+        ("GET", f"/rules/{rule['id']}", None),
+        ("PATCH", f"/rules/{rule['id']}", {"enabled": False}),
+        ("DELETE", f"/rules/{rule['id']}", None),
+    ]:
+        response = await api.client.request(method, url, json=body, headers=stranger)
+        assert response.status_code == 404, (method, url)
+    assert (await api.client.get("/rules/missing", headers=me)).status_code == 404
+    assert (await api.client.get(f"/rules/{rule['id']}", headers=me)).json()["enabled"] is True
+
+
+async def test_anonymous_requests_are_refused(api: ApiHarness) -> None:
+    assert (await api.client.get("/boards/any/rules")).status_code == 401
+    assert (await api.client.get("/rules/any")).status_code == 401

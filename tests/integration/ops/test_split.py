@@ -1,0 +1,155 @@
+"""backup → split → verify → rollback on a legacy database of either layout, into SQLite and PostgreSQL targets."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import asyncpg
+import pytest
+from sqlalchemy import func, select
+
+from kanban.api import tables as api
+from kanban.db.engine import make_engine
+from kanban.db.urls import DatabaseUrl
+from kanban.ops.errors import InvalidRows, TargetNotEmpty
+from kanban.ops.migrate.backup import take_backup
+from kanban.ops.migrate.progress import SilentProgress
+from kanban.ops.migrate.rollback import rollback
+from kanban.ops.migrate.split import SplitOptions, split
+from kanban.ops.migrate.verify import verify
+from kanban.worker import tables as worker
+from tests.integration.ops.conftest import Legacy, make_legacy
+from tests.support.databases import DatabaseFactory
+
+
+async def _scalar(db: DatabaseUrl, statement) -> object:  # type: ignore[no-untyped-def]
+    engine = make_engine(db, "kanban-test")
+    try:
+        async with engine.connect() as conn:
+            return (await conn.execute(statement)).scalar_one()
+    finally:
+        await engine.dispose()
+
+
+async def _count(db: DatabaseUrl, table, *where) -> int:  # type: ignore[no-untyped-def]
+    return int(await _scalar(db, select(func.count()).select_from(table).where(*where)))  # type: ignore[call-overload]
+
+
+async def test_split_copies_everything_applies_the_rules_and_seeds_the_worker(
+    legacy: Legacy, targets: tuple[DatabaseUrl, DatabaseUrl], tmp_path: Path
+) -> None:
+    api_db, worker_db = targets
+    facts = legacy.facts
+    backup = tmp_path / "legacy.dump"
+
+    report = await split(SplitOptions(legacy.url, api_db, worker_db, backup=backup), SilentProgress())
+
+    assert backup.exists() and (tmp_path / "legacy.dump.manifest.json").exists()
+    saved = json.loads((tmp_path / "legacy.dump.report.json").read_text())
+    assert saved["layout"] == facts.layout and saved["invalid"] == []
+    rules = report.rules
+    assert rules["task-done-by-column"] == facts.done_column_not_done
+    assert rules["task-reopened-by-column"] == facts.done_flag_outside_done
+    assert rules["wip-limit-zero"] == facts.wip_limit_zero
+    assert rules["column-over-wip-limit"] == facts.over_wip_limit_columns
+    assert rules["tag-merged-case-duplicate"] == facts.case_duplicate_tags
+    assert rules["hint-applied-ambiguous"] == facts.applied_hints
+    assert rules["user-without-password"] == facts.users_without_password
+    assert rules["project-without-brain"] == facts.projects_without_brain
+    assert rules["task-duration-unreadable"] == facts.unparseable_durations
+
+    rows = facts.rows
+    assert await _count(api_db, api.tasks) == rows["Task"]
+    assert await _count(api_db, api.task_events) == rows["TaskEvent"]
+    assert await _count(api_db, api.checklist_items) == rows["ChecklistItem"]
+    assert await _count(api_db, api.tags) == rows["Tag"] - facts.case_duplicate_tags
+    assert await _count(api_db, api.users, api.users.c.password_hash.is_(None)) == facts.users_without_password
+    # The board and the flag agree: the column decides.
+    done = select(func.count()).select_from(api.tasks.join(api.columns, api.tasks.c.column_id == api.columns.c.id))
+    assert await _scalar(api_db, done.where(api.columns.c.type == "DONE", api.tasks.c.is_done.is_(False))) == 0
+    assert await _scalar(api_db, done.where(api.columns.c.type.notin_(["DONE", "ARCHIVE"]), api.tasks.c.is_done)) == 0
+    assert await _count(api_db, api.columns, api.columns.c.wip_limit == 0) == 0
+    assert await _count(api_db, api.hints, api.hints.c.status == "applied") == 0
+    assert await _count(api_db, api.hints, api.hints.c.status == "dismissed") == facts.applied_hints
+    brains = rows["LocalBrain"] + facts.worker_copy_brains
+    assert await _count(worker_db, worker.agent_memory) == brains
+
+    # Seeding goes through the API outbox only: one snapshot per task, nothing in the Worker's read model.
+    outbox = api.messaging.outbox
+    assert await _count(api_db, outbox, outbox.c.event_type == "task.snapshotted") == rows["Task"]
+    assert await _count(api_db, outbox, outbox.c.event_type == "board.created") == rows["Board"]
+    assert await _count(api_db, outbox, outbox.c.event_type == "tag.created") == rows["Tag"] - facts.case_duplicate_tags
+    assert await _count(api_db, outbox, outbox.c.event_type == "project.created") == rows["Project"]
+    assert await _count(api_db, outbox, outbox.c.destination != "worker") == 0
+    assert await _count(worker_db, worker.task_snapshots) == 0
+    sample = await _scalar(api_db, select(outbox.c.envelope).where(outbox.c.aggregate_id == facts.task_ids[0]))
+    envelope = json.loads(str(sample))
+    assert envelope["source"] == "api" and envelope["aggregate_version"] == 1
+    assert envelope["payload"]["task"]["task_id"] == facts.task_ids[0]
+
+    checks = await verify(legacy.url, api_db, worker_db)
+    assert [c.line() for c in checks if not c.ok] == []
+    assert any("api.tasks" in c.label for c in checks)
+
+
+async def test_rollback_restores_the_legacy_database_exactly(database_factory: DatabaseFactory, tmp_path: Path) -> None:
+    legacy = await make_legacy(database_factory, "consolidated", tasks=500)
+    for portable_format in (False, True):
+        backup = tmp_path / f"legacy-{portable_format}.dump"
+        manifest = await take_backup(legacy.url, backup, portable_format=portable_format)
+        # Damage the source the way a failed cut-over might, then put it back.
+        conn = await asyncpg.connect(legacy.url.libpq_dsn)
+        await conn.execute('DELETE FROM api."TaskTag"; UPDATE api."Task" SET title = \'changed\'; DROP TABLE worker."Rule"')
+        await conn.close()
+
+        restored, problems = await rollback(backup, legacy.url)
+
+        assert problems == []
+        assert restored.tables == manifest.tables
+        fresh = await database_factory.create("legacy", "postgres", migrated=False)
+        assert (await rollback(backup, fresh))[1] == []
+
+
+async def test_dry_run_reports_and_writes_nothing(legacy: Legacy, targets: tuple[DatabaseUrl, DatabaseUrl], tmp_path: Path) -> None:
+    api_db, worker_db = targets
+    report = await split(
+        SplitOptions(legacy.url, api_db, worker_db, backup=tmp_path / "b.dump", dry_run=True), SilentProgress()
+    )
+
+    assert report.dry_run and report.rules["tag-merged-case-duplicate"] == legacy.facts.case_duplicate_tags
+    assert next(s for s in report.steps if s.step == "tasks").rows_written == legacy.facts.rows["Task"]
+    assert list(tmp_path.iterdir()) == []
+    if api_db.is_sqlite:
+        assert not Path(api_db.database).exists() and not Path(worker_db.database).exists()
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+async def test_split_refuses_a_target_holding_data(
+    database_factory: DatabaseFactory, targets: tuple[DatabaseUrl, DatabaseUrl], tmp_path: Path
+) -> None:
+    legacy = await make_legacy(database_factory, "single", tasks=100)
+    api_db, worker_db = targets
+    await split(SplitOptions(legacy.url, api_db, worker_db, backup=tmp_path / "b.dump"), SilentProgress())
+
+    with pytest.raises(TargetNotEmpty, match="is not empty"):
+        await split(SplitOptions(legacy.url, api_db, worker_db, backup=tmp_path / "b.dump"), SilentProgress())
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+async def test_invalid_rows_fail_the_run_until_skipped(
+    database_factory: DatabaseFactory, targets: tuple[DatabaseUrl, DatabaseUrl], tmp_path: Path
+) -> None:
+    legacy = await make_legacy(database_factory, "single", tasks=200, invalid=True)
+    api_db, worker_db = targets
+    options = SplitOptions(legacy.url, api_db, worker_db, backup=tmp_path / "b.dump")
+    orphan = legacy.facts.invalid_rules[0]
+
+    with pytest.raises(InvalidRows, match=orphan):
+        await split(options, SilentProgress())
+    report = await split(SplitOptions(**{**options.__dict__, "skip_invalid": True}), SilentProgress())
+
+    assert report.invalid == [{"step": "rules", "id": orphan, "reason": report.invalid[0]["reason"]}]
+    assert "does not exist" in report.invalid[0]["reason"]
+    assert await _count(api_db, api.rules) == legacy.facts.rows["Rule"] - 1
+    assert [c.line() for c in await verify(legacy.url, api_db, worker_db) if not c.ok] == []

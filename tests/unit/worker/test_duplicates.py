@@ -1,0 +1,51 @@
+"""The duplicates agent points at open tasks on the board that ask for the same thing."""
+
+from __future__ import annotations
+
+from kanban.worker.agents.duplicates import DuplicatesAgent
+from tests.unit.worker.conftest import context_for, drafts_of, make_task
+
+agent = DuplicatesAgent()
+
+
+async def test_a_reworded_task_is_found_and_unrelated_ones_are_not() -> None:
+    same = make_task("Book an appointment with the dentist")
+    near = make_task("Email Bob about the quarterly report")
+    other = make_task("Buy milk")
+    task = make_task("Book dentist appointment")
+
+    drafts = await drafts_of(agent, context_for(task, open_tasks=(same, near, other, task)))
+
+    assert drafts["duplicate"].data == {"taskIds": [same.task_id], "titles": [same.title]}
+    assert drafts["duplicate"].confidence > 0.6
+
+
+async def test_similar_looking_tasks_with_a_different_object_are_not_duplicates() -> None:
+    task = make_task("Buy milk")
+    others = (
+        make_task("Buy bread"),
+        make_task("Call mom"),
+        make_task("Renew car insurance"),
+        make_task("Fix login bug"),
+    )
+
+    assert await drafts_of(agent, context_for(task, open_tasks=others)) == {}
+    assert await drafts_of(agent, context_for(make_task("Fix signup bug"), open_tasks=others)) == {}
+
+
+async def test_descriptions_help_but_titles_weigh_most() -> None:
+    task = make_task("Renew passport", "Photos, old passport and the form from the town hall")
+    same = make_task("Passport renewal", "Need new photos and the form; bring the old passport")
+    different = make_task("Town hall visit", "Ask about the parking permit form")
+
+    drafts = await drafts_of(agent, context_for(task, open_tasks=(same, different)))
+
+    assert drafts["duplicate"].data["taskIds"] == [same.task_id]
+
+
+async def test_done_tasks_and_other_boards_are_ignored() -> None:
+    task = make_task("Book dentist appointment")
+    done = make_task("Book dentist appointment", is_done=True)
+    elsewhere = make_task("Book dentist appointment", board_id="board-2")
+
+    assert await drafts_of(agent, context_for(task, open_tasks=(done, elsewhere))) == {}
