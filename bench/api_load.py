@@ -64,8 +64,10 @@ async def main(args: argparse.Namespace) -> None:
             print(f"| create task ({args.backend}, {args.clients} clients) | {create_rate:,.0f} req/s | {summary_ms(create_times)} | {machine()} |")
 
             # Board load with 1,000 tasks.
-            page = (await client.get(f"/boards/{board_id}/tasks", params={"limit": 1000})).json()
-            task_ids = [t["id"] for t in page["items"]]
+            task_ids: list[str] = []
+            while len(task_ids) < args.creates:
+                page = (await client.get(f"/boards/{board_id}/tasks", params={"limit": 200, "offset": len(task_ids)})).json()
+                task_ids += [t["id"] for t in page["items"]]
             loads = [(await _timed(client, "GET", f"/boards/{board_id}"))[0] for _ in range(args.loads)]
             print(f"| load board with {len(task_ids)} tasks ({args.backend}) | {summary_ms(loads)} | {machine()} |")
 

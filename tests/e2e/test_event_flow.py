@@ -81,9 +81,12 @@ def _client(system: System) -> httpx.Client:
 
 
 def _api_tasks(client: httpx.Client, board_id: str) -> dict[str, int]:
-    page = client.get(f"/boards/{board_id}/tasks", params={"limit": 1000}).json()
-    assert page["total"] <= 1000
-    return {t["id"]: t["version"] for t in page["items"]}
+    found: dict[str, int] = {}
+    while True:
+        page = client.get(f"/boards/{board_id}/tasks", params={"limit": 200, "offset": len(found)}).json()
+        found |= {t["id"]: t["version"] for t in page["items"]}
+        if not page["items"] or len(found) >= page["total"]:
+            return found
 
 
 def _worker_snapshots(worker_db: DatabaseUrl) -> dict[str, int]:

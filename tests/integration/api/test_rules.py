@@ -148,3 +148,23 @@ async def test_other_users_and_missing_rules_are_not_found(api: ApiHarness) -> N
 async def test_anonymous_requests_are_refused(api: ApiHarness) -> None:
     assert (await api.client.get("/boards/any/rules")).status_code == 401
     assert (await api.client.get("/rules/any")).status_code == 401
+
+
+async def test_a_rule_stored_by_the_legacy_system_still_reads(api: ApiHarness) -> None:
+    from kanban.api.tables import rules
+    from kanban.db.types import new_id, utcnow
+
+    me = await api.make_user()
+    board = await make_board(api, me)
+    rule_id, now = new_id(), utcnow()
+    async with api.app.state.services.engine.begin() as conn:  # type: ignore[attr-defined]
+        await conn.execute(
+            rules.insert().values(
+                id=rule_id, board_id=board.board_id, owner_id=board.owner_id, name="old", enabled=True, priority=5,
+                trigger={"type": "task.stale"}, conditions=None, actions=[{"type": "notify", "config": {"to": "me"}}],
+                created_at=now, updated_at=now,
+            )
+        )  # fmt: skip
+    response = await api.client.get(f"/rules/{rule_id}", headers=me)
+    assert response.status_code == 200
+    assert (response.json()["trigger"], response.json()["conditions"]) == ({"type": "task.stale", "config": None}, [])

@@ -79,6 +79,7 @@ async def test_attach_finds_or_creates_and_detach(api: ApiHarness) -> None:
     assert again.json()["id"] == existing["id"]
     fresh = (await api.client.post(f"/tasks/{task_id}/tags", json={"name": "errand"}, headers=me)).json()
     assert fresh["name"] == "errand"
+    assert await outbox_events(api, fresh["id"]) == [("tag.created", fresh["id"])]  # the Worker learns of it too
 
     on_task = await api.client.get(f"/tasks/{task_id}/tags", headers=me)
     assert [t["name"] for t in on_task.json()] == ["errand", "Work"]

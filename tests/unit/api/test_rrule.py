@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kanban.api.templates.rrule import InvalidRecurrence, next_occurrence, parse_rrule, parse_timezone
 
@@ -151,3 +154,47 @@ def test_invalid_rules_are_refused(text: str) -> None:
 def test_invalid_time_zones_are_refused(name: str) -> None:
     with pytest.raises(InvalidRecurrence):
         parse_timezone(name)
+
+
+# --- properties over many rules, zones and instants -----------------------------------------
+
+
+ZONES = ["UTC", "Europe/Berlin", "America/New_York", "Australia/Sydney", "Asia/Kolkata"]
+DAYS = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
+
+
+@st.composite
+def rules(draw: st.DrawFn) -> str:
+    freq = draw(st.sampled_from(["DAILY", "WEEKLY", "MONTHLY"]))
+    parts = [f"FREQ={freq}", f"INTERVAL={draw(st.integers(1, 4))}"]
+    if draw(st.booleans()):
+        parts.append("BYDAY=" + ",".join(draw(st.lists(st.sampled_from(DAYS), min_size=1, max_size=3, unique=True))))
+    parts.append(
+        "BYHOUR=" + ",".join(str(h) for h in draw(st.lists(st.integers(0, 23), min_size=1, max_size=2, unique=True)))
+    )
+    parts.append(f"BYMINUTE={draw(st.integers(0, 59))}")
+    return ";".join(parts)
+
+
+instants = st.datetimes(min_value=datetime(2024, 1, 1), max_value=datetime(2030, 12, 31)).map(
+    lambda d: d.replace(tzinfo=UTC, microsecond=0)
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(rule=rules(), tz=st.sampled_from(ZONES), start=instants, gap=st.integers(0, 800 * 24 * 60))
+def test_next_is_after_and_nothing_is_skipped(rule: str, tz: str, start: datetime, gap: int) -> None:
+    after = start + timedelta(minutes=gap)
+    found = next_occurrence(rule, tz, after, start=start)
+    assert found is not None
+    assert found > after
+    # Nothing between: asking from just before the answer gives the same answer.
+    assert next_occurrence(rule, tz, found - timedelta(seconds=1), start=start) == found
+    zone = ZoneInfo(tz)
+    local = found.astimezone(zone)
+    if local.utcoffset() != (found - timedelta(hours=3)).astimezone(zone).utcoffset():
+        return  # just after a DST change, a time in the gap was shifted forward
+    parsed = parse_rrule(rule)
+    assert (local.hour, local.minute) in {(h, parsed.by_minute[0]) for h in parsed.by_hour}
+    if parsed.by_day:
+        assert local.weekday() in {d.weekday for d in parsed.by_day}

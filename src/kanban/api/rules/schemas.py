@@ -207,7 +207,7 @@ Action = Annotated[
 
 Conditions = Annotated[list[Condition], Field(max_length=50)]
 Actions = Annotated[list[Action], Field(min_length=1, max_length=50)]
-RulePriority = Annotated[int, Field(ge=0, le=10_000)]
+RulePriority = Annotated[int, Field(ge=0, le=10_000, description="Rules run in ascending priority")]
 
 
 class CreateRuleRequest(RequestModel):
@@ -232,16 +232,34 @@ class UpdateRuleRequest(RequestModel):
     actions: Actions | None = None
 
 
+class TriggerOut(ApiModel):
+    """A stored trigger. Responses are lenient, so a rule imported from the legacy system still reads."""
+
+    type: str
+    config: dict[str, Any] | None = None
+
+
+class ConditionOut(ApiModel):
+    field: str
+    operator: str
+    value: Any = None
+
+
+class ActionOut(ApiModel):
+    type: str
+    config: dict[str, Any] | None = None
+
+
 class RuleResponse(ApiModel):
     id: str
     board_id: str
     name: str
     description: str | None
     enabled: bool
-    priority: int
-    trigger: Trigger
-    conditions: list[Condition]
-    actions: list[Action]
+    priority: int = Field(description="Rules run in ascending priority")
+    trigger: TriggerOut
+    conditions: list[ConditionOut]
+    actions: list[ActionOut]
     last_run_at: datetime | None
     created_at: datetime
     updated_at: datetime

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import Field, StringConstraints, field_validator
+from pydantic import ConfigDict, Field, StringConstraints, field_validator
+from pydantic.alias_generators import to_camel
 
 from kanban.api.schemas import ApiModel, RequestModel
 from kanban.api.templates.rrule import InvalidRecurrence, parse_rrule, parse_timezone
@@ -87,12 +88,27 @@ class UpdateTemplateRequest(RequestModel):
         return _valid_timezone(v)
 
 
+class TemplatePayloadOut(ApiModel):
+    """A stored payload; lenient, so a template imported from the legacy system still reads."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="allow")
+
+    title: str
+    description: str | None = None
+    context: str | None = None
+    column_id: str | None = None
+    project_id: str | None = None
+    needs_breakdown: bool = False
+    checklist: list[str] = Field(default_factory=list)
+    metadata: dict[str, Any] | None = None
+
+
 class TemplateResponse(ApiModel):
     id: str
     board_id: str
     name: str
     description: str | None
-    payload: TemplatePayload
+    payload: TemplatePayloadOut
     rrule: str
     timezone: str
     is_active: bool
