@@ -64,7 +64,9 @@ async def run(tasks: int, layout: str) -> str:
         with tempfile.TemporaryDirectory() as tmp:
             backup = Path(tmp) / "legacy.dump"
             await take_backup(legacy, backup)
-            options = SplitOptions(legacy, base.with_database(names["api"]), base.with_database(names["worker"]), backup=backup)
+            options = SplitOptions(
+                legacy, base.with_database(names["api"]), base.with_database(names["worker"]), backup=backup
+            )
             started = time.perf_counter()
             await split(options, SilentProgress())
             split_seconds = time.perf_counter() - started
@@ -85,7 +87,9 @@ def main() -> None:
     parser.add_argument("--tasks", type=int, default=30_000, help="legacy tasks (about 6.7 rows each in all)")
     parser.add_argument("--layout", default="single", choices=["single", "consolidated"])
     args = parser.parse_args()
-    print("| layout | legacy rows | split (with source check, without backup) | split rate | pg_dump \\| pg_restore | ratio | budget | machine |")
+    print(
+        "| layout | legacy rows | split (with source check, without backup) | split rate | pg_dump \\| pg_restore | ratio | budget | machine |"
+    )
     print("|---|---|---|---|---|---|---|---|")
     print(asyncio.run(run(args.tasks, args.layout)))
 

@@ -36,18 +36,6 @@ class System:
     pipeline: FakePipeline
 
 
-@pytest.fixture(autouse=True)
-def _agent_context_until_agents_land(monkeypatch: pytest.MonkeyPatch) -> None:
-    # TEMPORARY: drop once kanban.worker.agents.pipeline exists.
-    import importlib.util
-    from types import SimpleNamespace
-
-    from kanban.worker.jobs import runner
-
-    if importlib.util.find_spec("kanban.worker.agents.pipeline") is None:
-        monkeypatch.setattr(runner, "agent_context", lambda ji: SimpleNamespace(**vars(ji)))
-
-
 @pytest.fixture
 async def system(api_db: DatabaseUrl, worker_db: DatabaseUrl) -> AsyncIterator[System]:
     hub = MemoryHub()
@@ -115,7 +103,9 @@ async def test_a_new_task_gets_hints_and_the_worker_learns_they_were_stored(syst
 
     async def worker_sees_the_applied_hint() -> bool:
         async with system.worker.engine.connect() as conn:
-            state = await conn.scalar(select(wt.task_snapshots.c.state).where(wt.task_snapshots.c.task_id == ids["task"]))
+            state = await conn.scalar(
+                select(wt.task_snapshots.c.state).where(wt.task_snapshots.c.task_id == ids["task"])
+            )
         return state is not None and state["priority"] == "HIGH"
 
     await eventually(worker_sees_the_applied_hint)
@@ -137,5 +127,40 @@ async def test_a_rerun_requested_through_the_api_proposes_again(system: System) 
     assert rerun.status_code == 202
     await eventually(await hint_count(4))
     async with system.worker.engine.connect() as conn:
-        reasons = await conn.execute(select(wt.agent_jobs.c.reason, wt.agent_jobs.c.status).order_by(wt.agent_jobs.c.created_at))
+        reasons = await conn.execute(
+            select(wt.agent_jobs.c.reason, wt.agent_jobs.c.status).order_by(wt.agent_jobs.c.created_at)
+        )
         assert list(reasons.all()) == [("created", "succeeded"), ("rerun", "succeeded")]
+
+
+async def test_the_real_agents_on_the_local_provider_propose_hints(api_db: DatabaseUrl, worker_db: DatabaseUrl) -> None:
+    """The default wiring (`JobRunner(services)` builds the agents' pipeline from the settings)."""
+    hub = MemoryHub()
+    app = create_app(settings_for("api", api_db, worker_db), hub=hub)
+    worker = build_worker_services(settings_for("worker", api_db, worker_db), hub=hub)
+    runner = JobRunner(worker)
+    stop = asyncio.Event()
+    async with app.router.lifespan_context(app):
+        await worker.messaging.start()
+        jobs = asyncio.create_task(runner.run(stop))
+        try:
+            async with httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=app), base_url="http://test/api/v1"
+            ) as client:
+                harness = ApiHarness(client=client, app=app)
+                system = System(harness, worker, FakePipeline())
+                user = await harness.make_user()
+                ids = await create_task(system, user)
+
+                async def proposed() -> bool:
+                    return bool(await hints_of(harness, user, ids["task"]))
+
+                await eventually(proposed)
+                async with worker.engine.connect() as conn:
+                    results = await conn.execute(select(wt.agent_results.c.agent_id, wt.agent_results.c.provider))
+                    assert {provider for _, provider in results.all()} == {"local"}
+        finally:
+            stop.set()
+            await jobs
+            await worker.messaging.stop()
+            await worker.engine.dispose()

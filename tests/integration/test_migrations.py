@@ -59,3 +59,42 @@ async def test_upgrade_then_downgrade_round_trips(
 
     await asyncio.to_thread(migrations.upgrade, location, db)
     assert await migrations.current(db) == migrations.head(location)
+
+
+async def test_boolean_defaults_read_back_false(api_db) -> None:  # type: ignore[no-untyped-def]
+    """A row that relies on a boolean column's default reads back False on both backends."""
+    from sqlalchemy import select
+
+    from kanban.api.tables import boards, columns, tasks, users
+    from kanban.db.types import utcnow
+
+    engine = make_engine(api_db, "kanban-test")
+    now = utcnow()
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(users.insert().values(id="u", email="u@x.test", created_at=now, updated_at=now))
+            await conn.execute(
+                boards.insert().values(id="b", owner_id="u", name="B", config={}, created_at=now, updated_at=now)
+            )
+            await conn.execute(
+                columns.insert().values(
+                    id="c", board_id="b", name="In", type="INPUT", position=0, created_at=now, updated_at=now
+                )
+            )
+            await conn.execute(
+                tasks.insert().values(
+                    id="t",
+                    board_id="b",
+                    column_id="c",
+                    owner_id="u",
+                    title="T",
+                    position=0,
+                    created_at=now,
+                    updated_at=now,
+                    last_moved_at=now,
+                )
+            )
+            row = (await conn.execute(select(tasks.c.is_done, tasks.c.needs_breakdown, tasks.c.wip_override))).one()
+    finally:
+        await engine.dispose()
+    assert tuple(row) == (False, False, False)

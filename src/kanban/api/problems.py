@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from kanban.api.errors import DomainError, RateLimited
 
@@ -17,18 +18,32 @@ log = logging.getLogger(__name__)
 PROBLEM = "application/problem+json"
 
 
-def problem(status: int, title: str, detail: str | None = None, **extra: Any) -> JSONResponse:
+def problem(
+    status: int, title: str, detail: str | None = None, headers: dict[str, str] | None = None, **extra: Any
+) -> JSONResponse:
     body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status}
     if detail:
         body["detail"] = detail
     body.update(extra)
-    headers = {"Retry-After": str(extra["retryAfter"])} if "retryAfter" in extra else None
-    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
+    headers = dict(headers or {})
+    if "retryAfter" in extra:
+        headers["Retry-After"] = str(extra["retryAfter"])
+    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers or None)
 
 
 def _field_name(loc: tuple[Any, ...]) -> str:
     parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
     return ".".join(parts) or "body"
+
+
+def _allowed_methods(request: Request) -> str:
+    """Every method some route accepts on this path: Starlette names only the first route's."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        match, _ = route.matches({**request.scope, "method": "GET"})
+        if match != Match.NONE:
+            methods |= set(getattr(route, "methods", None) or ())
+    return ", ".join(sorted(methods))
 
 
 def install_problem_handlers(app: FastAPI) -> None:
@@ -46,9 +61,12 @@ def install_problem_handlers(app: FastAPI) -> None:
         return problem(422, "Validation failed", detail, errors=errors)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 405:
+            return problem(405, "Method not allowed", str(exc.detail), headers={"Allow": _allowed_methods(request)})
         titles = {404: "Not found", 405: "Method not allowed", 401: "Unauthorized"}
-        return problem(exc.status_code, titles.get(exc.status_code, "Error"), str(exc.detail))
+        # Keep the exception's headers: a 405 must say which methods are allowed (Allow).
+        return problem(exc.status_code, titles.get(exc.status_code, "Error"), str(exc.detail), headers=dict(exc.headers or {}))
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
@@ -74,6 +92,7 @@ class Problem(BaseModel):
 
 
 _DESCRIPTIONS = {
+    400: "The body is not well-formed JSON",
     401: "Not signed in, or the token is not valid",
     404: "Not found, or not yours",
     409: "Conflicts with the current state; `detail` says how",

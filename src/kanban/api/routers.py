@@ -6,6 +6,8 @@ import importlib
 
 from fastapi import FastAPI
 
+from kanban.api.problems import problem_responses
+
 # Each entry is a module exposing `router`; a folder per aggregate, same file names everywhere.
 ROUTER_MODULES: tuple[str, ...] = (
     "kanban.api.boards.routes",
@@ -26,4 +28,5 @@ ROUTER_MODULES: tuple[str, ...] = (
 def include_routers(app: FastAPI, prefix: str) -> None:
     for name in ROUTER_MODULES:
         module = importlib.import_module(name)
-        app.include_router(module.router, prefix=prefix)
+        # Any route with a body can meet malformed JSON: 400 is documented everywhere once, here.
+        app.include_router(module.router, prefix=prefix, responses=problem_responses(400))

@@ -15,6 +15,8 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
+    true,
 )
 
 from kanban.db.types import Id, JsonDocument, UtcDateTime
@@ -128,12 +130,12 @@ tasks = Table(
     Column("due_at", UtcDateTime(), nullable=True),
     Column("priority", String(8), nullable=True),
     Column("duration_minutes", Integer, nullable=True),
-    Column("needs_breakdown", Boolean, nullable=False, server_default="false"),
+    Column("needs_breakdown", Boolean, nullable=False, server_default=false()),
     Column("metadata", JsonDocument, nullable=True),
-    Column("is_done", Boolean, nullable=False, server_default="false"),
+    Column("is_done", Boolean, nullable=False, server_default=false()),
     Column("position", Integer, nullable=False),
     Column("version", Integer, nullable=False, server_default="1"),
-    Column("wip_override", Boolean, nullable=False, server_default="false"),
+    Column("wip_override", Boolean, nullable=False, server_default=false()),
     *_timestamps(),
     Column("completed_at", UtcDateTime(), nullable=True),
     Column("last_moved_at", UtcDateTime(), nullable=False),
@@ -148,7 +150,7 @@ checklist_items = Table(
     Column("id", Id(), primary_key=True),
     Column("task_id", Id(), ForeignKey("tasks.id", ondelete="CASCADE"), nullable=False, index=True),
     Column("title", String(500), nullable=False),
-    Column("is_done", Boolean, nullable=False, server_default="false"),
+    Column("is_done", Boolean, nullable=False, server_default=false()),
     Column("position", Integer, nullable=False),
     *_timestamps(),
 )
@@ -199,7 +201,7 @@ rules = Table(
     Column("owner_id", Id(), ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
     Column("name", String(200), nullable=False),
     Column("description", Text, nullable=True),
-    Column("enabled", Boolean, nullable=False, server_default="true"),
+    Column("enabled", Boolean, nullable=False, server_default=true()),
     Column("priority", Integer, nullable=False, server_default="100"),
     Column("trigger", JsonDocument, nullable=False),
     Column("conditions", JsonDocument, nullable=True),
@@ -221,7 +223,7 @@ recurring_templates = Table(
     Column("timezone", String(64), nullable=False, server_default="UTC"),
     Column("next_run_at", UtcDateTime(), nullable=True),
     Column("last_run_at", UtcDateTime(), nullable=True),
-    Column("is_active", Boolean, nullable=False, server_default="true"),
+    Column("is_active", Boolean, nullable=False, server_default=true()),
     *_timestamps(),
 )
 
@@ -239,10 +241,10 @@ hints = Table(
     Column("content", Text, nullable=True),
     Column("data", JsonDocument, nullable=True),
     Column("confidence", Float, nullable=True),
-    Column("untrusted", Boolean, nullable=False, server_default="false"),
+    Column("untrusted", Boolean, nullable=False, server_default=false()),
     # proposed | applied | dismissed | undone
     Column("status", String(16), nullable=False, server_default="proposed"),
-    Column("auto_applied", Boolean, nullable=False, server_default="false"),
+    Column("auto_applied", Boolean, nullable=False, server_default=false()),
     # What applying changed, so that undo can put it back.
     Column("undo", JsonDocument, nullable=True),
     Column("applied_at", UtcDateTime(), nullable=True),

@@ -17,6 +17,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "kanban.cli.services",
     "kanban.cli.db",
     "kanban.cli.doctor",
+    "kanban.cli.migrate",
 )
 
 

@@ -111,7 +111,9 @@ async def _split(args: argparse.Namespace) -> int:
 async def _verify(args: argparse.Namespace) -> int:
     from kanban.ops.migrate.verify import verify
 
-    checks = await verify(parse_database_url(args.source), parse_database_url(args.api), parse_database_url(args.worker))
+    checks = await verify(
+        parse_database_url(args.source), parse_database_url(args.api), parse_database_url(args.worker)
+    )
     for check in checks:
         print(check.line())
     failed = [c for c in checks if not c.ok]
@@ -126,7 +128,10 @@ async def _rollback(args: argparse.Namespace) -> int:
     bad = {p.split(":")[0] for p in problems}
     for table, expected in sorted(manifest.tables.items()):
         mark = "✗" if table in bad else "✓"
-        print(f"{mark} {table}: {int(expected['rows']):,} rows" + ("" if table not in bad else " — differs from the backup"))
+        print(
+            f"{mark} {table}: {int(expected['rows']):,} rows"
+            + ("" if table not in bad else " — differs from the backup")
+        )
     if problems:
         print(f"\nRestored, but {len(problems)} table(s) differ from the manifest: {problems[0]}", file=sys.stderr)
         return 1

@@ -221,7 +221,7 @@ class Inbox:
             return "apply"
         expected_next = cursor is not None and version == cursor.version + 1
         fresh_start = cursor is None and (cls.BASELINE or version == 1)
-        if True:
+        if expected_next or fresh_start:
             return "apply"
         waited = utcnow() - row.received_at
         if waited >= timedelta(seconds=self._config.gap_timeout_seconds):

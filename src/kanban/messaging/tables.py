@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    false,
     text,
 )
 
@@ -77,7 +78,7 @@ def add_messaging_tables(metadata: MetaData) -> MessagingTables:
         Column("consumer", String(50), primary_key=True),
         Column("aggregate_id", String(64), primary_key=True),
         Column("version", Integer, nullable=False),
-        Column("deleted", Boolean, nullable=False, server_default="false"),
+        Column("deleted", Boolean, nullable=False, server_default=false()),
         Column("updated_at", UtcDateTime(), nullable=False),
     )
     dead_letters = Table(

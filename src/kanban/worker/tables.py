@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, Float, Index, Integer, MetaData, String, Table, Text, text
+from sqlalchemy import Boolean, Column, Float, Index, Integer, MetaData, String, Table, Text, false, text
 
 from kanban.db.types import Id, JsonDocument, UtcDateTime
 from kanban.messaging.tables import add_messaging_tables
@@ -25,7 +25,7 @@ task_snapshots = Table(
     Column("board_id", Id(), nullable=False, index=True),
     Column("version", Integer, nullable=False),
     Column("state", JsonDocument, nullable=True),
-    Column("deleted", Boolean, nullable=False, server_default="false"),
+    Column("deleted", Boolean, nullable=False, server_default=false()),
     Column("updated_at", UtcDateTime(), nullable=False),
 )
 
@@ -35,7 +35,7 @@ board_snapshots = Table(
     Column("board_id", Id(), primary_key=True),
     Column("version", Integer, nullable=False),
     Column("state", JsonDocument, nullable=True),
-    Column("deleted", Boolean, nullable=False, server_default="false"),
+    Column("deleted", Boolean, nullable=False, server_default=false()),
     Column("updated_at", UtcDateTime(), nullable=False),
 )
 
@@ -46,7 +46,7 @@ tag_snapshots = Table(
     Column("board_id", Id(), nullable=False, index=True),
     Column("name", String(100), nullable=False),
     Column("version", Integer, nullable=False),
-    Column("deleted", Boolean, nullable=False, server_default="false"),
+    Column("deleted", Boolean, nullable=False, server_default=false()),
     Column("updated_at", UtcDateTime(), nullable=False),
 )
 
@@ -57,7 +57,7 @@ project_snapshots = Table(
     Column("board_id", Id(), nullable=False, index=True),
     Column("version", Integer, nullable=False),
     Column("state", JsonDocument, nullable=True),
-    Column("deleted", Boolean, nullable=False, server_default="false"),
+    Column("deleted", Boolean, nullable=False, server_default=false()),
     Column("updated_at", UtcDateTime(), nullable=False),
 )
 
@@ -124,7 +124,7 @@ hint_drafts = Table(
     Column("content", Text, nullable=True),
     Column("data", JsonDocument, nullable=True),
     Column("confidence", Float, nullable=False),
-    Column("untrusted", Boolean, nullable=False, server_default="false"),
+    Column("untrusted", Boolean, nullable=False, server_default=false()),
     # pending (sent, not yet acknowledged) | synced | dropped
     Column("status", String(16), nullable=False),
     Column("created_at", UtcDateTime(), nullable=False),

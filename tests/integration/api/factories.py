@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -82,3 +83,11 @@ def problem_fields(body: dict[str, Any]) -> set[str]:
     if body.get("field"):
         fields.add(body["field"])
     return fields
+
+
+async def outbox_versions(api: ApiHarness, aggregate_id: str) -> list[int]:
+    """The aggregate versions of one aggregate's events, in outbox order."""
+    outbox = messaging.outbox
+    stmt = select(outbox.c.envelope).where(outbox.c.aggregate_id == aggregate_id).order_by(outbox.c.seq)
+    async with api.app.state.services.engine.connect() as conn:  # type: ignore[attr-defined]
+        return [json.loads(row[0])["aggregate_version"] for row in (await conn.execute(stmt)).all()]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from tests.integration.api.conftest import ApiHarness
 from tests.integration.api.factories import make_board, make_task, outbox_events, problem_fields, task_row
 
@@ -103,3 +105,16 @@ async def test_other_users_and_missing_items_are_not_found(api: ApiHarness) -> N
 async def test_anonymous_requests_are_refused(api: ApiHarness) -> None:
     assert (await api.client.get("/tasks/any/checklist")).status_code == 401
     assert (await api.client.post("/checklist-items/any/toggle")).status_code == 401
+
+
+async def test_concurrent_toggles_are_applied_one_after_the_other(api: ApiHarness) -> None:
+    me = await api.make_user()
+    board = await make_board(api, me)
+    task_id = await make_task(api, board)
+    item = (await api.client.post(f"/tasks/{task_id}/checklist", json={"title": "x"}, headers=me)).json()
+    responses = await asyncio.gather(
+        *(api.client.post(f"/checklist-items/{item['id']}/toggle", headers=me) for _ in range(4))
+    )
+    assert sorted(r.json()["isDone"] for r in responses) == [False, False, True, True]
+    assert (await api.client.get(f"/tasks/{task_id}/checklist", headers=me)).json()["items"][0]["isDone"] is False
+    assert (await task_row(api, task_id)).version == 6

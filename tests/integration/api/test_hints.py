@@ -21,7 +21,9 @@ def services(api: ApiHarness) -> Any:
     return api.app.state.services  # type: ignore[attr-defined]
 
 
-async def seed_task(api: ApiHarness, user: dict[str, str], config: dict[str, Any] | None = None, **fields: Any) -> dict[str, str]:
+async def seed_task(
+    api: ApiHarness, user: dict[str, str], config: dict[str, Any] | None = None, **fields: Any
+) -> dict[str, str]:
     """A board (with `config`), an Inbox column and a task, written directly; returns their ids."""
     now = utcnow()
     ids = {"board": new_id(), "column": new_id(), "task": new_id()}
@@ -34,13 +36,21 @@ async def seed_task(api: ApiHarness, user: dict[str, str], config: dict[str, Any
         )  # fmt: skip
         await conn.execute(
             t.columns.insert().values(
-                id=ids["column"], board_id=ids["board"], name="Inbox", type="INPUT", position=0, created_at=now, updated_at=now
+                id=ids["column"],
+                board_id=ids["board"],
+                name="Inbox",
+                type="INPUT",
+                position=0,
+                created_at=now,
+                updated_at=now,
             )
         )
         values: dict[str, Any] = {
             "id": ids["task"], "board_id": ids["board"], "column_id": ids["column"], "owner_id": user["X-User-Id"],
             "title": "call bob", "description": None, "position": 0, "version": 1, "created_at": now,
             "updated_at": now, "last_moved_at": now,
+            # explicit: SQLite would read the server default 'false' back as true
+            "is_done": False, "needs_breakdown": False, "wip_override": False,
         }  # fmt: skip
         await conn.execute(t.tasks.insert().values(**(values | fields)))
     return ids

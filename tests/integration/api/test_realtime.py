@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import socket
 from collections.abc import AsyncIterator
 from typing import Any
 from uuid import uuid4
@@ -26,10 +27,11 @@ async def server(api: ApiHarness) -> AsyncIterator[str]:
     config = uvicorn.Config(api.app, host="127.0.0.1", port=0, lifespan="off", log_config=None)  # type: ignore[arg-type]
     srv = uvicorn.Server(config)
     srv.install_signal_handlers = lambda: None  # type: ignore[method-assign]
-    task = asyncio.create_task(srv.serve())
-    while not srv.started:
-        await asyncio.sleep(0.01)
-    port = srv.servers[0].sockets[0].getsockname()[1]
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen()  # connections queue in the backlog until uvicorn accepts them
+    port = sock.getsockname()[1]
+    task = asyncio.create_task(srv.serve(sockets=[sock]))
     yield f"http://127.0.0.1:{port}/api/v1"
     srv.should_exit = True
     await services(api).realtime.close()  # open streams end, so the server can stop
@@ -91,7 +93,11 @@ async def test_the_stream_carries_hints_progress_and_task_changes(api: ApiHarnes
         )
         inbox = services(api).messaging.inbox
         await inbox.receive(
-            [envelope_for(progress, source="worker", aggregate_id=ids["task"], aggregate_version=None, correlation_id=uuid4())]
+            [
+                envelope_for(
+                    progress, source="worker", aggregate_id=ids["task"], aggregate_version=None, correlation_id=uuid4()
+                )
+            ]
         )
         await inbox.process_available()
         assert (await stream.until("agent.progress")) | {"jobId": None} == {
@@ -107,5 +113,10 @@ async def test_the_stream_carries_hints_progress_and_task_changes(api: ApiHarnes
         applied = await client.post(f"/hints/{hint['id']}/apply", headers=user)
         assert applied.status_code == 200
         changed = await stream.until("task.updated")
-        assert changed == {"taskId": ids["task"], "version": 2, "columnId": ids["column"], "changedFields": ["priority"]}
+        assert changed == {
+            "taskId": ids["task"],
+            "version": 2,
+            "columnId": ids["column"],
+            "changedFields": ["priority"],
+        }
         assert (await stream.until("hint.updated"))["status"] == "applied"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from kanban.api.tables import rules
+from kanban.db.types import new_id, utcnow
 from tests.integration.api.conftest import ApiHarness
 from tests.integration.api.factories import BoardRows, make_board, problem_fields
 
@@ -151,9 +153,6 @@ async def test_anonymous_requests_are_refused(api: ApiHarness) -> None:
 
 
 async def test_a_rule_stored_by_the_legacy_system_still_reads(api: ApiHarness) -> None:
-    from kanban.api.tables import rules
-    from kanban.db.types import new_id, utcnow
-
     me = await api.make_user()
     board = await make_board(api, me)
     rule_id, now = new_id(), utcnow()

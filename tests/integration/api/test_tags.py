@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from tests.integration.api.conftest import ApiHarness
-from tests.integration.api.factories import make_board, make_task, outbox_events, problem_fields, task_row
+from tests.integration.api.factories import (
+    make_board,
+    make_task,
+    outbox_events,
+    outbox_versions,
+    problem_fields,
+    task_row,
+)
 
 
 async def test_create_list_and_events(api: ApiHarness) -> None:
@@ -151,3 +160,19 @@ async def test_renaming_a_tag_updates_the_tasks_that_carry_it(api: ApiHarness) -
     await api.client.patch(f"/tags/{tag['id']}", json={"name": "Office"}, headers=me)
     assert (await task_row(api, task_id)).version == 3
     assert [e for e, _ in await outbox_events(api, task_id)] == ["task.updated", "task.updated"]
+
+
+async def test_concurrent_edits_bump_the_version_once_each(api: ApiHarness) -> None:
+    me = await api.make_user()
+    board = await make_board(api, me)
+    task_id = await make_task(api, board)
+    tag = (await api.client.post(f"/tasks/{task_id}/tags", json={"name": "work"}, headers=me)).json()
+    colours = [f"#00000{i}" for i in range(5)]
+    responses = await asyncio.gather(
+        *(api.client.patch(f"/tags/{tag['id']}", json={"color": c}, headers=me) for c in colours),
+        api.client.post(f"/tasks/{task_id}/tags", json={"name": "home"}, headers=me),
+    )
+    assert [r.status_code for r in responses] == [200] * 6
+    assert sorted(r.json()["version"] for r in responses[:5]) == [2, 3, 4, 5, 6]
+    versions = await outbox_versions(api, tag["id"])
+    assert versions == [1, 2, 3, 4, 5, 6]

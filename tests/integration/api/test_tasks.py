@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from kanban.api.tables import messaging
 from kanban.db.types import utcnow
-from tests.integration.api.board_helpers import column_id, create_board, create_task, set_task_columns
+from tests.integration.api.board_helpers import column_id, count_rows, create_board, create_task, set_task_columns
 from tests.integration.api.conftest import ApiHarness
 from tests.integration.api.factories import outbox_events, problem_fields
 
@@ -277,3 +277,14 @@ async def test_concurrent_creates_cannot_both_take_the_last_slot(api: ApiHarness
     )
     assert sorted(r.status_code for r in responses) == [201, 409, 409, 409, 409]
     assert len(await titles_in(api, me, board, "CONTEXT")) == 1
+
+
+async def test_tags_created_through_a_task_are_announced_to_the_worker(api: ApiHarness) -> None:
+    """The Worker's tag vocabulary comes only from tag events, whichever route created the tag."""
+    me = await api.make_user()
+    board = await create_board(api, me)
+    task = await create_task(api, me, board, tags=["Errands"])
+    assert await count_rows(api, messaging.outbox, event_type="tag.created") == 1
+    reply = await api.client.patch(f"/tasks/{task['id']}", json={"tags": ["errands", "Phone"]}, headers=me)
+    assert reply.status_code == 200, reply.text
+    assert await count_rows(api, messaging.outbox, event_type="tag.created") == 2

@@ -95,9 +95,10 @@ class EventFlow(RuleBasedStateMachine):
     def run(self, coro: Coroutine[Any, Any, T]) -> T:
         return self.loop.run_until_complete(coro)
 
-    @initialize()
-    def first_task(self) -> None:
-        self.run(self.pair.write(TASKS[0]))
+    @initialize(history=st.lists(st.sampled_from(TASKS), min_size=1, max_size=6))
+    def first_writes(self, history: list[str]) -> None:
+        for task in history:
+            self.run(self.pair.write(task))
 
     # --- the producer ---------------------------------------------------------------------
 
@@ -109,39 +110,31 @@ class EventFlow(RuleBasedStateMachine):
         kind = "deleted" if delete and model is not None else "auto"
         self.run(self.pair.write(task, kind))
 
-    @rule()
-    def relay(self) -> None:
-        try:
-            self.run(self.current_relay.relay_pending())
-        except TransportError:
-            pass  # rows stay pending, as in the relay loop
+    @rule(mode=st.sampled_from(["normal", "normal", "fails half-way", "crashes before marking sent"]), keep=st.integers(0, 3))
+    def relay(self, mode: str, keep: int) -> None:
+        """One relay round; the batch may fail part-way, or the relay may die before marking it sent."""
+        relay = self.current_relay
+        if mode == "fails half-way":
+            self.link.fail_after = keep
+        elif mode == "crashes before marking sent":
 
-    @rule(keep=st.integers(min_value=0, max_value=3))
-    def publish_fails_half_way(self, keep: int) -> None:
-        self.link.fail_after = keep
-        self.relay()
+            async def killed(_seqs: list[int]) -> None:
+                raise RuntimeError("killed before marking sent")
+
+            relay = self.pair.new_relay()
+            relay._mark_sent = killed  # type: ignore[method-assign]
+        try:
+            self.run(relay.relay_pending())
+        except (RuntimeError, TransportError):
+            pass  # rows stay pending, as in the relay loop
         self.link.fail_after = None
 
     @rule()
-    def relay_crashes_after_publish(self) -> None:
-        async def killed(_seqs: list[int]) -> None:
-            raise RuntimeError("killed before marking sent")
-
-        crashing = self.pair.new_relay()
-        crashing._mark_sent = killed  # type: ignore[method-assign]
-        try:
-            self.run(crashing.relay_pending())
-        except (RuntimeError, TransportError):
-            pass
-        self.current_relay = self.pair.new_relay()
-
-    @rule()
-    def peer_down(self) -> None:
-        self.run(self.link.peer_down())
-
-    @rule()
-    def peer_up(self) -> None:
-        self.run(self.link.peer_up())
+    def peer_goes_down_or_up(self) -> None:
+        if CONSUMER in self.link.hub.down:
+            self.run(self.link.peer_up())
+        else:
+            self.run(self.link.peer_down())
 
     # --- the broker and the consumer ------------------------------------------------------
 

@@ -32,6 +32,15 @@ async def _scalar(db: DatabaseUrl, statement) -> object:  # type: ignore[no-unty
         await engine.dispose()
 
 
+async def _rows(db: DatabaseUrl, statement) -> list:  # type: ignore[no-untyped-def]
+    engine = make_engine(db, "kanban-test")
+    try:
+        async with engine.connect() as conn:
+            return list((await conn.execute(statement)).all())
+    finally:
+        await engine.dispose()
+
+
 async def _count(db: DatabaseUrl, table, *where) -> int:  # type: ignore[no-untyped-def]
     return int(await _scalar(db, select(func.count()).select_from(table).where(*where)))  # type: ignore[call-overload]
 
@@ -50,7 +59,7 @@ async def test_split_copies_everything_applies_the_rules_and_seeds_the_worker(
     assert saved["layout"] == facts.layout and saved["invalid"] == []
     rules = report.rules
     assert rules["task-done-by-column"] == facts.done_column_not_done
-    assert rules["task-reopened-by-column"] == facts.done_flag_outside_done
+    assert rules["task-reopened-by-column"] == facts.done_flag_outside_done + facts.done_flag_in_archive
     assert rules["wip-limit-zero"] == facts.wip_limit_zero
     assert rules["column-over-wip-limit"] == facts.over_wip_limit_columns
     assert rules["tag-merged-case-duplicate"] == facts.case_duplicate_tags
@@ -70,6 +79,12 @@ async def test_split_copies_everything_applies_the_rules_and_seeds_the_worker(
     assert await _scalar(api_db, done.where(api.columns.c.type == "DONE", api.tasks.c.is_done.is_(False))) == 0
     assert await _scalar(api_db, done.where(api.columns.c.type.notin_(["DONE", "ARCHIVE"]), api.tasks.c.is_done)) == 0
     assert await _count(api_db, api.columns, api.columns.c.wip_limit == 0) == 0
+    assert await _count(api_db, api.tasks, api.tasks.c.completed_at.is_(None), api.tasks.c.is_done) == 0
+    # Positions are dense per column, as the API keeps them.
+    dense = select(func.count(), func.max(api.tasks.c.position)).group_by(api.tasks.c.column_id)
+    assert all(n == top + 1 for n, top in await _rows(api_db, dense))
+    config = await _scalar(api_db, select(api.boards.c.config).limit(1))
+    assert set(config) == {"stale_after_days", "auto_apply_hints", "auto_apply_threshold"}  # type: ignore[arg-type]
     assert await _count(api_db, api.hints, api.hints.c.status == "applied") == 0
     assert await _count(api_db, api.hints, api.hints.c.status == "dismissed") == facts.applied_hints
     brains = rows["LocalBrain"] + facts.worker_copy_brains
@@ -100,7 +115,9 @@ async def test_rollback_restores_the_legacy_database_exactly(database_factory: D
         manifest = await take_backup(legacy.url, backup, portable_format=portable_format)
         # Damage the source the way a failed cut-over might, then put it back.
         conn = await asyncpg.connect(legacy.url.libpq_dsn)
-        await conn.execute('DELETE FROM api."TaskTag"; UPDATE api."Task" SET title = \'changed\'; DROP TABLE worker."Rule"')
+        await conn.execute(
+            'DELETE FROM api."TaskTag"; UPDATE api."Task" SET title = \'changed\'; DROP TABLE worker."Rule"'
+        )
         await conn.close()
 
         restored, problems = await rollback(backup, legacy.url)
@@ -111,7 +128,9 @@ async def test_rollback_restores_the_legacy_database_exactly(database_factory: D
         assert (await rollback(backup, fresh))[1] == []
 
 
-async def test_dry_run_reports_and_writes_nothing(legacy: Legacy, targets: tuple[DatabaseUrl, DatabaseUrl], tmp_path: Path) -> None:
+async def test_dry_run_reports_and_writes_nothing(
+    legacy: Legacy, targets: tuple[DatabaseUrl, DatabaseUrl], tmp_path: Path
+) -> None:
     api_db, worker_db = targets
     report = await split(
         SplitOptions(legacy.url, api_db, worker_db, backup=tmp_path / "b.dump", dry_run=True), SilentProgress()
@@ -119,9 +138,12 @@ async def test_dry_run_reports_and_writes_nothing(legacy: Legacy, targets: tuple
 
     assert report.dry_run and report.rules["tag-merged-case-duplicate"] == legacy.facts.case_duplicate_tags
     assert next(s for s in report.steps if s.step == "tasks").rows_written == legacy.facts.rows["Task"]
-    assert list(tmp_path.iterdir()) == []
-    if api_db.is_sqlite:
-        assert not Path(api_db.database).exists() and not Path(worker_db.database).exists()
+    assert _files_written(tmp_path, api_db, worker_db) == []
+
+
+def _files_written(directory: Path, *dbs: DatabaseUrl) -> list[str]:
+    files = [p.name for p in directory.iterdir()]
+    return files + [db.database for db in dbs if db.is_sqlite and Path(db.database).exists()]
 
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)

@@ -28,18 +28,6 @@ from tests.support.settings import settings_for
 BOARD = "b0000000-0000-0000-0000-000000000001"
 
 
-@pytest.fixture(autouse=True)
-def _agent_context_until_agents_land(monkeypatch: pytest.MonkeyPatch) -> None:
-    # TEMPORARY: drop once kanban.worker.agents.pipeline exists.
-    import importlib.util
-    from types import SimpleNamespace
-
-    from kanban.worker.jobs import runner
-
-    if importlib.util.find_spec("kanban.worker.agents.pipeline") is None:
-        monkeypatch.setattr(runner, "agent_context", lambda ji: SimpleNamespace(**vars(ji)))
-
-
 @pytest.fixture
 async def services(worker_db: DatabaseUrl) -> AsyncIterator[WorkerServices]:
     s = build_worker_services(settings_for("worker", None, worker_db), hub=MemoryHub())
@@ -66,7 +54,9 @@ def task_state(task_id: str, version: int = 1, **fields: Any) -> ev.TaskState:
     return ev.TaskState(**(values | fields))
 
 
-async def seed_task(services: WorkerServices, version: int = 1, queued_version: int | None = None, **fields: Any) -> str:
+async def seed_task(
+    services: WorkerServices, version: int = 1, queued_version: int | None = None, **fields: Any
+) -> str:
     """A task snapshot and a due job for it; returns the task id."""
     task_id = new_id()
     state = task_state(task_id, version, **fields)
@@ -137,7 +127,9 @@ async def run_until(runner: JobRunner, done: Any) -> None:
 
 async def test_a_job_commits_its_drafts_results_and_one_hints_event(services: WorkerServices) -> None:
     task_id = await seed_task(services)
-    pipeline = FakePipeline(make_drafts=lambda ctx: [draft("priority", data={"priority": "HIGH"}), draft("title", content="Call Bob")])
+    pipeline = FakePipeline(
+        make_drafts=lambda ctx: [draft("priority", data={"priority": "HIGH"}), draft("title", content="Call Bob")]
+    )
     runner = JobRunner(services, pipeline, config())
 
     job = await claim_job(services.engine, runner.owner, 30)
@@ -378,7 +370,13 @@ def envelope() -> Envelope:
     from uuid import uuid4
 
     return Envelope(
-        type="x", version=1, source="api", correlation_id=uuid4(), aggregate_type="analysis", aggregate_id="t", payload={}
+        type="x",
+        version=1,
+        source="api",
+        correlation_id=uuid4(),
+        aggregate_type="analysis",
+        aggregate_id="t",
+        payload={},
     )
 
 

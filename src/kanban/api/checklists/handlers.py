@@ -72,9 +72,10 @@ async def _owned_item(uow: UnitOfWork, item_id: str, user_id: str) -> Row:
     row = await repo.owned_item(uow.conn, item_id, user_id)
     if row is None:
         raise NotFound(f"checklist item {item_id} not found")
-    # Lock the task (PostgreSQL) so concurrent checklist edits bump its version one after the other.
+    # Lock the task (PostgreSQL) so concurrent checklist edits apply one after the other, then read
+    # the item again: a toggle must see the state the previous edit left.
     await owned_task(uow.conn, row.task_id, user_id, for_update=True)
-    return row
+    return await repo.item_by_id(uow.conn, item_id)
 
 
 async def _record(uow: UnitOfWork, task_id: str, user_id: str, change: str, item_id: str | None = None) -> None:

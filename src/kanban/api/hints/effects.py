@@ -15,9 +15,9 @@ from sqlalchemy import Row, delete, func, select, update
 from kanban.api.errors import InvalidInput
 from kanban.api.tables import checklist_items, tags, tasks
 from kanban.api.tags import repository as tag_repo
-from kanban.api.tags.schemas import DEFAULT_COLOR
+from kanban.api.tags.state import find_or_create_tags
 from kanban.api.tasks.rules import CONTEXTS
-from kanban.contracts.events import TagCreatedV1, TagDeletedV1, TagState
+from kanban.contracts.events import TagDeletedV1
 from kanban.db.types import new_id, utcnow
 from kanban.messaging.unit_of_work import UnitOfWork
 
@@ -147,39 +147,16 @@ async def _set_fields(uow: UnitOfWork, task: Row, values: dict[str, Any]) -> Eff
 async def _add_tags(uow: UnitOfWork, task: Row, names: list[str]) -> Effect:
     if not names:
         raise HintNotApplicable("the tags hint names no tag", field="data")
+    existing = {row.id for row in await tag_repo.board_tags(uow.conn, task.board_id)}
     created: list[str] = []
     attached: list[str] = []
-    for name in names:
-        tag = await tag_repo.tag_by_name(uow.conn, task.board_id, name)
-        if tag is None:
-            tag = await _create_tag(uow, task.board_id, name)
+    for tag in await find_or_create_tags(uow, task.board_id, names):
+        if tag.id not in existing:
             created.append(tag.id)
         if not await tag_repo.is_attached(uow.conn, task.id, tag.id):
             await tag_repo.attach(uow.conn, task.id, tag.id)
             attached.append(tag.id)
     return Effect(("tags",) if attached else (), {"createdTagIds": created, "attachedTagIds": attached})
-
-
-async def _create_tag(uow: UnitOfWork, board_id: str, name: str) -> Row:
-    now = utcnow()
-    tag_id = new_id()
-    await tag_repo.insert_tag(
-        uow.conn,
-        {
-            "id": tag_id,
-            "board_id": board_id,
-            "name": name,
-            "name_key": name.lower(),
-            "color": DEFAULT_COLOR,
-            "version": 1,
-            "created_at": now,
-            "updated_at": now,
-        },
-    )
-    row = await tag_repo.tag_by_id(uow.conn, tag_id)
-    state = TagState(tag_id=row.id, board_id=row.board_id, name=row.name, color=row.color, version=1)
-    uow.record(TagCreatedV1(tag=state), aggregate_id=tag_id, aggregate_version=1)
-    return row
 
 
 async def _delete_tag_if_unused(uow: UnitOfWork, tag_id: str) -> None:
@@ -189,15 +166,18 @@ async def _delete_tag_if_unused(uow: UnitOfWork, tag_id: str) -> None:
     if tag is None:
         return
     await tag_repo.delete_tag(uow.conn, tag_id)
-    uow.record(TagDeletedV1(tag_id=tag_id, board_id=tag.board_id), aggregate_id=tag_id, aggregate_version=tag.version + 1)
+    uow.record(
+        TagDeletedV1(tag_id=tag_id, board_id=tag.board_id), aggregate_id=tag_id, aggregate_version=tag.version + 1
+    )
 
 
 async def _add_checklist(uow: UnitOfWork, task: Row, items: list[str]) -> Effect:
     if not items:
         raise HintNotApplicable("the actions hint has no items", field="data")
     last = await uow.conn.scalar(
-        select(func.coalesce(func.max(checklist_items.c.position), -1)).where(checklist_items.c.task_id == task.id)
+        select(func.max(checklist_items.c.position)).where(checklist_items.c.task_id == task.id)
     )
+    start = 0 if last is None else int(last) + 1
     now = utcnow()
     rows = [
         {
@@ -205,7 +185,7 @@ async def _add_checklist(uow: UnitOfWork, task: Row, items: list[str]) -> Effect
             "task_id": task.id,
             "title": title,
             "is_done": False,
-            "position": int(last) + 1 + i,
+            "position": start + i,
             "created_at": now,
             "updated_at": now,
         }

@@ -177,13 +177,13 @@ async def store_proposed_hints(event: HintsProposedV1, uow: UnitOfWork, realtime
     if task is None:
         return  # deleted meanwhile; the Worker dropped its drafts with the task
     known = await repo.known_draft_ids(conn, [d.draft_id for d in event.drafts])
-    hint_ids = await repo.insert_hints(conn, task.id, event.job_id, [d for d in event.drafts if d.draft_id not in known])
+    hint_ids = await repo.insert_hints(
+        conn, task.id, event.job_id, [d for d in event.drafts if d.draft_id not in known]
+    )
     board = BoardSettings.from_config(await repo.board_config(conn, task.board_id))
     if board.auto_apply_hints and hint_ids:
         await _auto_apply(uow, task.id, hint_ids, board.auto_apply_threshold)
-    uow.record(
-        HintsSyncedV1(task_id=task.id, draft_ids=tuple(d.draft_id for d in event.drafts)), aggregate_id=task.id
-    )
+    uow.record(HintsSyncedV1(task_id=task.id, draft_ids=tuple(d.draft_id for d in event.drafts)), aggregate_id=task.id)
     if hint_ids:
         hints = [hint_json(await repo.hint_by_id(conn, hint_id)) for hint_id in hint_ids]
         realtime.publish_after_commit(uow, task.board_id, "hints", {"taskId": task.id, "hints": hints})

@@ -88,7 +88,7 @@ async def insert_hints(conn: AsyncConnection, task_id: str, job_id: str, drafts:
         for d in drafts
     ]
     await conn.execute(hints.insert(), rows)
-    return [r["id"] for r in rows]
+    return [str(r["id"]) for r in rows]
 
 
 async def set_hint(conn: AsyncConnection, hint_id: str, **values: Any) -> None:

@@ -62,8 +62,8 @@ def _state(row: Row) -> ProjectState:
     )  # fmt: skip
 
 
-async def _owned_project(uow: UnitOfWork, project_id: str, user_id: str) -> Row:
-    row = await repo.owned_project(uow.conn, project_id, user_id)
+async def _owned_project(uow: UnitOfWork, project_id: str, user_id: str, *, for_update: bool = False) -> Row:
+    row = await repo.owned_project(uow.conn, project_id, user_id, for_update=for_update)
     if row is None:
         raise NotFound(f"project {project_id} not found")
     return row
@@ -100,7 +100,7 @@ async def create_project(cmd: CreateProject, uow: UnitOfWork) -> Row:
 
 
 async def update_project(cmd: UpdateProject, uow: UnitOfWork) -> Row:
-    project = await _owned_project(uow, cmd.project_id, cmd.user_id)
+    project = await _owned_project(uow, cmd.project_id, cmd.user_id, for_update=True)
     for required in ("name", "status"):
         if required in cmd.changes and cmd.changes[required] is None:
             raise InvalidInput(f"{required} cannot be null", field=required)

@@ -28,14 +28,22 @@ def _with_counts() -> Select[Any]:
     ).outerjoin(counts, counts.c.project_id == projects.c.id)
 
 
-async def owned_project(conn: AsyncConnection, project_id: str, user_id: str) -> Row | None:
-    return (
-        await conn.execute(
-            select(projects)
-            .join(boards, boards.c.id == projects.c.board_id)
-            .where(projects.c.id == project_id, boards.c.owner_id == user_id)
-        )
-    ).first()
+async def owned_project(
+    conn: AsyncConnection, project_id: str, user_id: str, *, for_update: bool = False
+) -> Row | None:
+    """The project if its board is the user's.
+
+    `for_update` takes FOR NO KEY UPDATE on PostgreSQL: concurrent edits bump the version in turn,
+    while a task being put in the project (a key-share lock through the foreign key) is not blocked.
+    """
+    stmt = (
+        select(projects)
+        .join(boards, boards.c.id == projects.c.board_id)
+        .where(projects.c.id == project_id, boards.c.owner_id == user_id)
+    )
+    if for_update and conn.dialect.name == "postgresql":
+        stmt = stmt.with_for_update(of=projects, key_share=True)
+    return (await conn.execute(stmt)).first()
 
 
 async def project_with_counts(conn: AsyncConnection, project_id: str) -> Row:
@@ -63,11 +71,10 @@ async def update_project(conn: AsyncConnection, project_id: str, values: dict[st
 
 async def detach_tasks(conn: AsyncConnection, project_id: str) -> list[str]:
     """Set the project of its tasks to null (explicitly: SQLite may run without foreign keys); returns them."""
-    task_ids = list(
-        (await conn.execute(select(tasks.c.id).where(tasks.c.project_id == project_id).order_by(tasks.c.id)))
-        .scalars()
-        .all()
-    )
+    stmt = select(tasks.c.id).where(tasks.c.project_id == project_id).order_by(tasks.c.id)
+    if conn.dialect.name == "postgresql":
+        stmt = stmt.with_for_update()  # tasks first, in id order, then the project: no lock cycle with task edits
+    task_ids = list((await conn.execute(stmt)).scalars().all())
     if task_ids:
         await conn.execute(update(tasks).where(tasks.c.project_id == project_id).values(project_id=None))
     return task_ids

@@ -20,6 +20,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from kanban.api.deps import Services
 from kanban.api.errors import Unauthorized
 from kanban.api.ownership import owned_board
+from kanban.api.problems import problem_responses
 from kanban.api.realtime.hub import BoardMessage, RealtimeHub
 from kanban.api.security.tokens import user_id_from_access_token
 
@@ -49,7 +50,10 @@ async def board_events(hub: RealtimeHub, board_id: str) -> AsyncIterator[str]:
 @router.get(
     "/boards/{board_id}/stream",
     response_class=StreamingResponse,
-    responses={200: {"content": {"text/event-stream": {}}, "description": "Server-sent events of the board"}},
+    responses={
+        200: {"content": {"text/event-stream": {}}, "description": "Server-sent events of the board"},
+        **problem_responses(401, 404),
+    },
 )
 async def board_stream(
     board_id: str,

@@ -58,8 +58,8 @@ class DetachTag:
     tag_id: str
 
 
-async def _owned_tag(uow: UnitOfWork, tag_id: str, user_id: str) -> Row:
-    row = await repo.owned_tag(uow.conn, tag_id, user_id)
+async def _owned_tag(uow: UnitOfWork, tag_id: str, user_id: str, *, for_update: bool = False) -> Row:
+    row = await repo.owned_tag(uow.conn, tag_id, user_id, for_update=for_update)
     if row is None:
         raise NotFound(f"tag {tag_id} not found")
     return row
@@ -91,7 +91,7 @@ async def create_tag(cmd: CreateTag, uow: UnitOfWork) -> Row:
 
 
 async def update_tag(cmd: UpdateTag, uow: UnitOfWork) -> Row:
-    tag = await _owned_tag(uow, cmd.tag_id, cmd.user_id)
+    tag = await _owned_tag(uow, cmd.tag_id, cmd.user_id, for_update=True)
     values = {k: v for k, v in cmd.changes.items() if k in ("name", "color") and v is not None}
     values = {k: v for k, v in values.items() if v != tag._mapping[k]}
     if not values:
@@ -118,6 +118,8 @@ async def update_tag(cmd: UpdateTag, uow: UnitOfWork) -> Row:
 
 async def delete_tag(cmd: DeleteTag, uow: UnitOfWork) -> None:
     tag = await _owned_tag(uow, cmd.tag_id, cmd.user_id)
+    # Tasks first, then the tag: the order attaching takes (task lock, then the tag through the foreign key).
+    await repo.lock_tasks(uow.conn, await repo.tasks_with_tag(uow.conn, tag.id))
     task_ids = await repo.delete_tag(uow.conn, tag.id)
     uow.record(
         TagDeletedV1(tag_id=tag.id, board_id=tag.board_id), aggregate_id=tag.id, aggregate_version=tag.version + 1

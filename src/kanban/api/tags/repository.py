@@ -7,17 +7,23 @@ from typing import Any
 from sqlalchemy import Row, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from kanban.api.tables import boards, tags, task_tags
+from kanban.api.tables import boards, tags, task_tags, tasks
 
 
-async def owned_tag(conn: AsyncConnection, tag_id: str, user_id: str) -> Row | None:
-    return (
-        await conn.execute(
-            select(tags)
-            .join(boards, boards.c.id == tags.c.board_id)
-            .where(tags.c.id == tag_id, boards.c.owner_id == user_id)
-        )
-    ).first()
+async def owned_tag(conn: AsyncConnection, tag_id: str, user_id: str, *, for_update: bool = False) -> Row | None:
+    """The tag if its board is the user's.
+
+    `for_update` takes FOR NO KEY UPDATE on PostgreSQL: concurrent edits bump the version in turn,
+    while attaching the tag to a task (a key-share lock through the foreign key) is not blocked.
+    """
+    stmt = (
+        select(tags)
+        .join(boards, boards.c.id == tags.c.board_id)
+        .where(tags.c.id == tag_id, boards.c.owner_id == user_id)
+    )
+    if for_update and conn.dialect.name == "postgresql":
+        stmt = stmt.with_for_update(of=tags, key_share=True)
+    return (await conn.execute(stmt)).first()
 
 
 async def tag_by_id(conn: AsyncConnection, tag_id: str) -> Row:
@@ -32,10 +38,6 @@ async def tag_by_name(conn: AsyncConnection, board_id: str, name: str) -> Row | 
 
 async def board_tags(conn: AsyncConnection, board_id: str) -> list[Row]:
     return list((await conn.execute(select(tags).where(tags.c.board_id == board_id).order_by(tags.c.name_key))).all())
-
-
-async def insert_tag(conn: AsyncConnection, values: dict[str, Any]) -> None:
-    await conn.execute(insert(tags).values(**values))
 
 
 async def update_tag(conn: AsyncConnection, tag_id: str, values: dict[str, Any]) -> None:
@@ -82,3 +84,9 @@ async def task_tags_of(conn: AsyncConnection, task_id: str) -> list[Row]:
 async def tasks_with_tag(conn: AsyncConnection, tag_id: str) -> list[str]:
     stmt = select(task_tags.c.task_id).where(task_tags.c.tag_id == tag_id).order_by(task_tags.c.task_id)
     return list((await conn.execute(stmt)).scalars().all())
+
+
+async def lock_tasks(conn: AsyncConnection, task_ids: list[str]) -> None:
+    """Lock the tasks on PostgreSQL, in id order, before a change that touches several of them."""
+    if task_ids and conn.dialect.name == "postgresql":
+        await conn.execute(select(tasks.c.id).where(tasks.c.id.in_(task_ids)).order_by(tasks.c.id).with_for_update())

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from kanban.api.errors import InvalidInput, PreconditionFailed
 from kanban.api.ownership import owned_board, owned_task
 from kanban.api.tables import boards, projects, task_events, tasks
+from kanban.api.tags.state import find_or_create_tags
 from kanban.api.tasks import repository as repo
 from kanban.api.tasks.rules import check_wip, done_transition, new_positions
 from kanban.api.tasks.schemas import CreateTaskRequest, TaskEventOut, TaskOut, UpdateTaskRequest
@@ -215,7 +216,7 @@ async def create_task(cmd: CreateTask, uow: UnitOfWork) -> TaskOut:
         )
     )
     if body.tags:
-        await repo.replace_task_tags(conn, task_id, await repo.resolve_tags(conn, cmd.board_id, body.tags))
+        await repo.replace_task_tags(conn, task_id, [t.id for t in await find_or_create_tags(uow, cmd.board_id, body.tags)])
     by = triggered_by(cmd.user_id)
     await add_task_event(
         conn,
@@ -264,7 +265,8 @@ async def update_task(cmd: UpdateTask, uow: UnitOfWork) -> TaskOut:
     if "tags" in given:
         old_tags, new_tags = await repo.task_tag_names(conn, task.id), body.tags or []
         if sorted(t.lower() for t in old_tags) != sorted(t.lower() for t in new_tags):
-            await repo.replace_task_tags(conn, task.id, await repo.resolve_tags(conn, task.board_id, new_tags))
+            tag_rows = await find_or_create_tags(uow, task.board_id, new_tags)
+            await repo.replace_task_tags(conn, task.id, [t.id for t in tag_rows])
             changes["tags"] = (old_tags, sorted(new_tags, key=str.lower))
     placement: Placement | None = None
     source = await repo.column_by_id(conn, task.column_id)

@@ -19,7 +19,7 @@ from kanban.api.errors import NotFound
 from kanban.api.tables import boards, checklist_items, columns, tags, task_events, task_tags, tasks
 from kanban.api.tasks.rules import BoardSettings, is_stale
 from kanban.api.tasks.schemas import ChecklistProgress, TagRef, TaskEventOut, TaskOut
-from kanban.db.types import new_id, utcnow
+from kanban.db.types import utcnow
 
 PRIORITY_RANK = case(
     (tasks.c.priority == "HIGH", 3), (tasks.c.priority == "MEDIUM", 2), (tasks.c.priority == "LOW", 1), else_=0
@@ -110,31 +110,6 @@ async def write_positions(conn: AsyncConnection, ordered_ids: Sequence[str]) -> 
         update(tasks).where(tasks.c.id == bindparam("tid")).values(position=bindparam("pos")),
         [{"tid": tid, "pos": pos} for pos, tid in enumerate(ordered_ids)],
     )
-
-
-async def resolve_tags(conn: AsyncConnection, board_id: str, names: Sequence[str]) -> list[str]:
-    """Tag ids for `names` on the board, creating the missing ones; names match case-insensitively."""
-    if not names:
-        return []
-    keys = {name.lower(): name for name in names}
-    existing = {
-        r.name_key: r.id
-        for r in await conn.execute(
-            select(tags.c.id, tags.c.name_key).where(tags.c.board_id == board_id, tags.c.name_key.in_(list(keys)))
-        )
-    }
-    now = utcnow()
-    missing = [{"id": new_id(), "name": keys[k], "name_key": k} for k in keys if k not in existing]
-    if missing:
-        await conn.execute(
-            tags.insert(),
-            [
-                {**m, "board_id": board_id, "color": "#94a3b8", "version": 1, "created_at": now, "updated_at": now}
-                for m in missing
-            ],
-        )
-        existing.update({m["name_key"]: m["id"] for m in missing})
-    return [existing[k] for k in keys]
 
 
 async def replace_task_tags(conn: AsyncConnection, task_id: str, tag_ids: Sequence[str]) -> None:

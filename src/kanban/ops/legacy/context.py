@@ -19,11 +19,16 @@ class LegacyContext:
     tag_survivor: dict[str, str]
     tag_names: dict[str, str]
     brain_projects: set[str]
+    # Dense positions (0..n-1) in the legacy order (position, createdAt, id), as the API keeps them.
+    column_positions: dict[str, int]
+    task_positions: dict[str, int]
+    checklist_positions: dict[str, int]
     # Ids left out as invalid, by kind (user, board, column, project, task, tag), so children follow them.
     skipped: dict[str, set[str]] = field(default_factory=dict)
 
     def is_skipped(self, kind: str, row_id: str | None) -> bool:
-        return row_id is not None and row_id in self.skipped.get(kind, ())
+        # Checked for every parent of every row: the usual case, nothing skipped, must cost nothing.
+        return bool(self.skipped) and row_id is not None and row_id in self.skipped.get(kind, ())
 
     def skip(self, kind: str, row_id: str) -> None:
         self.skipped.setdefault(kind, set()).add(row_id)
@@ -59,4 +64,15 @@ async def load_context(source: LegacySource) -> LegacyContext:
         tag_survivor=survivor,
         tag_names=names,
         brain_projects={r[0] for r in await source.fetch(f'SELECT "projectId"::text FROM {t("LocalBrain")}')},
+        column_positions=await _dense_positions(source, t("Column"), '"boardId"'),
+        task_positions=await _dense_positions(source, t("Task"), '"columnId"'),
+        checklist_positions=await _dense_positions(source, t("ChecklistItem"), '"taskId"'),
     )
+
+
+async def _dense_positions(source: LegacySource, table: str, parent: str) -> dict[str, int]:
+    rows = await source.fetch(
+        f'SELECT id::text, (row_number() OVER (PARTITION BY {parent} ORDER BY position, "createdAt", id) - 1)::int '
+        f"FROM {table}"
+    )
+    return {r[0]: r[1] for r in rows}

@@ -17,7 +17,7 @@ from kanban.ops.legacy.duration import duration_minutes
 from kanban.ops.legacy.findings import Findings, InvalidRow
 
 Row = Mapping[str, Any]
-DEFAULT_BOARD_CONFIG: dict[str, Any] = {"staleAfterDays": 7, "autoApplyHints": False, "autoApplyThreshold": 0.9}
+DEFAULT_BOARD_CONFIG: dict[str, Any] = {"stale_after_days": 7, "auto_apply_hints": False, "auto_apply_threshold": 0.9}
 BRAIN_FIELDS = ("context", "constraints", "openQuestions", "taskBacklog", "researchPlan", "sources", "decisions",
                 "risks", "deliverables", "history")  # fmt: skip
 
@@ -33,6 +33,13 @@ def _ts(value: datetime | None) -> datetime | None:
 
 def _json(value: Any) -> Any:
     return json.loads(value) if isinstance(value, str) else value
+
+
+def _as_object(value: Any) -> dict[str, Any]:
+    """Task metadata as an object, so a rule can add a key; a non-object value is kept under "legacy"."""
+    if isinstance(value, dict):
+        return value
+    return {} if value is None else {"legacy": value}
 
 
 def _fit(value: str | None, limit: int, what: str) -> str | None:
@@ -76,21 +83,33 @@ def map_default_board(r: Row, ctx: LegacyContext, f: Findings) -> dict[str, Any]
 
 
 def board_config(raw: Any, board_id: str, f: Findings) -> dict[str, Any]:
+    """The three board settings, under the snake_case keys the API reads; legacy keys were camelCase."""
     legacy = _json(raw)
     if not isinstance(legacy, dict):
         f.note("board-config-defaulted", board_id)
         return dict(DEFAULT_BOARD_CONFIG)
-    config = {**DEFAULT_BOARD_CONFIG, **legacy}
-    checks = {
-        "staleAfterDays": lambda v: isinstance(v, int) and not isinstance(v, bool) and v >= 1,
-        "autoApplyHints": lambda v: isinstance(v, bool),
-        "autoApplyThreshold": lambda v: isinstance(v, int | float) and not isinstance(v, bool) and 0 <= v <= 1,
-    }
-    for key, valid in checks.items():
-        if not valid(config[key]):
-            config[key] = DEFAULT_BOARD_CONFIG[key]
+    config = dict(DEFAULT_BOARD_CONFIG)
+    for key, value in legacy.items():
+        name = _BOARD_KEYS.get(key)
+        if name is None:
+            f.note("board-config-key-dropped", board_id)
+        elif _BOARD_CHECKS[name](value):
+            config[name] = value
+        else:
             f.note("board-config-value-replaced", board_id)
     return config
+
+
+_BOARD_KEYS = {
+    "staleAfterDays": "stale_after_days", "stale_after_days": "stale_after_days",
+    "autoApplyHints": "auto_apply_hints", "auto_apply_hints": "auto_apply_hints",
+    "autoApplyThreshold": "auto_apply_threshold", "auto_apply_threshold": "auto_apply_threshold",
+}  # fmt: skip
+_BOARD_CHECKS = {
+    "stale_after_days": lambda v: isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= 3650,
+    "auto_apply_hints": lambda v: isinstance(v, bool),
+    "auto_apply_threshold": lambda v: isinstance(v, int | float) and not isinstance(v, bool) and 0 <= v <= 1,
+}
 
 
 def map_board(r: Row, ctx: LegacyContext, f: Findings) -> dict[str, Any]:
@@ -116,13 +135,16 @@ def map_column(r: Row, ctx: LegacyContext, f: Findings) -> dict[str, Any]:
     if wip is not None and ctx.tasks_per_column.get(cid, 0) > wip:
         f.note("column-over-wip-limit", cid)
     created = _ts(r["createdAt"])
+    position = ctx.column_positions[cid]
+    if position != r["position"]:
+        f.note("column-position-renumbered", cid)
     return {
         "id": cid,
         "board_id": _parent(ctx, "board", str(r["boardId"])),
         "name": _fit(r["name"], 200, "name"),
         "type": str(r["type"]),
         "wip_limit": wip,
-        "position": r["position"],
+        "position": position,
         "created_at": created,
         "updated_at": created,  # legacy columns have no updatedAt
     }
@@ -173,20 +195,30 @@ def map_task(r: Row, ctx: LegacyContext, f: Findings) -> dict[str, Any]:
     column_type = ctx.column_types.get(column or "")
     if column_type is None:
         raise InvalidRow(f"its column {column} does not exist")
-    is_done, completed_at = r["isDone"], _ts(r["completedAt"])
-    # The column is what the person sees; the flag is what the old code forgot to clear.
-    if column_type == "DONE" and not is_done:
-        f.note("task-done-by-column", tid)
-        is_done, completed_at = True, completed_at or _ts(r["lastMovedAt"])
-    elif column_type not in ("DONE", "ARCHIVE") and is_done:
-        f.note("task-reopened-by-column", tid)
-        is_done, completed_at = False, None
     metadata = _json(r["metadata"])
+    # Only a DONE column means done (the API keeps isDone equal to "in a DONE column"); the flag
+    # is what the old code forgot to clear when a task left DONE.
+    is_done, completed_at = column_type == "DONE", _ts(r["completedAt"])
+    if is_done and not r["isDone"]:
+        f.note("task-done-by-column", tid)
+    elif is_done and completed_at is None:
+        f.note("task-completed-at-filled", tid)
+    elif not is_done and r["isDone"]:
+        f.note("task-reopened-by-column", tid)
+    elif not is_done and completed_at is not None:
+        f.note("task-completed-at-cleared", tid)
+    if is_done:
+        completed_at = completed_at or _ts(r["lastMovedAt"])
+    elif completed_at is not None:
+        metadata = {**_as_object(metadata), "legacyCompletedAt": completed_at.isoformat()}
+        completed_at = None
     minutes = duration_minutes(r["duration"])
     if r["duration"] is not None and r["duration"].strip() and minutes is None:
         f.note("task-duration-unreadable", tid)
-        metadata = {**(metadata if isinstance(metadata, dict) else {"legacy": metadata} if metadata else {}),
-                    "legacyDuration": r["duration"]}  # fmt: skip
+        metadata = {**_as_object(metadata), "legacyDuration": r["duration"]}
+    position = ctx.task_positions[tid]
+    if position != r["position"]:
+        f.note("task-position-renumbered", tid)
     if r["stale"]:
         f.note("task-stale-dropped", tid)
     project = _id(r["projectId"])
@@ -206,7 +238,7 @@ def map_task(r: Row, ctx: LegacyContext, f: Findings) -> dict[str, Any]:
         "needs_breakdown": r["needsBreakdown"],
         "metadata": metadata,
         "is_done": is_done,
-        "position": r["position"],
+        "position": position,
         "version": 1,
         "wip_override": False,
         "created_at": _ts(r["createdAt"]),
@@ -218,12 +250,16 @@ def map_task(r: Row, ctx: LegacyContext, f: Findings) -> dict[str, Any]:
 
 
 def map_checklist_item(r: Row, ctx: LegacyContext, f: Findings) -> dict[str, Any]:
+    iid = str(r["id"])
+    position = ctx.checklist_positions[iid]
+    if position != r["position"]:
+        f.note("checklist-position-renumbered", iid)
     return {
-        "id": str(r["id"]),
+        "id": iid,
         "task_id": _parent(ctx, "task", str(r["taskId"])),
         "title": _fit(r["title"], 500, "title"),
         "is_done": r["isDone"],
-        "position": r["position"],
+        "position": position,
         "created_at": _ts(r["createdAt"]),
         "updated_at": _ts(r["updatedAt"]),
     }

@@ -6,6 +6,7 @@ events an uninterrupted one would.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
@@ -31,11 +32,15 @@ from kanban.ops.legacy.source import LegacySource
 _NAMESPACE = uuid.UUID("6f7c1c8e-2d0a-4f5e-9a39-6b0b3a3c9d11")
 
 
+@functools.lru_cache(maxsize=4)
+def _correlation(run_id: str) -> uuid.UUID:
+    return uuid.uuid5(_NAMESPACE, run_id)
+
+
 def _envelope(event: Event, aggregate_id: str, run_id: str, occurred_at: datetime) -> Envelope:
     envelope = envelope_for(
-        event, source="api", aggregate_id=aggregate_id, aggregate_version=1,
-        correlation_id=uuid.uuid5(_NAMESPACE, run_id),
-    )  # fmt: skip
+        event, source="api", aggregate_id=aggregate_id, aggregate_version=1, correlation_id=_correlation(run_id)
+    )
     return envelope.model_copy(
         update={"id": uuid.uuid5(_NAMESPACE, f"{run_id}/{event.TYPE}/{aggregate_id}"), "occurred_at": occurred_at}
     )
@@ -47,9 +52,9 @@ async def seed_boards(rows: Sequence[dict[str, Any]], run_id: str, **_: Any) -> 
             BoardCreatedV1(
                 board=BoardState(
                     board_id=r["id"], owner_id=r["owner_id"], name=r["name"],
-                    auto_apply_hints=r["config"]["autoApplyHints"],
-                    auto_apply_threshold=r["config"]["autoApplyThreshold"],
-                    stale_after_days=r["config"]["staleAfterDays"], version=1,
+                    auto_apply_hints=r["config"]["auto_apply_hints"],
+                    auto_apply_threshold=r["config"]["auto_apply_threshold"],
+                    stale_after_days=r["config"]["stale_after_days"], version=1,
                 )
             ),
             r["id"], run_id, r["updated_at"],

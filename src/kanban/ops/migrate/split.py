@@ -7,13 +7,16 @@ them with the events that seed the Worker's read model and the batch's checkpoin
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from kanban.api import tables as api_tables
+from kanban.contracts.envelope import Envelope
 from kanban.db.urls import DatabaseUrl
 from kanban.messaging.outbox import add_to_outbox
 from kanban.ops.errors import InvalidRows, SourceChanged, TargetNotEmpty
@@ -26,6 +29,7 @@ from kanban.ops.migrate import checkpoint
 from kanban.ops.migrate.backup import default_backup_path, take_backup
 from kanban.ops.migrate.checkpoint import StepState
 from kanban.ops.migrate.expected import ExpectedTables
+from kanban.ops.migrate.indexes import create_secondary_indexes, drop_secondary_indexes
 from kanban.ops.migrate.manifest import Manifest, compare, manifest_path
 from kanban.ops.migrate.progress import Progress, SilentProgress
 from kanban.ops.migrate.steps import Step, ignored_worker_tables, steps_for
@@ -77,15 +81,15 @@ async def _split(opts: SplitOptions, engines: dict[str, AsyncEngine], progress: 
         backup = Path(previous.info["backup"])
     else:
         backup = opts.backup or default_backup_path(opts.source)
+    if previous is None:
+        for service, db in (("api", opts.api), ("worker", opts.worker)):
+            await _refuse_data(engines[service], service, db)
     manifest = await _reuse_or_take_backup(opts, backup, progress)
     if previous is not None and previous.run_id != manifest.snapshot_id:
         raise TargetNotEmpty(
             f"{opts.api.redacted()} holds an unfinished split from backup {previous.info['backup']}; "
             "rerun with that --backup, or start over with empty databases"
         )
-    if previous is None:
-        for service, db in (("api", opts.api), ("worker", opts.worker)):
-            await _refuse_data(engines[service], service, db)
     source = await LegacySource.open(opts.source)
     try:
         await _check_unchanged(source, manifest)
@@ -105,10 +109,18 @@ async def _split(opts: SplitOptions, engines: dict[str, AsyncEngine], progress: 
             **(records["worker"].steps if records["worker"] else {}),
         }
         states.update({name: _state_from_json(s) for name, s in info.get("worker_steps", {}).items()})
+        tables = _written_tables(steps_for(source.layout))
+        for service, engine in engines.items():
+            async with engine.begin() as conn:
+                await drop_secondary_indexes(conn, tables[service])
         run = _Run(manifest.snapshot_id, source, await load_context(source), engines, opts, progress)
         report = await _run_steps(run, states, str(backup), info)
     finally:
         await source.close()
+    progress.message("Building indexes")
+    for service, engine in engines.items():
+        async with engine.begin() as conn:
+            await create_secondary_indexes(conn, tables[service])
     report.write(opts.report or _report_path(backup))
     # Worker first: the API record says whether the Worker's steps are done.
     async with engines["worker"].begin() as conn:
@@ -176,47 +188,77 @@ async def _run_steps(run: _Run, states: dict[str, StepState], backup: str | None
 
 
 async def _run_step(run: _Run, step: Step, state: StepState) -> StepState:
+    """Reading and mapping the next batch overlaps with writing this one: a small queue sits between them."""
     total = await run.source.count(step.schema, step.table)
     run.progress.start(step.name, total, state.rows_read)
-    mapper = step.mapper()
-    while not state.done:
-        rows, after, last = await run.source.batch(
-            step.schema, step.table, step.key, state.after, run.opts.batch_size, step.order
-        )
-        new = StepState(after, state.rows_read + len(rows), state.rows_written, state.findings.copy(), last)
-        out, bad = [], []
-        for row in rows:
-            try:
-                mapped = mapper(row, run.ctx, new.findings)
-            except InvalidRow as exc:
-                bad.append((step.row_id(row), str(exc)))
-                continue
-            if mapped is not None:
-                out.append(mapped)
-        if bad and not run.opts.skip_invalid:
-            raise InvalidRows(step.name, bad)
-        for row_id, reason in bad:
-            new.findings.reject(row_id, reason)
-            if step.kind:
-                run.ctx.skip(step.kind, row_id)
-        new.rows_written += len(out)
-        if run.sink is not None:
-            run.sink.add(step, out)
-        seed = step.seed if run.sink is None else None
-        envelopes = await seed(out, run.run_id, source=run.source, ctx=run.ctx) if seed else []
-        if run.engines is not None:
-            async with run.engines[step.service].begin() as conn:
-                # The checkpoint goes first: it opens the transaction the COPY then joins.
-                await checkpoint.save(conn, run.run_id, step.name, new)
-                if step.update_key:
-                    await update_rows(conn, step.target, step.update_key, out)
-                else:
-                    await insert_rows(conn, step.target, out)
-                await add_to_outbox(conn, api_tables.messaging, envelopes)
-        state = new
-        run.progress.advance(len(rows))
+    queue: asyncio.Queue[_Batch | BaseException | None] = asyncio.Queue(maxsize=2)
+    producer = asyncio.create_task(_produce(run, step, state, queue))
+    try:
+        while (item := await queue.get()) is not None:
+            if isinstance(item, BaseException):
+                raise item
+            if run.engines is not None:
+                async with run.engines[step.service].begin() as conn:
+                    # The checkpoint goes first: it opens the transaction the COPY then joins.
+                    await checkpoint.save(conn, run.run_id, step.name, item.state)
+                    if step.update_key:
+                        await update_rows(conn, step.target, step.update_key, item.rows)
+                    else:
+                        await insert_rows(conn, step.target, item.rows)
+                    await add_to_outbox(conn, api_tables.messaging, item.envelopes)
+            state = item.state
+            run.progress.advance(item.read)
+    finally:
+        if not producer.done():
+            producer.cancel()
+        await asyncio.gather(producer, return_exceptions=True)
     run.progress.finish()
     return state
+
+
+@dataclass
+class _Batch:
+    state: StepState  # the checkpoint once this batch is committed
+    rows: list[dict[str, Any]]
+    envelopes: list[Envelope]
+    read: int
+
+
+async def _produce(
+    run: _Run, step: Step, state: StepState, queue: asyncio.Queue[_Batch | BaseException | None]
+) -> None:
+    mapper = step.mapper()
+    try:
+        while not state.done:
+            rows, after, last = await run.source.batch(
+                step.schema, step.table, step.key, state.after, run.opts.batch_size, step.order
+            )
+            new = StepState(after, state.rows_read + len(rows), state.rows_written, state.findings.copy(), last)
+            out, bad = [], []
+            for row in rows:
+                try:
+                    mapped = mapper(row, run.ctx, new.findings)
+                except InvalidRow as exc:
+                    bad.append((step.row_id(row), str(exc)))
+                    continue
+                if mapped is not None:
+                    out.append(mapped)
+            if bad and not run.opts.skip_invalid:
+                raise InvalidRows(step.name, bad)
+            for row_id, reason in bad:
+                new.findings.reject(row_id, reason)
+                if step.kind:
+                    run.ctx.skip(step.kind, row_id)
+            new.rows_written += len(out)
+            if run.sink is not None:
+                run.sink.add(step, out)
+            seed = step.seed if run.sink is None else None
+            envelopes = await seed(out, run.run_id, source=run.source, ctx=run.ctx) if seed else []
+            await queue.put(_Batch(new, out, envelopes, len(rows)))
+            state = new
+        await queue.put(None)
+    except Exception as exc:  # noqa: BLE001 - handed to the writer, which raises it
+        await queue.put(exc)
 
 
 async def _reuse_or_take_backup(opts: SplitOptions, backup: Path, progress: Progress) -> Manifest:
@@ -246,6 +288,14 @@ async def _refuse_data(engine: AsyncEngine, service: str, db: DatabaseUrl) -> No
         raise TargetNotEmpty(
             f"the {service} database {db.redacted()} is not empty ({table} has {n} rows): split writes only into empty databases"
         )
+
+
+def _written_tables(steps: list[Step]) -> dict[str, list[Table]]:
+    tables: dict[str, list[Table]] = {"api": [api_tables.messaging.outbox], "worker": []}
+    for step in steps:
+        if step.target not in tables[step.service]:
+            tables[step.service].append(step.target)
+    return tables
 
 
 def _report_path(backup: Path) -> Path:

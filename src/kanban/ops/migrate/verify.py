@@ -125,7 +125,10 @@ async def _role_checks(api: DatabaseUrl, worker: DatabaseUrl) -> list[Check]:
 
 async def _data_checks(source: DatabaseUrl, engines: dict[str, AsyncEngine]) -> list[Check]:
     sink = ExpectedTables()
-    await map_source(source, sink)
+    try:
+        await map_source(source, sink)
+    except OpsError as exc:
+        return [Check(False, "legacy source readable", str(exc))]
     checks = []
     for table, want in sorted(sink.digests().items()):
         service = sink.services[table]

@@ -17,10 +17,15 @@ async def insert_rows(conn: AsyncConnection, table: Table, rows: Sequence[dict[s
         await conn.execute(table.insert(), list(rows))
         return
     names = list(rows[0])
-    json_columns = {name for name in names if isinstance(table.c[name].type, JSON)}
-    records = [
-        tuple(json.dumps(row[n]) if n in json_columns and row[n] is not None else row[n] for n in names) for row in rows
-    ]
+    json_at = [i for i, name in enumerate(names) if isinstance(table.c[name].type, JSON)]
+    # Mapped rows share one key order, so their values line up with `names`.
+    records: list[Any] = [tuple(row.values()) for row in rows]
+    if json_at:
+        records = [list(record) for record in records]
+        for record in records:
+            for i in json_at:
+                if record[i] is not None:
+                    record[i] = json.dumps(record[i])
     raw = await conn.get_raw_connection()
     driver = raw.driver_connection
     assert driver is not None

@@ -75,7 +75,13 @@ async def _claim(conn: AsyncConnection, owner: str, lease_seconds: float) -> Cla
                 progress=0,
                 updated_at=now,
             )
-            .returning(agent_jobs.c.id, agent_jobs.c.task_id, agent_jobs.c.task_version, agent_jobs.c.reason, agent_jobs.c.attempts)
+            .returning(
+                agent_jobs.c.id,
+                agent_jobs.c.task_id,
+                agent_jobs.c.task_version,
+                agent_jobs.c.reason,
+                agent_jobs.c.attempts,
+            )
         )
     ).first()
     if row is None:
@@ -113,7 +119,9 @@ async def renew_lease(engine: AsyncEngine, job: ClaimedJob, lease_seconds: float
     return result.rowcount == 1
 
 
-async def requeue(conn: AsyncConnection, job: ClaimedJob, *, run_after_seconds: float, error: str | None, count_attempt: bool) -> bool:
+async def requeue(
+    conn: AsyncConnection, job: ClaimedJob, *, run_after_seconds: float, error: str | None, count_attempt: bool
+) -> bool:
     """Put a held job back in the queue (a retry, or a lease given back at shutdown).
 
     When a newer job for the task is already queued, that one covers the task and this one ends as

@@ -27,6 +27,7 @@ from kanban.db.types import new_id, utcnow
 from kanban.messaging.backoff import Backoff
 from kanban.messaging.runtime import process_owner_id
 from kanban.messaging.unit_of_work import UnitOfWork
+from kanban.worker.agents.pipeline import AgentContext, AgentOutcome, build_pipeline
 from kanban.worker.jobs.claim import ClaimedJob, claim_job, held, release_lease, renew_lease, requeue
 from kanban.worker.jobs.inputs import JobInput, load_job_input
 from kanban.worker.tables import agent_jobs, agent_results, hint_drafts, task_snapshots
@@ -36,19 +37,10 @@ log = logging.getLogger(__name__)
 ProgressCallback = Callable[[str, int], Awaitable[None]]
 
 
-class AgentOutcomeLike(Protocol):
-    agent_id: str
-    provider: str
-    drafts: tuple[HintDraft, ...]
-    error: str | None
-    duration_ms: float
-    output: Any
-
-
 class PipelineLike(Protocol):
-    """The agents' pipeline as the runner uses it (kanban.worker.agents.pipeline.Pipeline)."""
+    """The port the runner needs from the agents (kanban.worker.agents.pipeline.Pipeline)."""
 
-    async def run(self, ctx: Any, on_progress: ProgressCallback) -> Sequence[AgentOutcomeLike]: ...
+    async def run(self, ctx: AgentContext, on_progress: ProgressCallback) -> Sequence[AgentOutcome]: ...
 
 
 class ServicesLike(Protocol):
@@ -78,9 +70,7 @@ class RunnerConfig:
         )
 
 
-def agent_context(job_input: JobInput) -> Any:
-    from kanban.worker.agents.pipeline import AgentContext
-
+def agent_context(job_input: JobInput) -> AgentContext:
     return AgentContext(task=job_input.task, board_tags=job_input.board_tags, open_tasks=job_input.open_tasks)
 
 
@@ -100,8 +90,6 @@ class JobRunner:
     @property
     def pipeline(self) -> PipelineLike:
         if self._pipeline is None:
-            from kanban.worker.agents.pipeline import build_pipeline
-
             self._pipeline = build_pipeline(self._services.settings)
         return self._pipeline
 
@@ -162,7 +150,7 @@ class JobRunner:
             log.warning("job %s (task %s) attempt %d failed: %r", job.id, job.task_id, job.attempts, exc)
             await self._fail(job, f"{type(exc).__name__}: {exc}")
 
-    async def _run_agents(self, job: ClaimedJob, job_input: JobInput) -> Sequence[AgentOutcomeLike] | None:
+    async def _run_agents(self, job: ClaimedJob, job_input: JobInput) -> Sequence[AgentOutcome] | None:
         """The agents' outcomes, or None when the claim was lost while they ran."""
         lost = asyncio.Event()
         board_id = job_input.task.board_id
@@ -195,8 +183,8 @@ class JobRunner:
             try:
                 if not await renew_lease(self._services.engine, job, self.config.lease_seconds):
                     lost.set()
-            except SQLAlchemyError as exc:
-                # The lease still has time left; the next beat tries again.
+            except Exception as exc:
+                # Loop boundary: the lease still has time left; the next beat tries again.
                 log.warning("job %s: lease renewal failed: %r", job.id, exc)
 
     async def _report_progress(self, job: ClaimedJob, board_id: str, stage: str, percent: int) -> bool:
@@ -211,7 +199,12 @@ class JobRunner:
                     return False
                 uow.record(
                     AgentProgressV1(
-                        task_id=job.task_id, board_id=board_id, job_id=job.id, stage=stage, percent=percent, status="running"
+                        task_id=job.task_id,
+                        board_id=board_id,
+                        job_id=job.id,
+                        stage=stage,
+                        percent=percent,
+                        status="running",
                     ),
                     aggregate_id=job.task_id,
                 )
@@ -221,7 +214,7 @@ class JobRunner:
             log.warning("job %s: progress %s not recorded: %r", job.id, stage, exc)
         return True
 
-    async def _complete(self, job: ClaimedJob, job_input: JobInput, outcomes: Sequence[AgentOutcomeLike]) -> None:
+    async def _complete(self, job: ClaimedJob, job_input: JobInput, outcomes: Sequence[AgentOutcome]) -> None:
         task = job_input.task
         now = utcnow()
         drafts = [draft for outcome in outcomes for draft in outcome.drafts]
@@ -230,7 +223,12 @@ class JobRunner:
                 update(agent_jobs)
                 .where(held(job))
                 .values(
-                    status="succeeded", progress=100, lease_expires_at=None, last_error=None, finished_at=now, updated_at=now
+                    status="succeeded",
+                    progress=100,
+                    lease_expires_at=None,
+                    last_error=None,
+                    finished_at=now,
+                    updated_at=now,
                 )
             )
             if result.rowcount != 1:
@@ -252,7 +250,12 @@ class JobRunner:
                 )
             uow.record(
                 AgentProgressV1(
-                    task_id=task.task_id, board_id=task.board_id, job_id=job.id, stage="done", percent=100, status="succeeded"
+                    task_id=task.task_id,
+                    board_id=task.board_id,
+                    job_id=job.id,
+                    stage="done",
+                    percent=100,
+                    status="succeeded",
                 ),
                 aggregate_id=task.task_id,
             )
@@ -301,7 +304,7 @@ class JobRunner:
         return board
 
 
-def _result_row(job: ClaimedJob, outcome: AgentOutcomeLike, now: Any) -> dict[str, Any]:
+def _result_row(job: ClaimedJob, outcome: AgentOutcome, now: Any) -> dict[str, Any]:
     return {
         "id": new_id(),
         "job_id": job.id,

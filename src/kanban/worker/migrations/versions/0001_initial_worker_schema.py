@@ -95,7 +95,7 @@ def upgrade() -> None:
         sa.Column("consumer", sa.String(length=50), nullable=False),
         sa.Column("aggregate_id", sa.String(length=64), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
-        sa.Column("deleted", sa.Boolean(), server_default="false", nullable=False),
+        sa.Column("deleted", sa.Boolean(), server_default=sa.false(), nullable=False),
         sa.Column("updated_at", kanban.db.types.UtcDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("consumer", "aggregate_id", name=op.f("pk_aggregate_cursors")),
     )
@@ -108,7 +108,7 @@ def upgrade() -> None:
             sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
             nullable=True,
         ),
-        sa.Column("deleted", sa.Boolean(), server_default="false", nullable=False),
+        sa.Column("deleted", sa.Boolean(), server_default=sa.false(), nullable=False),
         sa.Column("updated_at", kanban.db.types.UtcDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("board_id", name=op.f("pk_board_snapshots")),
     )
@@ -139,7 +139,7 @@ def upgrade() -> None:
             nullable=True,
         ),
         sa.Column("confidence", sa.Float(), nullable=False),
-        sa.Column("untrusted", sa.Boolean(), server_default="false", nullable=False),
+        sa.Column("untrusted", sa.Boolean(), server_default=sa.false(), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("created_at", kanban.db.types.UtcDateTime(timezone=True), nullable=False),
         sa.Column("synced_at", kanban.db.types.UtcDateTime(timezone=True), nullable=True),
@@ -209,7 +209,7 @@ def upgrade() -> None:
             sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
             nullable=True,
         ),
-        sa.Column("deleted", sa.Boolean(), server_default="false", nullable=False),
+        sa.Column("deleted", sa.Boolean(), server_default=sa.false(), nullable=False),
         sa.Column("updated_at", kanban.db.types.UtcDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("project_id", name=op.f("pk_project_snapshots")),
     )
@@ -222,7 +222,7 @@ def upgrade() -> None:
         sa.Column("board_id", sa.String(length=36), nullable=False),
         sa.Column("name", sa.String(length=100), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
-        sa.Column("deleted", sa.Boolean(), server_default="false", nullable=False),
+        sa.Column("deleted", sa.Boolean(), server_default=sa.false(), nullable=False),
         sa.Column("updated_at", kanban.db.types.UtcDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("tag_id", name=op.f("pk_tag_snapshots")),
     )
@@ -239,7 +239,7 @@ def upgrade() -> None:
             sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
             nullable=True,
         ),
-        sa.Column("deleted", sa.Boolean(), server_default="false", nullable=False),
+        sa.Column("deleted", sa.Boolean(), server_default=sa.false(), nullable=False),
         sa.Column("updated_at", kanban.db.types.UtcDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("task_id", name=op.f("pk_task_snapshots")),
     )
