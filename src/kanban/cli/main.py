@@ -18,6 +18,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "kanban.cli.db",
     "kanban.cli.doctor",
     "kanban.cli.migrate",
+    "kanban.cli.events",
 )
 
 

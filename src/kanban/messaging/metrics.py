@@ -25,11 +25,15 @@ INBOX_OLDEST_PENDING_AGE = Gauge(
 DEAD_LETTERS = Gauge("kanban_dead_letters", "Events in the dead-letter table", ["service", "consumer"])
 
 EVENTS_PUBLISHED = Counter("kanban_events_published_total", "Events handed to a transport", ["source", "destination"])
-EVENTS_RECEIVED = Counter("kanban_events_received_total", "Events committed to an inbox (duplicates included)", ["consumer"])
+EVENTS_RECEIVED = Counter(
+    "kanban_events_received_total", "Events committed to an inbox (duplicates included)", ["consumer"]
+)
 EVENTS_APPLIED = Counter(
     "kanban_events_applied_total", "Inbox events processed, by outcome (processed or skipped)", ["consumer", "outcome"]
 )
-EVENTS_DEAD_LETTERED = Counter("kanban_events_dead_lettered_total", "Events moved to the dead-letter table", ["consumer"])
+EVENTS_DEAD_LETTERED = Counter(
+    "kanban_events_dead_lettered_total", "Events moved to the dead-letter table", ["consumer"]
+)
 
 
 async def refresh_event_metrics(engine: AsyncEngine, tables: MessagingTables, service: str) -> None:

@@ -68,9 +68,7 @@ async def outbox_status(engine: AsyncEngine, tables: MessagingTables) -> OutboxS
     outbox = tables.outbox
     async with engine.connect() as conn:
         pending, oldest = (
-            await conn.execute(
-                select(func.count(), func.min(outbox.c.created_at)).where(outbox.c.sent_at.is_(None))
-            )
+            await conn.execute(select(func.count(), func.min(outbox.c.created_at)).where(outbox.c.sent_at.is_(None)))
         ).one()
         first, last = (await conn.execute(select(func.min(outbox.c.seq), func.max(outbox.c.seq)))).one()
     return OutboxStatus(int(pending), _age(oldest), last, first)
@@ -92,7 +90,7 @@ async def consumer_statuses(engine: AsyncEngine, tables: MessagingTables) -> tup
                 ).group_by(inbox.c.consumer)
             )
         ).all()
-        dead_counts = dict(
+        dead_counts: dict[str, int] = dict(
             (await conn.execute(select(dead.c.consumer, func.count()).group_by(dead.c.consumer))).tuples().all()
         )
     found = {

@@ -242,9 +242,7 @@ class Pair:
 
     async def _complete(self) -> bool:
         applied = await self.applied()
-        return all(
-            applied.get(task_id, [None])[-1] == model.events[-1] for task_id, model in self.tasks.items()
-        )
+        return all(applied.get(task_id, [None])[-1] == model.events[-1] for task_id, model in self.tasks.items())
 
     # --- observing ------------------------------------------------------------------------
 

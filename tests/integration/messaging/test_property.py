@@ -110,7 +110,10 @@ class EventFlow(RuleBasedStateMachine):
         kind = "deleted" if delete and model is not None else "auto"
         self.run(self.pair.write(task, kind))
 
-    @rule(mode=st.sampled_from(["normal", "normal", "fails half-way", "crashes before marking sent"]), keep=st.integers(0, 3))
+    @rule(
+        mode=st.sampled_from(["normal", "normal", "fails half-way", "crashes before marking sent"]),
+        keep=st.integers(0, 3),
+    )
     def relay(self, mode: str, keep: int) -> None:
         """One relay round; the batch may fail part-way, or the relay may die before marking it sent."""
         relay = self.current_relay
@@ -227,9 +230,7 @@ async def sqlite_templates(database_factory: DatabaseFactory) -> tuple[Path, Pat
     return Path(api.database), Path(worker.database)
 
 
-def test_any_interleaving_applies_each_event_once_in_order(
-    sqlite_templates: tuple[Path, Path], tmp_path: Path
-) -> None:
+def test_any_interleaving_applies_each_event_once_in_order(sqlite_templates: tuple[Path, Path], tmp_path: Path) -> None:
     EventFlow.templates = sqlite_templates
     EventFlow.workdir = tmp_path
     run_state_machine_as_test(

@@ -43,6 +43,7 @@ _UNAVAILABLE: tuple[type[BaseException], ...] = (
     asyncio.TimeoutError,
     OSError,
 )
+_PUBLISH_UNAVAILABLE: tuple[type[BaseException], ...] = (*_UNAVAILABLE, nats.js.errors.TooManyStalledMsgsError)
 
 
 class NatsTransport:
@@ -182,7 +183,7 @@ class NatsTransport:
             if isinstance(exc, nats.js.errors.ServiceUnavailableError):
                 raise TransportUnavailable(f"nats: {exc}") from exc
             raise TransportRejected(f"nats refused a message for {destination}: {exc}") from exc
-        except (*_UNAVAILABLE, nats.js.errors.TooManyStalledMsgsError) as exc:
+        except _PUBLISH_UNAVAILABLE as exc:
             raise TransportUnavailable(f"nats: publish to {destination} failed: {type(exc).__name__}") from exc
         finally:
             for ack in acks:
