@@ -54,16 +54,11 @@ def create_app(settings: Settings, *, transport: Transport | None = None, hub: M
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         log.info("API service using database %s (transport %s)", settings.database.redacted(), settings.transport)
-        await services.messaging.start()
-        for hook in services.extras.get("on_start", []):  # type: ignore[attr-defined]
-            await hook()
+        await services.start()
         try:
             yield
         finally:
-            for hook in services.extras.get("on_stop", []):  # type: ignore[attr-defined]
-                await hook()
-            await services.messaging.stop()
-            await services.engine.dispose()
+            await services.stop()
 
     app = FastAPI(
         title="Personal Kanban API",

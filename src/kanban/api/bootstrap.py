@@ -11,6 +11,7 @@ from kanban.api import tables
 from kanban.api.consumers import api_event_handlers
 from kanban.api.realtime.hub import RealtimeHub
 from kanban.db.engine import make_engine
+from kanban.messaging.broadcast import LocalOnly, NatsBroadcast
 from kanban.messaging.inbox import InboxConfig
 from kanban.messaging.relay import RelayConfig
 from kanban.messaging.runtime import MessagingRuntime, make_transport
@@ -28,7 +29,6 @@ class ApiServices:
     engine: AsyncEngine
     messaging: MessagingRuntime
     realtime: RealtimeHub = field(default_factory=RealtimeHub)
-    extras: dict[str, object] = field(default_factory=dict)
 
     def new_unit_of_work(self) -> UnitOfWork:
         uow = self.messaging.new_unit_of_work()
@@ -36,13 +36,24 @@ class ApiServices:
         uow.after_commit(lambda: self.realtime.publish_task_changes(uow.committed))
         return uow
 
+    async def start(self) -> None:
+        await self.messaging.start()
+        await self.realtime.start()
+
+    async def stop(self) -> None:
+        await self.realtime.close()
+        await self.messaging.stop()
+        await self.engine.dispose()
+
 
 def build_api_services(
     settings: Settings, transport: Transport | None = None, hub: MemoryHub | None = None
 ) -> ApiServices:
     engine = make_engine(settings.database, settings.role_name)
     transport = transport or make_transport(settings, hub)
-    realtime = RealtimeHub()
+    # With NATS, any replica's changes reach the streams open on every replica.
+    broadcast = NatsBroadcast(settings.nats_url) if settings.transport == "nats" else LocalOnly()
+    realtime = RealtimeHub(broadcast=broadcast)
     messaging = MessagingRuntime(
         service="api",
         database=settings.database,
@@ -55,6 +66,4 @@ def build_api_services(
         ),
         relay_config=RelayConfig(retention_hours=settings.outbox_retention_hours),
     )
-    services = ApiServices(settings=settings, engine=engine, messaging=messaging, realtime=realtime)
-    services.extras["on_stop"] = [realtime.close]
-    return services
+    return ApiServices(settings=settings, engine=engine, messaging=messaging, realtime=realtime)

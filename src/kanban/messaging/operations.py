@@ -91,7 +91,7 @@ async def consumer_statuses(engine: AsyncEngine, tables: MessagingTables) -> tup
             )
         ).all()
         dead_counts: dict[str, int] = dict(
-            (await conn.execute(select(dead.c.consumer, func.count()).group_by(dead.c.consumer))).tuples().all()
+            (await conn.execute(select(dead.c.consumer, func.count()).group_by(dead.c.consumer))).all()
         )
     found = {
         consumer: ConsumerStatus(

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kanban.contracts.envelope import Envelope
+from kanban.messaging.broadcast import Broadcast, LocalOnly
 from kanban.messaging.unit_of_work import UnitOfWork
 
 TASK_EVENT_TYPES = frozenset({"task.created", "task.updated", "task.moved", "task.deleted", "task.snapshotted"})
@@ -28,12 +29,26 @@ class BoardMessage:
 
 
 class RealtimeHub:
-    def __init__(self, queue_size: int = 256) -> None:
+    """Board streams of this process; `broadcast` carries each message to every API replica."""
+
+    def __init__(self, queue_size: int = 256, broadcast: Broadcast | None = None) -> None:
         self._streams: dict[str, set[asyncio.Queue[BoardMessage | None]]] = {}
         self._queue_size = queue_size
         self._ids = itertools.count(1)
+        self._broadcast: Broadcast = broadcast or LocalOnly()
+
+    async def start(self) -> None:
+        await self._broadcast.start(self._deliver)
 
     def publish(self, board_id: str, event: str, data: dict[str, Any]) -> None:
+        self._deliver_local(board_id, event, data)
+        self._broadcast.publish(board_id, {"event": event, "data": data})
+
+    def _deliver(self, board_id: str, message: dict[str, Any]) -> None:
+        """A message another replica published."""
+        self._deliver_local(board_id, str(message.get("event", "message")), dict(message.get("data") or {}))
+
+    def _deliver_local(self, board_id: str, event: str, data: dict[str, Any]) -> None:
         message = BoardMessage(next(self._ids), event, data)
         for queue in self._streams.get(board_id, ()):
             if queue.full():
@@ -78,6 +93,7 @@ class RealtimeHub:
 
     async def close(self) -> None:
         """End every open stream (at shutdown)."""
+        await self._broadcast.close()
         for queues in self._streams.values():
             for queue in queues:
                 if queue.full():

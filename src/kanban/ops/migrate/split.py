@@ -24,7 +24,7 @@ from kanban.ops.legacy.checksums import table_checksums
 from kanban.ops.legacy.context import LegacyContext, load_context
 from kanban.ops.legacy.findings import Findings, InvalidRow
 from kanban.ops.legacy.report import SplitReport, StepReport
-from kanban.ops.legacy.source import LegacySource
+from kanban.ops.legacy.source import LegacySource, connect_source
 from kanban.ops.migrate import checkpoint
 from kanban.ops.migrate.backup import default_backup_path, take_backup
 from kanban.ops.migrate.checkpoint import StepState
@@ -63,6 +63,8 @@ class _Run:
 
 async def split(opts: SplitOptions, progress: Progress) -> SplitReport:
     check_distinct(opts.source, opts.api, opts.worker)
+    # Fail on an unreachable source before touching anything else.
+    await (await connect_source(opts.source)).close()
     if opts.dry_run:
         return await _dry_run(opts, progress)
     engines = {"api": await open_target(opts.api, "api")}
