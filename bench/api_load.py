@@ -15,9 +15,9 @@ import itertools
 import time
 
 import httpx
+from tests.support.processes import free_port
 
 from bench.support import JWT, SECRET, drop_database, machine, scratch_database, start_service, summary_ms, workdir
-from tests.support.processes import free_port
 
 
 async def _timed(client: httpx.AsyncClient, method: str, url: str, **kw: object) -> tuple[float, httpx.Response]:

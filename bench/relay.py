@@ -99,7 +99,7 @@ async def main(args: argparse.Namespace) -> None:
         phase_start = utcnow()
         interval = 1 / args.rate
         next_at = time.perf_counter()
-        for i in range(args.latency_events):
+        for _ in range(args.latency_events):
             await _commit_events(runtime, 1)
             next_at += interval
             await asyncio.sleep(max(0.0, next_at - time.perf_counter()))

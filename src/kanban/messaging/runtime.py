@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from kanban.db.urls import DatabaseUrl
 from kanban.messaging.inbox import Handler, Inbox, InboxConfig
 from kanban.messaging.lease import Lease
+from kanban.messaging.metrics import run_metrics_refresh
 from kanban.messaging.outbox import notify_channel
 from kanban.messaging.relay import Relay, RelayConfig
 from kanban.messaging.tables import MessagingTables
@@ -96,6 +97,9 @@ class MessagingRuntime:
         self._tasks = [
             asyncio.create_task(self.relay.run(self._stop), name=f"relay:{self.service}"),
             asyncio.create_task(self.inbox.run(self._stop, self._inbox_lease), name=f"inbox:{self.service}"),
+            asyncio.create_task(
+                run_metrics_refresh(self.engine, self.tables, self.service, self._stop), name=f"metrics:{self.service}"
+            ),
         ]
 
     async def stop(self) -> None:

@@ -52,7 +52,7 @@ async def test_status_shows_the_outbox_backlog_and_the_inbox_of_each_consumer(pa
     await pair.write("task-0")
     poison = malformed_update("task-9", 1)
     await pair.link.producer.publish(CONSUMER, [poison])
-    await pair.settle()
+    await pair.settle(complete=False)
     await pair.inbox.receive([(await pair.outbox_envelopes())[-1]])
     async with pair.consumer_engine.begin() as conn:  # that received event has waited a minute
         await conn.execute(
@@ -76,7 +76,7 @@ async def test_retry_puts_a_dead_letter_back_in_the_inbox_and_it_applies_once_fi
     created = await pair.write("task-a")
     await pair.relay_all()
     pair.faults.fail_handler[created.key] = FAST_INBOX.max_attempts  # fails every attempt
-    await pair.settle()
+    await pair.settle(complete=False)
     [dead] = await list_dead_letters(pair.consumer_engine, pair.consumer_tables)
     assert (dead.event_id, dead.attempts, dead.event_type) == (created.key, FAST_INBOX.max_attempts, "task.created")
     assert "injected failure" in dead.error
@@ -105,9 +105,9 @@ async def test_drop_forgets_dead_letters_and_a_redelivery_stays_a_no_op(pair: Pa
     await pair.settle()
 
     assert await list_dead_letters(pair.consumer_engine, pair.consumer_tables) == []
-    assert {row["status"] for key, row in (await pair.inbox_rows()).items() if key != pair.tasks["task-a"].events[0]} == {
-        "dead"
-    }
+    assert {
+        row["status"] for key, row in (await pair.inbox_rows()).items() if key != pair.tasks["task-a"].events[0]
+    } == {"dead"}
     await pair.assert_exactly_once_in_order()
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import asyncpg
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
 
 from kanban.api import tables as api
 from kanban.db.engine import make_engine
@@ -45,8 +45,31 @@ async def _count(db: DatabaseUrl, table, *where) -> int:  # type: ignore[no-unty
     return int(await _scalar(db, select(func.count()).select_from(table).where(*where)))  # type: ignore[call-overload]
 
 
+async def _structure(db: DatabaseUrl) -> dict[str, tuple[list[str], list[str]]]:
+    """Every table's index names and foreign key names."""
+    engine = make_engine(db, "kanban-test")
+
+    def read(sync) -> dict[str, tuple[list[str], list[str]]]:  # type: ignore[no-untyped-def]
+        inspector = inspect(sync)
+        return {
+            t: (sorted(str(i["name"]) for i in inspector.get_indexes(t)),
+                sorted(str(f["name"]) for f in inspector.get_foreign_keys(t)))
+            for t in inspector.get_table_names()
+        }  # fmt: skip
+
+    try:
+        async with engine.connect() as conn:
+            return await conn.run_sync(read)
+    finally:
+        await engine.dispose()
+
+
 async def test_split_copies_everything_applies_the_rules_and_seeds_the_worker(
-    legacy: Legacy, targets: tuple[DatabaseUrl, DatabaseUrl], tmp_path: Path
+    legacy: Legacy,
+    targets: tuple[DatabaseUrl, DatabaseUrl],
+    tmp_path: Path,
+    database_factory: DatabaseFactory,
+    backend: str,
 ) -> None:
     api_db, worker_db = targets
     facts = legacy.facts
@@ -106,6 +129,10 @@ async def test_split_copies_everything_applies_the_rules_and_seeds_the_worker(
     checks = await verify(legacy.url, api_db, worker_db)
     assert [c.line() for c in checks if not c.ok] == []
     assert any("api.tasks" in c.label for c in checks)
+    # Indexes and foreign keys taken away for the load are all back; the tool's own table is gone.
+    for service, db in (("api", api_db), ("worker", worker_db)):
+        migrated = await database_factory.create(service, backend)
+        assert await _structure(db) == await _structure(migrated)
 
 
 async def test_rollback_restores_the_legacy_database_exactly(database_factory: DatabaseFactory, tmp_path: Path) -> None:

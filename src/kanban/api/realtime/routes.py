@@ -48,7 +48,7 @@ async def board_events(hub: RealtimeHub, board_id: str) -> AsyncIterator[str]:
 
 
 @router.get(
-    "/boards/{board_id}/stream",
+    "/boards/{boardId}/stream",
     response_class=StreamingResponse,
     responses={
         200: {"content": {"text/event-stream": {}}, "description": "Server-sent events of the board"},
@@ -56,7 +56,7 @@ async def board_events(hub: RealtimeHub, board_id: str) -> AsyncIterator[str]:
     },
 )
 async def board_stream(
-    board_id: str,
+    boardId: str,
     services: Services,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     access_token: Annotated[str | None, Query(alias="accessToken")] = None,
@@ -66,9 +66,9 @@ async def board_stream(
         raise Unauthorized("a bearer access token (or ?accessToken=) is required")
     user_id = user_id_from_access_token(token, services.settings.jwt_secret)
     async with services.engine.connect() as conn:
-        await owned_board(conn, board_id, user_id)
+        await owned_board(conn, boardId, user_id)
     return StreamingResponse(
-        board_events(services.realtime, board_id),
+        board_events(services.realtime, boardId),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )

@@ -144,6 +144,9 @@ class NatsTransport:
 
     async def close(self) -> None:
         self._closing = True
+        if self._consumers:
+            # Let a batch in flight reach its ack, so it is not redelivered only after the ack wait.
+            await asyncio.wait(self._consumers, timeout=self._fetch_timeout + 2)
         tasks = [*self._consumers, *([self._connector] if self._connector else [])]
         for task in tasks:
             task.cancel()

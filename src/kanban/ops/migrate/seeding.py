@@ -102,11 +102,15 @@ async def seed_tasks(
     if not rows:
         return []
     s = source.layout.schema
-    ids = [r["id"] for r in rows]
+    # Rows come in key order from one contiguous key range: a range scan, not `= ANY(ids)`, whose
+    # generic plan compares every checklist row with every id of the batch.
+    first, last = rows[0]["id"], rows[-1]["id"]
     tags: dict[str, set[str]] = {}
     for link in await source.fetch(
-        f'SELECT "taskId"::text AS task, "tagId"::text AS tag FROM {qualified(s, "TaskTag")} WHERE "taskId" = ANY($1::uuid[])',
-        ids,
+        f'SELECT "taskId"::text AS task, "tagId"::text AS tag FROM {qualified(s, "TaskTag")} '
+        'WHERE "taskId" BETWEEN $1::uuid AND $2::uuid',
+        first,
+        last,
     ):
         survivor = ctx.tag_survivor.get(link["tag"], link["tag"])
         if survivor in ctx.tag_names and not ctx.is_skipped("tag", survivor):
@@ -114,8 +118,9 @@ async def seed_tasks(
     checklist: dict[str, list[str]] = {}
     for item in await source.fetch(
         f'SELECT "taskId"::text AS task, title FROM {qualified(s, "ChecklistItem")} '
-        'WHERE "taskId" = ANY($1::uuid[]) ORDER BY "taskId", position, id',
-        ids,
+        'WHERE "taskId" BETWEEN $1::uuid AND $2::uuid ORDER BY "taskId", position, "createdAt", id',
+        first,
+        last,
     ):
         checklist.setdefault(item["task"], []).append(item["title"])
     return [

@@ -27,9 +27,9 @@ from kanban.ops.legacy.report import SplitReport, StepReport
 from kanban.ops.legacy.source import LegacySource, connect_source
 from kanban.ops.migrate import checkpoint
 from kanban.ops.migrate.backup import default_backup_path, take_backup
+from kanban.ops.migrate.bulk_load import finish_load, prepare_for_load
 from kanban.ops.migrate.checkpoint import StepState
 from kanban.ops.migrate.expected import ExpectedTables
-from kanban.ops.migrate.indexes import create_secondary_indexes, drop_secondary_indexes
 from kanban.ops.migrate.manifest import Manifest, compare, manifest_path
 from kanban.ops.migrate.progress import Progress, SilentProgress
 from kanban.ops.migrate.steps import Step, ignored_worker_tables, steps_for
@@ -114,15 +114,15 @@ async def _split(opts: SplitOptions, engines: dict[str, AsyncEngine], progress: 
         tables = _written_tables(steps_for(source.layout))
         for service, engine in engines.items():
             async with engine.begin() as conn:
-                await drop_secondary_indexes(conn, tables[service])
+                await prepare_for_load(conn, tables[service])
         run = _Run(manifest.snapshot_id, source, await load_context(source), engines, opts, progress)
         report = await _run_steps(run, states, str(backup), info)
     finally:
         await source.close()
-    progress.message("Building indexes")
+    progress.message("Building indexes and checking foreign keys")
     for service, engine in engines.items():
         async with engine.begin() as conn:
-            await create_secondary_indexes(conn, tables[service])
+            await finish_load(conn, tables[service])
     report.write(opts.report or _report_path(backup))
     # Worker first: the API record says whether the Worker's steps are done.
     async with engines["worker"].begin() as conn:

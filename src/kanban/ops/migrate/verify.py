@@ -19,7 +19,6 @@ from kanban.ops.migrate.expected import ExpectedTables, target_digest
 from kanban.ops.migrate.split import map_source
 from kanban.ops.migrate.targets import METADATA, SCRIPT_LOCATIONS, open_target
 
-SERVICE_ROLES = {"api": "kanban_api", "worker": "kanban_worker"}
 # Tables only one service has: finding one in the other database means a shared schema.
 ONLY_IN = {"api": {"tasks", "users", "boards", "hints"}, "worker": {"agent_jobs", "task_snapshots", "agent_memory"}}
 
@@ -101,10 +100,10 @@ async def _read_write(engine: AsyncEngine, service: str) -> None:
 
 
 async def _role_checks(api: DatabaseUrl, worker: DatabaseUrl) -> list[Check]:
-    """Only when the URLs use the service roles: each role must be refused by the other database."""
+    """When each service has its own role (kanban_api, kanban_worker or any two): each must be refused by the other database."""
     if not (api.is_postgres and worker.is_postgres):
         return []
-    if (api.url.username, worker.url.username) != (SERVICE_ROLES["api"], SERVICE_ROLES["worker"]):
+    if not api.url.username or api.url.username == worker.url.username:
         return []
     checks = []
     for role_db, other_db in ((api, worker), (worker, api)):
