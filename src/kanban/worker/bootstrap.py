@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -13,6 +13,7 @@ from kanban.messaging.runtime import MessagingRuntime, make_transport
 from kanban.messaging.transports.base import Transport
 from kanban.messaging.transports.memory import MemoryHub
 from kanban.messaging.unit_of_work import UnitOfWork
+from kanban.messaging.wakeup import Wakeup
 from kanban.settings import Settings
 from kanban.worker import tables
 from kanban.worker.consumers import worker_event_handlers
@@ -23,6 +24,8 @@ class WorkerServices:
     settings: Settings
     engine: AsyncEngine
     messaging: MessagingRuntime
+    # Signalled after a transaction queued a job, so an idle runner starts it without waiting to poll.
+    jobs_queued: Wakeup = field(default_factory=Wakeup)
 
     def new_unit_of_work(self) -> UnitOfWork:
         return self.messaging.new_unit_of_work()
@@ -32,16 +35,17 @@ def build_worker_services(
     settings: Settings, transport: Transport | None = None, hub: MemoryHub | None = None
 ) -> WorkerServices:
     engine = make_engine(settings.database, settings.role_name, pool_size=settings.worker_concurrency + 4)
+    jobs_queued = Wakeup()
     messaging = MessagingRuntime(
         service="worker",
         database=settings.database,
         engine=engine,
         tables=tables.messaging,
         transport=transport or make_transport(settings, hub),
-        handlers=worker_event_handlers(settings),
+        handlers=worker_event_handlers(settings, jobs_queued),
         inbox_config=InboxConfig(
             max_attempts=settings.inbox_max_attempts, gap_timeout_seconds=settings.inbox_gap_timeout_seconds
         ),
         relay_config=RelayConfig(retention_hours=settings.outbox_retention_hours),
     )
-    return WorkerServices(settings=settings, engine=engine, messaging=messaging)
+    return WorkerServices(settings=settings, engine=engine, messaging=messaging, jobs_queued=jobs_queued)

@@ -18,7 +18,7 @@ class Legacy:
     facts: LegacyFacts
 
 
-async def make_legacy(factory: DatabaseFactory, layout: str, tasks: int = 1500, invalid: bool = False) -> Legacy:
+async def make_legacy(factory: DatabaseFactory, layout: str, tasks: int = 1000, invalid: bool = False) -> Legacy:
     require("PostgreSQL", postgres_reachable())
     db = await factory.create("legacy", "postgres", migrated=False)
     facts = await build_legacy_database(db.libpq_dsn, layout=layout, tasks=tasks, invalid=invalid)

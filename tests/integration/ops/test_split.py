@@ -196,6 +196,8 @@ async def test_invalid_rows_fail_the_run_until_skipped(
 
     with pytest.raises(InvalidRows, match=orphan):
         await split(options, SilentProgress())
+    failed = [c.label for c in await verify(legacy.url, api_db, worker_db) if not c.ok]
+    assert "no unfinished split in the api database" in failed
     report = await split(SplitOptions(**{**options.__dict__, "skip_invalid": True}), SilentProgress())
 
     assert report.invalid == [{"step": "rules", "id": orphan, "reason": report.invalid[0]["reason"]}]

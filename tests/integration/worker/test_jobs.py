@@ -36,7 +36,9 @@ async def services(worker_db: DatabaseUrl) -> AsyncIterator[WorkerServices]:
 
 
 def config(**overrides: Any) -> RunnerConfig:
-    values: dict[str, Any] = {"concurrency": 2, "lease_seconds": 30.0, "max_attempts": 3, "poll_seconds": 0.01}
+    values: dict[str, Any] = {
+        "concurrency": 2, "lease_seconds": 30.0, "max_attempts": 3, "poll_seconds": 0.01, "progress_interval_seconds": 0,
+    }  # fmt: skip
     return RunnerConfig(**(values | overrides))
 
 
@@ -423,3 +425,14 @@ async def test_hints_synced_marks_those_drafts_synced(services: WorkerServices) 
     await handle(services, ev.HintsSyncedV1(task_id=job.task_id, draft_ids=(first,)))
     assert await count(services, t.hint_drafts, status="synced") == 1
     assert await count(services, t.hint_drafts, status="pending") == 1
+
+
+async def test_a_fast_job_reports_only_its_start_and_its_end(services: WorkerServices) -> None:
+    """Intermediate progress is throttled, so a quick analysis costs two progress events, not one per agent."""
+    task_id = await seed_task(services)
+    runner = JobRunner(services, FakePipeline(), config(progress_interval_seconds=60))
+    job = await claim_job(services.engine, runner.owner, 30)
+    assert job is not None and job.task_id == task_id
+    await runner.run_job(job)
+    progress = await outbox(services, "agent.progress")
+    assert [p["percent"] for p in progress] == [0, 100]

@@ -14,6 +14,7 @@ from kanban.db import migrations
 from kanban.db.types import utcnow
 from kanban.db.urls import DatabaseUrl
 from kanban.ops.errors import OpsError
+from kanban.ops.migrate import checkpoint
 from kanban.ops.migrate.canonical import TableDigest
 from kanban.ops.migrate.expected import ExpectedTables, target_digest
 from kanban.ops.migrate.split import map_source
@@ -73,6 +74,9 @@ async def _service_checks(service: str, db: DatabaseUrl, engine: AsyncEngine) ->
     other = "worker" if service == "api" else "api"
     async with engine.connect() as conn:
         present = set(await conn.run_sync(lambda sync: inspect(sync).get_table_names()))
+    unfinished = checkpoint.TABLE_NAME in present
+    checks.append(Check(not unfinished, f"no unfinished split in the {service} database",
+                        "rerun the same `kanban migrate split` to finish it" if unfinished else ""))  # fmt: skip
     foreign = sorted(present & ONLY_IN[other])
     checks.append(Check(not foreign, f"{service} database holds none of the {other}'s tables (no shared database)",
                         ", ".join(foreign)))  # fmt: skip

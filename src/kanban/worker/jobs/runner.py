@@ -27,6 +27,7 @@ from kanban.db.types import new_id, utcnow
 from kanban.messaging.backoff import Backoff
 from kanban.messaging.runtime import process_owner_id
 from kanban.messaging.unit_of_work import UnitOfWork
+from kanban.messaging.wakeup import Wakeup
 from kanban.worker.agents.pipeline import AgentContext, AgentOutcome, build_pipeline
 from kanban.worker.jobs.claim import ClaimedJob, claim_job, held, release_lease, renew_lease, requeue
 from kanban.worker.jobs.inputs import JobInput, load_job_input
@@ -57,6 +58,9 @@ class RunnerConfig:
     lease_seconds: float = 30.0
     max_attempts: int = 5
     poll_seconds: float = 0.25
+    # Intermediate progress is reported at most this often: a fast job costs two progress
+    # events (start, done), a slow one a steady trickle of real percentages.
+    progress_interval_seconds: float = 0.25
     stop_grace_seconds: float = 10.0
     retry: Backoff = field(default_factory=lambda: Backoff(base_seconds=2.0, max_seconds=300.0))
 
@@ -86,6 +90,7 @@ class JobRunner:
         self._pipeline = pipeline
         self.config = config or RunnerConfig.from_settings(services.settings)
         self.owner = owner or f"{process_owner_id()}:{uuid.uuid4().hex[:8]}"
+        self._queued: Wakeup = getattr(services, "jobs_queued", None) or Wakeup()
 
     @property
     def pipeline(self) -> PipelineLike:
@@ -108,7 +113,8 @@ class JobRunner:
                 log.exception("job runner %s: claiming failed", self.owner)
                 job = None
             if job is None:
-                await _sleep_unless(stop, self.config.poll_seconds)
+                # Woken at once when this process queued a job; polling covers other processes' jobs.
+                await self._queued.wait(self.config.poll_seconds)
                 continue
             await self._run_until_stopped(job, stop)
 
@@ -155,7 +161,13 @@ class JobRunner:
         lost = asyncio.Event()
         board_id = job_input.task.board_id
 
+        last_report = {"at": -1.0}
+        loop = asyncio.get_running_loop()
+
         async def on_progress(stage: str, percent: int) -> None:
+            if 0 < percent < 100 and loop.time() - last_report["at"] < self.config.progress_interval_seconds:
+                return
+            last_report["at"] = loop.time()
             if not await self._report_progress(job, board_id, stage, percent):
                 lost.set()
 
@@ -335,6 +347,3 @@ def _draft_row(job: ClaimedJob, draft: HintDraft, now: Any) -> dict[str, Any]:
     }
 
 
-async def _sleep_unless(stop: asyncio.Event, seconds: float) -> None:
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(stop.wait(), seconds)
