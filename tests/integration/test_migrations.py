@@ -98,3 +98,27 @@ async def test_boolean_defaults_read_back_false(api_db) -> None:  # type: ignore
     finally:
         await engine.dispose()
     assert tuple(row) == (False, False, False)
+
+
+@pytest.mark.parametrize("service", ["api", "worker"])
+async def test_the_migration_history_matches_the_table_definitions(
+    database_factory: DatabaseFactory, backend: str, service: str
+) -> None:
+    """Nothing in tables.py is missing from the migrations (a change without its revision fails here)."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from kanban.api.tables import metadata as api_metadata
+    from kanban.worker.tables import metadata as worker_metadata
+
+    metadata = {"api": api_metadata, "worker": worker_metadata}[service]
+    db = await database_factory.create(service, backend)
+    engine = make_engine(db, "kanban-test")
+    try:
+        async with engine.connect() as conn:
+            diff = await conn.run_sync(
+                lambda sync: compare_metadata(MigrationContext.configure(sync, opts={"compare_type": False}), metadata)
+            )
+    finally:
+        await engine.dispose()
+    assert diff == []

@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, Float, Index, Integer, MetaData, String, Table, Text, false, text
+from sqlalchemy import Boolean, Column, Float, Index, Integer, String, Table, Text, false, text
 
+from kanban.db.metadata import service_metadata
 from kanban.db.types import Id, JsonDocument, UtcDateTime
 from kanban.messaging.tables import add_messaging_tables
 
-metadata = MetaData(
-    naming_convention={
-        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
-        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-        "ck": "ck_%(table_name)s_%(constraint_name)s",
-        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-        "pk": "pk_%(table_name)s",
-    }
-)
+metadata = service_metadata()
 
 # The read model, built only from API events. A deleted task keeps a tombstone row.
 task_snapshots = Table(
