@@ -94,6 +94,10 @@ def test_success_criteria_hold_while_both_services_run(provisioned: dict[str, st
             "worker schema applied",
             "api can read and write its database",
             "worker can read and write its database",
+            "Worker reachable from the API (http)",
+            "API reachable from the Worker (http)",
+            "api event lag",
+            "worker event lag",
         ):
             assert any(line.startswith(f"✓ {expected}") for line in lines), (expected, result.stdout)
     finally:

@@ -11,13 +11,20 @@ import asyncpg
 import httpx
 from sqlalchemy import text
 
+from kanban.api import tables as api_tables
 from kanban.db import migrations
 from kanban.db.engine import make_engine
 from kanban.db.urls import DatabaseUrl
+from kanban.messaging.operations import events_status
+from kanban.messaging.tables import MessagingTables
 from kanban.messaging.transports.http import EVENTS_PATH
 from kanban.settings import Settings
+from kanban.worker import tables as worker_tables
 
 SCRIPT_LOCATIONS = {"api": "kanban.api:migrations", "worker": "kanban.worker:migrations"}
+MESSAGING_TABLES = {"api": api_tables.messaging, "worker": worker_tables.messaging}
+# An event older than this still waiting in an outbox or inbox means the bridge is stuck.
+LAG_LIMIT_SECONDS = 60.0
 
 
 @dataclass(frozen=True)
@@ -123,6 +130,26 @@ async def check_http_peer(events_url: str, peer: str) -> str:
     return f"{peer} ready at {health}"
 
 
+async def check_event_lag(db: DatabaseUrl, tables: MessagingTables, service: str) -> str:
+    """Events flow: nothing waits in the outbox or the inbox for long, and nothing is dead-lettered."""
+    engine = make_engine(db, "kanban-doctor")
+    try:
+        status = await events_status(engine, tables, service)
+    finally:
+        await engine.dispose()
+    inbox_pending = sum(c.pending for c in status.consumers)
+    inbox_age = max((c.oldest_pending_age_seconds for c in status.consumers), default=0.0)
+    dead = sum(c.dead_letters for c in status.consumers)
+    summary = (
+        f"outbox {status.outbox.pending} pending (oldest {status.outbox.oldest_pending_age_seconds:.0f}s), "
+        f"inbox {inbox_pending} pending (oldest {inbox_age:.0f}s), {dead} dead letter(s)"
+    )
+    assert dead == 0, f"{summary}: see 'kanban events dead-letters list'"
+    worst = max(status.outbox.oldest_pending_age_seconds, inbox_age)
+    assert worst <= LAG_LIMIT_SECONDS, f"{summary}: events are waiting longer than {LAG_LIMIT_SECONDS:.0f}s"
+    return summary
+
+
 async def check_nats(url: str) -> str:
     import nats
 
@@ -167,6 +194,14 @@ async def run_doctor(api: Settings, worker: Settings) -> list[CheckResult]:
         ]
     elif api.transport == "nats":
         checks.append(("transport reachable (nats)", partial(check_nats, api.nats_url)))
+    for service, settings in (("api", api), ("worker", worker)):
+        if any(r.name == f"{service} schema applied" and r.ok for r in results):
+            checks.append(
+                (
+                    f"{service} event lag",
+                    partial(check_event_lag, settings.database, MESSAGING_TABLES[service], service),
+                )
+            )
     for name, check in checks:
         results.append(await _guard(name, check))
     return results
