@@ -15,9 +15,18 @@ import itertools
 import time
 
 import httpx
-from tests.support.processes import free_port
 
-from bench.support import JWT, SECRET, drop_database, machine, scratch_database, start_service, summary_ms, workdir
+from bench.support import (
+    JWT,
+    SECRET,
+    drop_database,
+    free_port,
+    machine,
+    scratch_database,
+    start_service,
+    summary_ms,
+    workdir,
+)
 
 
 async def _timed(client: httpx.AsyncClient, method: str, url: str, **kw: object) -> tuple[float, httpx.Response]:
@@ -42,7 +51,9 @@ async def main(args: argparse.Namespace) -> None:
     limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
     try:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}/api/v1", limits=limits, timeout=60) as client:
-            reply = await client.post("/auth/register", json={"email": "bench@example.test", "password": "bench password 1"})
+            reply = await client.post(
+                "/auth/register", json={"email": "bench@example.test", "password": "bench password 1"}
+            )
             client.headers["Authorization"] = f"Bearer {reply.json()['accessToken']}"
             board = (await client.get("/boards/default")).json()
             board_id = board["id"]
@@ -54,19 +65,25 @@ async def main(args: argparse.Namespace) -> None:
 
             async def creator() -> None:
                 while (n := next(counter)) < args.creates:
-                    took, r = await _timed(client, "POST", f"/boards/{board_id}/tasks", json={"title": f"Bench task {n}"})
+                    took, r = await _timed(
+                        client, "POST", f"/boards/{board_id}/tasks", json={"title": f"Bench task {n}"}
+                    )
                     assert r.status_code == 201, r.text
                     create_times.append(took)
 
             start = time.perf_counter()
             await asyncio.gather(*(creator() for _ in range(args.clients)))
             create_rate = args.creates / (time.perf_counter() - start)
-            print(f"| create task ({args.backend}, {args.clients} clients) | {create_rate:,.0f} req/s | {summary_ms(create_times)} | {machine()} |")
+            print(
+                f"| create task ({args.backend}, {args.clients} clients) | {create_rate:,.0f} req/s | {summary_ms(create_times)} | {machine()} |"
+            )
 
             # Board load with 1,000 tasks.
             task_ids: list[str] = []
             while len(task_ids) < args.creates:
-                page = (await client.get(f"/boards/{board_id}/tasks", params={"limit": 200, "offset": len(task_ids)})).json()
+                page = (
+                    await client.get(f"/boards/{board_id}/tasks", params={"limit": 200, "offset": len(task_ids)})
+                ).json()
                 task_ids += [t["id"] for t in page["items"]]
             loads = [(await _timed(client, "GET", f"/boards/{board_id}"))[0] for _ in range(args.loads)]
             print(f"| load board with {len(task_ids)} tasks ({args.backend}) | {summary_ms(loads)} | {machine()} |")
@@ -87,7 +104,9 @@ async def main(args: argparse.Namespace) -> None:
                     move_times.append(took)
 
             await asyncio.gather(*(mover(i) for i in range(args.move_clients)))
-            print(f"| move task ({args.backend}, {args.move_clients} clients) | {summary_ms(move_times)} | {machine()} |")
+            print(
+                f"| move task ({args.backend}, {args.move_clients} clients) | {summary_ms(move_times)} | {machine()} |"
+            )
     finally:
         api.terminate()
         api.wait(30)

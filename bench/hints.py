@@ -16,8 +16,17 @@ import time
 
 import httpx
 
-from bench.support import JWT, SECRET, drop_database, machine, scratch_database, start_service, summary_ms, workdir
-from tests.support.processes import free_port
+from bench.support import (
+    JWT,
+    SECRET,
+    drop_database,
+    free_port,
+    machine,
+    scratch_database,
+    start_service,
+    summary_ms,
+    workdir,
+)
 
 
 async def _hints_visible(client: httpx.AsyncClient, task_id: str, deadline: float) -> bool:
@@ -50,7 +59,9 @@ async def main(args: argparse.Namespace) -> None:
     procs.append(start_service("api", env, api_port, work / "api.log"))
     try:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{api_port}/api/v1", timeout=60) as client:
-            reply = await client.post("/auth/register", json={"email": "bench@example.test", "password": "bench password 1"})
+            reply = await client.post(
+                "/auth/register", json={"email": "bench@example.test", "password": "bench password 1"}
+            )
             client.headers["Authorization"] = f"Bearer {reply.json()['accessToken']}"
             board_id = (await client.get("/boards/default")).json()["id"]
             latencies: list[float] = []
@@ -62,18 +73,24 @@ async def main(args: argparse.Namespace) -> None:
                 )
                 if await _hints_visible(client, created.json()["id"], start + 30):
                     latencies.append(time.perf_counter() - start)
-            print(f"| task created → hints visible ({args.backend}, {args.transport}) | {summary_ms(latencies)} | {machine()} |")
+            print(
+                f"| task created → hints visible ({args.backend}, {args.transport}) | {summary_ms(latencies)} | {machine()} |"
+            )
 
             start = time.perf_counter()
             ids = []
             for n in range(args.jobs):
-                created = await client.post(f"/boards/{board_id}/tasks", json={"title": f"Email supplier {n} about invoice"})
+                created = await client.post(
+                    f"/boards/{board_id}/tasks", json={"title": f"Email supplier {n} about invoice"}
+                )
                 ids.append(created.json()["id"])
             deadline = start + 600
             for task_id in ids:
                 await _hints_visible(client, task_id, deadline)
             rate = len(ids) / (time.perf_counter() - start)
-            print(f"| jobs ({args.backend}, {args.transport}, {args.workers} worker process(es)) | {rate:,.1f} jobs/s for {len(ids)} tasks | {machine()} |")
+            print(
+                f"| jobs ({args.backend}, {args.transport}, {args.workers} worker process(es)) | {rate:,.1f} jobs/s for {len(ids)} tasks | {machine()} |"
+            )
     finally:
         for proc in procs:
             proc.terminate()

@@ -12,13 +12,22 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import socket
 import time
 import uuid
 
 from sqlalchemy import func, select
 
-from bench.support import JWT, SECRET, drop_database, machine, scratch_database, start_service, summary_ms, workdir
+from bench.support import (
+    JWT,
+    SECRET,
+    drop_database,
+    free_port,
+    machine,
+    scratch_database,
+    start_service,
+    summary_ms,
+    workdir,
+)
 from kanban.api import tables as api_tables
 from kanban.contracts.events import TagCreatedV1, TagState
 from kanban.db.engine import make_engine
@@ -26,12 +35,6 @@ from kanban.messaging.relay import RelayConfig
 from kanban.messaging.runtime import MessagingRuntime, make_transport
 from kanban.settings import load_settings
 from kanban.worker import tables as worker_tables
-
-
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _tag_event(n: int) -> TagCreatedV1:
@@ -58,7 +61,7 @@ async def main(args: argparse.Namespace) -> None:
     work = workdir()
     api_db = await scratch_database("api", args.backend, work)
     worker_db = await scratch_database("worker", args.backend, work)
-    api_port, worker_port = _port(), _port()
+    api_port, worker_port = free_port(), free_port()
     env = {
         "API_DATABASE_URL": api_db.url.render_as_string(hide_password=False),
         "WORKER_DATABASE_URL": worker_db.url.render_as_string(hide_password=False),
@@ -119,8 +122,10 @@ async def main(args: argparse.Namespace) -> None:
             (received - Envelope.model_validate_json(env_json).occurred_at).total_seconds()
             for env_json, received in rows
         ]
-        print(f"| relay {args.transport} on {args.backend} | {args.events} events | {rate:,.0f} events/s | "
-              f"commit→inbox at {args.rate}/s: {summary_ms(latencies)} | {machine()} |")
+        print(
+            f"| relay {args.transport} on {args.backend} | {args.events} events | {rate:,.0f} events/s | "
+            f"commit→inbox at {args.rate}/s: {summary_ms(latencies)} | {machine()} |"
+        )
     finally:
         await runtime.stop()
         await engine.dispose()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import platform
+import socket
 import statistics
 import subprocess
 import sys
@@ -73,6 +74,12 @@ def start_service(service: str, env: dict[str, str], port: int, log: Path) -> su
             time.sleep(0.1)
     proc.kill()
     raise RuntimeError(f"{service} did not start; see {log}")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def workdir() -> Path:
