@@ -21,6 +21,10 @@ class Wakeup:
     def signal(self) -> None:
         self._event.set()
 
+    def pending(self) -> bool:
+        """True when a signal arrived that no wait has consumed yet."""
+        return self._event.is_set()
+
     async def wait(self, timeout: float) -> None:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._event.wait(), timeout)

@@ -1,0 +1,145 @@
+"""The relay: one active per database however many replicas run, pruning, and PostgreSQL wake-ups."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Sequence
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select, update
+
+from kanban.api.tables import messaging as api_messaging
+from kanban.contracts.envelope import Envelope
+from kanban.contracts.events import TagCreatedV1, TagState
+from kanban.db.engine import make_engine
+from kanban.db.types import utcnow
+from kanban.db.urls import DatabaseUrl
+from kanban.messaging.backoff import Backoff
+from kanban.messaging.lease import Lease
+from kanban.messaging.outbox import notify_channel
+from kanban.messaging.relay import Relay, RelayConfig
+from kanban.messaging.unit_of_work import UnitOfWork
+from kanban.messaging.wakeup import PostgresListener, Wakeup
+
+CONFIG = RelayConfig(batch_size=7, poll_seconds=0.02, backoff=Backoff(base_seconds=0.01, max_seconds=0.02))
+
+
+class RecordingTransport:
+    """Remembers every batch and who published it; fails loudly if two relays publish at once."""
+
+    name = "recording"
+
+    def __init__(self) -> None:
+        self.published: list[tuple[str, str]] = []
+        self._busy = False
+
+    async def start(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+    async def subscribe(self, consumer: str, deliver: object) -> None: ...
+
+    async def check(self) -> None: ...
+
+    async def publish(self, destination: str, envelopes: Sequence[Envelope]) -> None:
+        assert not self._busy, "two relays published at the same time"
+        self._busy = True
+        await asyncio.sleep(0.001)
+        self.published += [(env.key, env.aggregate_id) for env in envelopes]
+        self._busy = False
+
+
+async def _record(engine, count: int) -> list[str]:  # type: ignore[no-untyped-def]
+    ids = []
+    for n in range(count):
+        async with UnitOfWork(engine, api_messaging, "api") as uow:
+            event = TagCreatedV1(tag=TagState(tag_id=str(uuid.uuid4()), board_id="b", name=f"t{n}", version=1))
+            ids.append(uow.record(event, aggregate_id=event.tag.tag_id, aggregate_version=1).key)
+            await uow.commit()
+    return ids
+
+
+async def test_only_the_lease_holder_publishes_and_another_takes_over(api_db: DatabaseUrl) -> None:
+    engine = make_engine(api_db, "kanban-test")
+    transport = RecordingTransport()
+    relays = [
+        Relay(engine, api_messaging, transport, Lease(engine, api_messaging, "relay:api", f"replica-{i}", 0.3), Wakeup(), CONFIG)
+        for i in range(2)
+    ]  # fmt: skip
+    try:
+        first = await _record(engine, 40)
+        stops = [asyncio.Event(), asyncio.Event()]
+        runs = [asyncio.create_task(r.run(s)) for r, s in zip(relays, stops, strict=True)]
+        while len(transport.published) < len(first):
+            await asyncio.sleep(0.02)
+        stops[0].set()  # the first replica stops (and releases its lease); the other carries on
+        await runs[0]
+        second = await _record(engine, 20)
+        while len(transport.published) < len(first) + len(second):
+            await asyncio.sleep(0.02)
+        stops[1].set()
+        await runs[1]
+    finally:
+        await engine.dispose()
+    published = [event_id for event_id, _ in transport.published]
+    assert published == first + second  # each event once, in commit order
+
+
+async def test_a_lease_is_held_by_one_owner_until_it_expires(api_db: DatabaseUrl) -> None:
+    engine = make_engine(api_db, "kanban-test")
+    try:
+        a = Lease(engine, api_messaging, "relay:api", "a", ttl_seconds=0.2)
+        b = Lease(engine, api_messaging, "relay:api", "b", ttl_seconds=0.2)
+        assert await a.acquire() is True
+        assert await b.acquire() is False
+        assert await a.acquire() is True  # renewal
+        await asyncio.sleep(0.3)
+        assert await b.acquire() is True  # a stopped renewing: b takes over
+        assert await a.acquire() is False
+    finally:
+        await engine.dispose()
+
+
+async def test_sent_rows_are_pruned_after_the_retention_and_pending_ones_kept(api_db: DatabaseUrl) -> None:
+    engine = make_engine(api_db, "kanban-test")
+    outbox = api_messaging.outbox
+    relay = Relay(
+        engine, api_messaging, RecordingTransport(), Lease(engine, api_messaging, "r", "me", 5), Wakeup(), CONFIG
+    )
+    try:
+        await _record(engine, 10)
+        await relay.relay_pending()
+        await relay.relay_pending()
+        await _record(engine, 3)  # not yet sent
+        async with engine.begin() as conn:
+            await conn.execute(
+                update(outbox).where(outbox.c.sent_at.is_not(None)).values(sent_at=utcnow() - timedelta(days=30))
+            )
+        assert await relay.prune() == 10
+        async with engine.connect() as conn:
+            left = await conn.scalar(select(func.count()).select_from(outbox))
+    finally:
+        await engine.dispose()
+    assert left == 3
+
+
+@pytest.mark.parametrize("backend", ["postgres"], indirect=True)
+async def test_a_commit_in_another_process_wakes_the_relay_through_notify(api_db: DatabaseUrl) -> None:
+    """No polling involved: the NOTIFY sent with the outbox row sets the relay's wake-up."""
+    wakeup = Wakeup()
+    listener = PostgresListener(api_db, notify_channel("api"), wakeup)
+    await listener.start()
+    other_process_engine = make_engine(api_db, "kanban-other")
+    try:
+        assert not wakeup.pending()
+        await _record(other_process_engine, 1)
+        for _ in range(600):
+            if wakeup.pending():
+                break
+            await asyncio.sleep(0.05)
+        assert wakeup.pending(), "the NOTIFY of the commit never reached the listener"
+    finally:
+        await listener.close()
+        await other_process_engine.dispose()
