@@ -172,6 +172,27 @@ def test_worker_killed_mid_job_finishes_it_once(system: tuple[System, DatabaseUr
     assert doubled == 0
 
 
+def test_sigterm_mid_job_stops_cleanly_and_the_job_completes_after_restart(system: tuple[System, DatabaseUrl]) -> None:
+    sys_, worker_db = system
+    client = _client(sys_)
+    board = client.get("/boards/default").json()
+    with PageServer(delay_seconds=4) as pages:
+        task = client.post(
+            f"/boards/{board['id']}/tasks",
+            json={"title": "Read the filing guide", "description": f"Read {pages.url} before Friday"},
+        ).json()
+        deadline = time.monotonic() + 60
+        while pages.requests == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert pages.requests >= 1, "the job never started"
+        assert sys_.worker.stop() == 0  # SIGTERM: the in-flight job finishes or gives its lease back
+        assert "Worker stopped" in sys_.worker.logs()
+        sys_.worker.start()
+        hints = _wait_for_hints(client, task["id"], {"summary"}, timeout=120)
+    assert all(n == 1 for n in Counter(h["hintType"] for h in hints).values())
+    assert _job_counts(worker_db)[1] == 0
+
+
 @pytest.mark.postgres
 def test_two_workers_on_postgres_never_run_the_same_job_twice(
     database_factory: DatabaseFactory, tmp_path: Path
