@@ -172,16 +172,19 @@ class NatsTransport:
         assert self._js is not None
         acks: list[asyncio.Future[Any]] = []
         try:
-            for env in envelopes:
-                acks.append(
-                    await self._js.publish_async(
-                        self.subject(destination, env.type),
-                        env.model_dump_json().encode(),
-                        wait_stall=self._publish_timeout,
-                        headers={MSG_ID_HEADER: env.key},
+            # One timeout for the whole batch. No per-message stall timeout: it would yield to the
+            # event loop after every message and flush them to the socket one by one.
+            async with asyncio.timeout(self._publish_timeout):
+                for env in envelopes:
+                    acks.append(
+                        await self._js.publish_async(
+                            self.subject(destination, env.type),
+                            env.model_dump_json().encode(),
+                            wait_stall=None,
+                            headers={MSG_ID_HEADER: env.key},
+                        )
                     )
-                )
-            await asyncio.wait_for(asyncio.gather(*acks), self._publish_timeout)
+                await asyncio.gather(*acks)
         except nats.js.errors.APIError as exc:
             if isinstance(exc, nats.js.errors.ServiceUnavailableError):
                 raise TransportUnavailable(f"nats: {exc}") from exc
