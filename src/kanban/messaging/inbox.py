@@ -47,6 +47,9 @@ class InboxConfig:
     # A held event steps out of the processing window for this long, so events behind it get a turn.
     hold_recheck_seconds: float = 1.0
     batch_size: int = 200
+    # Events applied per transaction (each in its own savepoint). Many amortise the commit; on SQLite,
+    # where a write transaction locks the whole file, 1 lets receiving interleave with applying.
+    events_per_transaction: int = 50
     poll_seconds: float = 1.0
     backoff: Backoff = field(default_factory=lambda: Backoff(base_seconds=0.5, max_seconds=300.0))
 
@@ -59,6 +62,23 @@ class _Row:
     envelope: str
     attempts: int
     received_at: datetime
+
+
+@dataclass(frozen=True)
+class _Failure:
+    error: str
+    dead: bool  # the last attempt: the event goes to the dead-letter table
+
+
+@dataclass
+class _Batch:
+    """What one processing round decided, acted on after its transaction commits."""
+
+    done: list[str] = field(default_factory=list)
+    held: list[_Row] = field(default_factory=list)
+    failed: list[tuple[_Row, _Failure]] = field(default_factory=list)
+    undecodable: list[tuple[_Row, str]] = field(default_factory=list)
+    applied_aggregates: set[str] = field(default_factory=set)
 
 
 class Inbox:
@@ -115,7 +135,12 @@ class Inbox:
     # --- processing -----------------------------------------------------------------------
 
     async def process_available(self) -> int:
-        """Process what is ready now; returns how many events were applied, skipped or dead-lettered."""
+        """Process what is ready now; returns how many events were applied, skipped or dead-lettered.
+
+        Up to `events_per_transaction` events share a transaction, each in its own savepoint: an
+        event's effects and its inbox mark still commit or roll back together, but fifty events
+        cost one commit instead of fifty.
+        """
         inbox = self._t.inbox
         async with self._engine.connect() as conn:
             result = await conn.execute(
@@ -139,33 +164,59 @@ class Inbox:
             )
             rows = [_Row(*r) for r in result.all()]
             await conn.rollback()
-        done = 0
+        if not rows:
+            return 0
+        batch = _Batch()
         rows.sort(key=lambda r: r.aggregate_id)
-        for _, group in groupby(rows, key=lambda r: r.aggregate_id):
-            ordered = sorted(group, key=lambda r: (r.aggregate_version is None, r.aggregate_version or 0))
-            for row in ordered:
-                outcome = await self._process_one(row)
-                if outcome == "held":
-                    break  # later versions of this aggregate wait behind the gap (or the retry)
-                if outcome != "gone":
-                    EVENTS_APPLIED.labels(self.consumer, "skipped" if outcome == "skip" else "processed").inc()
-                done += 1
-        return done
+        ordered = [
+            row
+            for _, group in groupby(rows, key=lambda r: r.aggregate_id)
+            for row in sorted(group, key=lambda r: (r.aggregate_version is None, r.aggregate_version or 0))
+        ]
+        blocked: set[str] = set()  # aggregates whose later versions wait behind a gap or a retry
+        position = 0
+        while position < len(ordered):
+            async with self._new_uow() as uow:
+                applied = 0
+                while position < len(ordered) and applied < self._config.events_per_transaction:
+                    row = ordered[position]
+                    position += 1
+                    if row.aggregate_id in blocked:
+                        continue
+                    outcome = await self._apply_one(uow, row, batch)
+                    if outcome in ("held", "failed"):
+                        blocked.add(row.aggregate_id)
+                    applied += 1
+                await uow.commit()
+        for row in batch.held:
+            await self._hold(row)
+        for row, failure in batch.failed:
+            await self._fail(row, failure)
+        for row, reason in batch.undecodable:
+            await self._dead_letter(row, f"undecodable: {reason}", row.attempts + 1)
+        for outcome in batch.done:
+            EVENTS_APPLIED.labels(self.consumer, "skipped" if outcome == "skip" else "processed").inc()
+        woken = batch.applied_aggregates & self._held
+        if woken:
+            self._held -= woken
+            self.wakeup.signal()
+        return len(batch.done) + len(batch.undecodable) + sum(1 for _, e in batch.failed if e.dead)
 
-    async def _process_one(self, row: _Row) -> str:
+    async def _apply_one(self, uow: UnitOfWork, row: _Row, batch: _Batch) -> str:
+        """Apply, skip or hold one event inside its own savepoint of the batch's transaction."""
         try:
             envelope = Envelope.model_validate_json(row.envelope)
             event = decode(envelope)
         except (ContractError, ValueError) as exc:
-            await self._dead_letter(row, f"undecodable: {exc}", row.attempts + 1)
+            batch.undecodable.append((row, str(exc)))
             return "dead"
         token = set_causality(Causality(envelope.correlation_id, envelope.id))
+        mark = uow.mark()
         try:
-            async with self._new_uow() as uow:
+            async with uow.conn.begin_nested():
                 verdict = await self._order_verdict(uow, envelope, type(event), row)
                 if verdict == "held":
-                    await uow.rollback()
-                    await self._hold(row)
+                    batch.held.append(row)
                     return "held"
                 claimed = await uow.conn.execute(
                     update(self._t.inbox)
@@ -185,22 +236,25 @@ class Inbox:
                     await self._advance_cursor(uow, envelope, type(event))
                     if row.aggregate_id in self._held:
                         await self._wake_successors(uow, row)
-                await uow.commit()
-                if verdict == "apply" and row.aggregate_id in self._held:
-                    self._held.discard(row.aggregate_id)
-                    self.wakeup.signal()
-                return verdict
+                    batch.applied_aggregates.add(row.aggregate_id)
+            batch.done.append(verdict)
+            return verdict
         except Exception as exc:
-            # Loop boundary for one event: its transaction rolled back; retry later or dead-letter.
+            # Loop boundary for one event: its savepoint rolled back; it is retried later or dead-lettered.
+            uow.rewind(mark)
             log.warning("inbox %s: event %s (%s) failed: %r", self.consumer, row.event_id, envelope.type, exc)
-            attempts = row.attempts + 1
-            if attempts >= self._config.max_attempts:
-                await self._dead_letter(row, f"{type(exc).__name__}: {exc}", attempts)
-                return "dead"
-            await self._schedule_retry(row, attempts, f"{type(exc).__name__}: {exc}")
-            return "held"
+            batch.failed.append(
+                (row, _Failure(f"{type(exc).__name__}: {exc}", row.attempts + 1 >= self._config.max_attempts))
+            )
+            return "failed"
         finally:
             reset_causality(token)
+
+    async def _fail(self, row: _Row, failure: _Failure) -> None:
+        if failure.dead:
+            await self._dead_letter(row, failure.error, row.attempts + 1)
+        else:
+            await self._schedule_retry(row, row.attempts + 1, failure.error)
 
     async def _order_verdict(self, uow: UnitOfWork, envelope: Envelope, cls: type[Event], row: _Row) -> str:
         """apply | skip | held, from the aggregate's cursor."""

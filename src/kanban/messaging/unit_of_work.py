@@ -82,6 +82,15 @@ class UnitOfWork:
         """
         self._after_commit.append(callback)
 
+    def mark(self) -> tuple[int, int]:
+        """Where the queued events and callbacks stand, to `rewind` to after a savepoint rolls back."""
+        return len(self._pending), len(self._after_commit)
+
+    def rewind(self, mark: tuple[int, int]) -> None:
+        """Forget what was queued since `mark`: its savepoint was rolled back."""
+        del self._pending[mark[0] :]
+        del self._after_commit[mark[1] :]
+
     async def commit(self) -> None:
         await add_to_outbox(self.conn, self._tables, self._pending)
         await self.conn.commit()

@@ -44,7 +44,9 @@ def build_worker_services(
         transport=transport or make_transport(settings, hub),
         handlers=worker_event_handlers(settings, jobs_queued),
         inbox_config=InboxConfig(
-            max_attempts=settings.inbox_max_attempts, gap_timeout_seconds=settings.inbox_gap_timeout_seconds
+            max_attempts=settings.inbox_max_attempts,
+            gap_timeout_seconds=settings.inbox_gap_timeout_seconds,
+            events_per_transaction=1 if settings.database.is_sqlite else 50,
         ),
         relay_config=RelayConfig(retention_hours=settings.outbox_retention_hours),
     )
