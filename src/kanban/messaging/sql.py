@@ -17,5 +17,10 @@ def insert_ignoring_duplicates(conn: AsyncConnection, table: Table, rows: list[d
 
 def upsert(conn: AsyncConnection, table: Table, row: dict[str, Any], keys: list[str]) -> Any:
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    stmt = dialect.insert(table).values(row)
-    return stmt.on_conflict_do_update(index_elements=keys, set_={k: stmt.excluded[k] for k in row if k not in keys})
+    # The row's own values, not `excluded`: an `excluded` alias is a new object per statement,
+    # which costs a column copy per field on this hot path (every event an inbox applies).
+    return (
+        dialect.insert(table)
+        .values(row)
+        .on_conflict_do_update(index_elements=keys, set_={k: v for k, v in row.items() if k not in keys})
+    )
