@@ -288,3 +288,29 @@ async def test_tags_created_through_a_task_are_announced_to_the_worker(api: ApiH
     reply = await api.client.patch(f"/tasks/{task['id']}", json={"tags": ["errands", "Phone"]}, headers=me)
     assert reply.status_code == 200, reply.text
     assert await count_rows(api, messaging.outbox, event_type="tag.created") == 2
+
+
+async def test_positions_stay_dense_through_a_random_mix_of_moves_reorders_and_deletes(api: ApiHarness) -> None:
+    import random
+
+    rng = random.Random(7)
+    me = await api.make_user()
+    board = await create_board(api, me)
+    columns = [c["id"] for c in board["columns"] if c["type"] not in ("DONE", "ARCHIVE")]
+    ids = [(await create_task(api, me, board, title=f"T{n}", columnId=rng.choice(columns)))["id"] for n in range(12)]
+    for _ in range(40):
+        task_id = rng.choice(ids)
+        action = rng.random()
+        if action < 0.5:
+            body = {"columnId": rng.choice(columns), "position": rng.choice([None, 0, 1, 3, 50])}
+            reply = await api.client.post(f"/tasks/{task_id}/move", json=body, headers=me)
+        elif action < 0.85:
+            reply = await api.client.post(f"/tasks/{task_id}/reorder", json={"position": rng.randint(-1, 8)}, headers=me)
+        else:
+            reply = await api.client.delete(f"/tasks/{task_id}", headers=me)
+            ids.remove(task_id)
+        assert reply.status_code in (200, 204, 422), reply.text
+        detail = (await api.client.get(f"/boards/{board['id']}", headers=me)).json()
+        for column in detail["columns"]:
+            positions = sorted(t["position"] for t in column["tasks"])
+            assert positions == list(range(len(positions))), (column["name"], positions)

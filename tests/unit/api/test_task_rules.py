@@ -11,10 +11,10 @@ from kanban.api.tasks.rules import (
     DECISION_TARGET,
     BoardSettings,
     check_wip,
+    clamp_position,
     done_transition,
     is_stale,
     lane_context,
-    new_positions,
     wip_override_needed,
 )
 
@@ -71,10 +71,11 @@ def test_decisions_target_gtd_columns() -> None:
     assert DECISION_TARGET["trash"] is None
 
 
-def test_new_positions_insert_and_clamp() -> None:
-    assert new_positions(["a", "b", "c"], "b", 0) == ["b", "a", "c"]
-    assert new_positions(["a", "c"], "x", 99) == ["a", "c", "x"]
-    assert new_positions(["a", "c"], "x", None) == ["a", "c", "x"]
+def test_a_position_is_clamped_to_the_column_and_defaults_to_its_end() -> None:
+    assert clamp_position(0, 2) == 0
+    assert clamp_position(99, 2) == 2
+    assert clamp_position(-5, 2) == 0
+    assert clamp_position(None, 2) == 2
 
 
 def test_board_settings_round_trip_with_defaults() -> None:

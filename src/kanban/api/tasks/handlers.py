@@ -20,7 +20,7 @@ from kanban.api.ownership import owned_board, owned_task
 from kanban.api.tables import boards, projects, task_events, tasks
 from kanban.api.tags.state import find_or_create_tags
 from kanban.api.tasks import repository as repo
-from kanban.api.tasks.rules import check_wip, done_transition, new_positions
+from kanban.api.tasks.rules import check_wip, clamp_position, done_transition
 from kanban.api.tasks.schemas import CreateTaskRequest, TaskEventOut, TaskOut, UpdateTaskRequest
 from kanban.api.tasks.state import add_task_event, record_task_change, task_state
 from kanban.contracts.events import TaskCreatedV1, TaskDeletedV1
@@ -141,11 +141,18 @@ async def place_task(
     """Put an existing task in `target` at `position`: WIP check, dense positions, done flag, last_moved_at."""
     changed = source.id != target.id
     used = False
+    # Set-based shifts: only the tasks between the old and the new place move, so a move costs
+    # a few statements whatever the column's size (the board lock keeps them consistent).
     if changed:
         occupied = await repo.count_in_column(conn, target.id, excluding=task.id)
         used = check_wip(target.name, target.wip_limit, occupied, override)
-    order = new_positions(await repo.column_task_ids(conn, target.id), task.id, position)
-    values: dict[str, Any] = {"column_id": target.id}
+        at = clamp_position(position, occupied)
+        await repo.close_gap(conn, source.id, task.position)
+        await repo.open_gap(conn, target.id, at, excluding=task.id)
+    else:
+        at = clamp_position(position, await repo.count_in_column(conn, target.id) - 1)
+        await repo.shift_within(conn, target.id, task.id, task.position, at)
+    values: dict[str, Any] = {"column_id": target.id, "position": at}
     transition = None
     if changed:
         values.update(last_moved_at=now, wip_override=used)
@@ -155,9 +162,6 @@ async def place_task(
         elif transition == "reopened":
             values.update(is_done=False, completed_at=None)
     await conn.execute(update(tasks).where(tasks.c.id == task.id).values(**values))
-    if changed:
-        await repo.write_positions(conn, await repo.column_task_ids(conn, source.id))
-    await repo.write_positions(conn, order)
     return Placement(changed, used, transition)
 
 
@@ -216,7 +220,9 @@ async def create_task(cmd: CreateTask, uow: UnitOfWork) -> TaskOut:
         )
     )
     if body.tags:
-        await repo.replace_task_tags(conn, task_id, [t.id for t in await find_or_create_tags(uow, cmd.board_id, body.tags)])
+        await repo.replace_task_tags(
+            conn, task_id, [t.id for t in await find_or_create_tags(uow, cmd.board_id, body.tags)]
+        )
     by = triggered_by(cmd.user_id)
     await add_task_event(
         conn,
@@ -352,9 +358,9 @@ async def reorder_task(cmd: ReorderTask, uow: UnitOfWork) -> TaskOut:
     task = await owned_task(conn, cmd.task_id, cmd.user_id)
     await owned_board(conn, task.board_id, cmd.user_id, for_update=True)
     task = await owned_task(conn, cmd.task_id, cmd.user_id)
-    await repo.write_positions(
-        conn, new_positions(await repo.column_task_ids(conn, task.column_id), task.id, cmd.position)
-    )
+    at = clamp_position(cmd.position, await repo.count_in_column(conn, task.column_id) - 1)
+    await repo.shift_within(conn, task.column_id, task.id, task.position, at)
+    await conn.execute(update(tasks).where(tasks.c.id == task.id).values(position=at))
     await _record_reorder(uow, task, triggered_by(cmd.user_id))
     out = await repo.load_task(conn, task.id)
     await uow.commit()
@@ -374,7 +380,7 @@ async def remove_task(uow: UnitOfWork, task: Row[Any], by: str, payload: dict[st
         from_column_id=task.column_id,
     )
     await conn.execute(tasks.delete().where(tasks.c.id == task.id))
-    await repo.write_positions(conn, await repo.column_task_ids(conn, task.column_id))
+    await repo.close_gap(conn, task.column_id, task.position)
     uow.record(
         TaskDeletedV1(task_id=task.id, board_id=task.board_id), aggregate_id=task.id, aggregate_version=task.version + 1
     )

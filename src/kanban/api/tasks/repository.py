@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, bindparam, case, func, or_, select, update
+from sqlalchemy import ColumnElement, Row, Select, case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kanban.api.errors import NotFound
@@ -102,14 +102,39 @@ async def count_in_column(conn: AsyncConnection, column_id: str, *, excluding: s
     return int((await conn.execute(stmt)).scalar_one())
 
 
-async def write_positions(conn: AsyncConnection, ordered_ids: Sequence[str]) -> None:
-    """Number the column's tasks 0..n-1 in the given order (one executemany)."""
-    if not ordered_ids:
-        return
+async def close_gap(conn: AsyncConnection, column_id: str, position: int) -> None:
+    """A task left `position`: the ones after it move up by one (positions stay 0..n-1)."""
     await conn.execute(
-        update(tasks).where(tasks.c.id == bindparam("tid")).values(position=bindparam("pos")),
-        [{"tid": tid, "pos": pos} for pos, tid in enumerate(ordered_ids)],
+        update(tasks)
+        .where(tasks.c.column_id == column_id, tasks.c.position > position)
+        .values(position=tasks.c.position - 1)
     )
+
+
+async def open_gap(conn: AsyncConnection, column_id: str, position: int, *, excluding: str) -> None:
+    """Make room at `position`: the tasks from there on move down by one."""
+    await conn.execute(
+        update(tasks)
+        .where(tasks.c.column_id == column_id, tasks.c.position >= position, tasks.c.id != excluding)
+        .values(position=tasks.c.position + 1)
+    )
+
+
+async def shift_within(conn: AsyncConnection, column_id: str, task_id: str, old: int, new: int) -> None:
+    """Move a task from `old` to `new` inside its column; only the tasks in between shift by one."""
+    between = (tasks.c.column_id == column_id, tasks.c.id != task_id)
+    if new > old:
+        await conn.execute(
+            update(tasks)
+            .where(*between, tasks.c.position > old, tasks.c.position <= new)
+            .values(position=tasks.c.position - 1)
+        )
+    elif new < old:
+        await conn.execute(
+            update(tasks)
+            .where(*between, tasks.c.position >= new, tasks.c.position < old)
+            .values(position=tasks.c.position + 1)
+        )
 
 
 async def replace_task_tags(conn: AsyncConnection, task_id: str, tag_ids: Sequence[str]) -> None:

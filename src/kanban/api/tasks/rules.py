@@ -113,9 +113,6 @@ def lane_context(column_name: str) -> TaskContext | None:
     return cast(TaskContext, key) if key in CONTEXTS else None
 
 
-def new_positions(ordered_ids: list[str], moving_id: str, position: int | None) -> list[str]:
-    """The column's task ids after inserting `moving_id` at `position` (clamped; None = at the end)."""
-    ids = [i for i in ordered_ids if i != moving_id]
-    at = len(ids) if position is None else max(0, min(position, len(ids)))
-    ids.insert(at, moving_id)
-    return ids
+def clamp_position(position: int | None, last: int) -> int:
+    """Where a task lands: the requested place within 0..last, or the end (`last`) when none was asked."""
+    return last if position is None else max(0, min(position, last))
