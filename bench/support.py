@@ -61,10 +61,14 @@ async def drop_database(db: DatabaseUrl) -> None:
         await conn.close()
 
 
-def start_service(service: str, env: dict[str, str], port: int, log: Path) -> subprocess.Popen[bytes]:
+def start_service(
+    service: str, env: dict[str, str], port: int, log: Path, extra_args: tuple[str, ...] = ()
+) -> subprocess.Popen[bytes]:
     child = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp"), "KANBAN_PORT": str(port)} | env
     with log.open("ab") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "kanban.cli.main", service], env=child, stdout=out, stderr=out)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "kanban.cli.main", service, *extra_args], env=child, stdout=out, stderr=out
+        )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:

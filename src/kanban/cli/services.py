@@ -20,6 +20,19 @@ def run_api(args: argparse.Namespace) -> int:
     configure_logging(settings.log_level, "api")
     log.info("API database: %s", settings.database.redacted())
     ensure_schema_at_head("api", settings.database, args.migrate)
+    if args.workers > 1:
+        # Several processes share the port; the API is stateless and leases keep one relay and one
+        # inbox processor active among them.
+        uvicorn.run(
+            "kanban.api.asgi:app_from_environment",
+            factory=True,
+            workers=args.workers,
+            host=settings.host,
+            port=settings.port,
+            log_config=None,
+            access_log=False,
+        )
+        return 0
     from kanban.api.app import create_app
 
     config = uvicorn.Config(
@@ -45,6 +58,7 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:  # type: ignor
         "api", help="run the API service (HTTP on KANBAN_HOST:KANBAN_PORT, default 127.0.0.1:8000)"
     )
     api.add_argument("--migrate", action="store_true", help="upgrade the API database to head before starting")
+    api.add_argument("--workers", type=int, default=1, help="API processes sharing the port (default 1)")
     api.set_defaults(func=run_api)
     worker = subparsers.add_parser("worker", help="run the Worker service (health listener on 127.0.0.1:8001)")
     worker.add_argument("--migrate", action="store_true", help="upgrade the Worker database to head before starting")
