@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from itertools import groupby
 from typing import Any
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from kanban.contracts.base import ContractError, Event
@@ -30,6 +30,7 @@ from kanban.messaging.backoff import Backoff
 from kanban.messaging.correlation import Causality, reset_causality, set_causality
 from kanban.messaging.lease import Lease
 from kanban.messaging.metrics import EVENTS_APPLIED, EVENTS_DEAD_LETTERED, EVENTS_RECEIVED
+from kanban.messaging.outbox import inbox_channel
 from kanban.messaging.sql import insert_ignoring_duplicates, upsert
 from kanban.messaging.tables import MessagingTables
 from kanban.messaging.unit_of_work import UnitOfWork
@@ -129,6 +130,9 @@ class Inbox:
         ]
         async with self._engine.begin() as conn:
             await conn.execute(insert_ignoring_duplicates(conn, self._t.inbox, rows))
+            if conn.dialect.name == "postgresql":
+                # The replica that received may not be the one processing (the lease holder): wake it.
+                await conn.execute(text("SELECT pg_notify(:channel, '')"), {"channel": inbox_channel(self.consumer)})
         EVENTS_RECEIVED.labels(self.consumer).inc(len(rows))
         self.wakeup.signal()
 

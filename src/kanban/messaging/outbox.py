@@ -18,6 +18,11 @@ def notify_channel(source: str) -> str:
     return f"kanban_outbox_{source}"
 
 
+def inbox_channel(consumer: str) -> str:
+    """The PostgreSQL NOTIFY channel that wakes `consumer`'s inbox processor, whichever replica received."""
+    return f"kanban_inbox_{consumer}"
+
+
 async def add_to_outbox(conn: AsyncConnection, tables: MessagingTables, envelopes: Sequence[Envelope]) -> None:
     if not envelopes:
         return

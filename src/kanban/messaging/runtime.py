@@ -15,7 +15,7 @@ from kanban.db.urls import DatabaseUrl
 from kanban.messaging.inbox import Handler, Inbox, InboxConfig
 from kanban.messaging.lease import Lease
 from kanban.messaging.metrics import run_metrics_refresh
-from kanban.messaging.outbox import notify_channel
+from kanban.messaging.outbox import inbox_channel, notify_channel
 from kanban.messaging.relay import Relay, RelayConfig
 from kanban.messaging.tables import MessagingTables
 from kanban.messaging.transports.base import Transport
@@ -78,7 +78,7 @@ class MessagingRuntime:
         self._inbox_lease = Lease(engine, tables, f"inbox:{service}", self._owner, ttl_seconds=15)
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
-        self._listener: PostgresListener | None = None
+        self._listeners: list[PostgresListener] = []
 
     def new_unit_of_work(self) -> UnitOfWork:
         return UnitOfWork(self.engine, self.tables, self.service, on_commit=self.relay_wakeup.signal)
@@ -91,8 +91,12 @@ class MessagingRuntime:
         await self.transport.start()
         await self.transport.subscribe(self.service, self.inbox.receive)
         if self._database.is_postgres:
-            self._listener = PostgresListener(self._database, notify_channel(self.service), self.relay_wakeup)
-            await self._listener.start()
+            self._listeners = [
+                PostgresListener(self._database, notify_channel(self.service), self.relay_wakeup),
+                PostgresListener(self._database, inbox_channel(self.service), self.inbox.wakeup),
+            ]
+            for listener in self._listeners:
+                await listener.start()
         self._stop.clear()
         self._tasks = [
             asyncio.create_task(self.relay.run(self._stop), name=f"relay:{self.service}"),
@@ -110,6 +114,7 @@ class MessagingRuntime:
             with contextlib.suppress(asyncio.CancelledError):
                 await asyncio.wait_for(task, 10)
         self._tasks = []
-        if self._listener is not None:
-            await self._listener.close()
+        for listener in self._listeners:
+            await listener.close()
+        self._listeners = []
         await self.transport.close()

@@ -143,3 +143,37 @@ async def test_a_commit_in_another_process_wakes_the_relay_through_notify(api_db
     finally:
         await listener.close()
         await other_process_engine.dispose()
+
+
+@pytest.mark.parametrize("backend", ["postgres"], indirect=True)
+async def test_an_event_received_by_another_replica_wakes_the_inbox_processor(worker_db: DatabaseUrl) -> None:
+    """Only the lease holder processes; a NOTIFY sent with the inbox insert wakes it wherever it runs."""
+    from kanban.contracts.registry import envelope_for
+    from kanban.messaging.inbox import Inbox
+    from kanban.messaging.outbox import inbox_channel
+    from kanban.worker import tables as wt
+
+    wakeup = Wakeup()
+    listener = PostgresListener(worker_db, inbox_channel("worker"), wakeup)
+    await listener.start()
+    receiving_replica = make_engine(worker_db, "kanban-other")
+    try:
+        inbox = Inbox(
+            "worker", receiving_replica, wt.messaging, {}, lambda: UnitOfWork(receiving_replica, wt.messaging, "worker")
+        )
+        event = TagCreatedV1(tag=TagState(tag_id=str(uuid.uuid4()), board_id="b", name="n", version=1))
+        await inbox.receive(
+            [
+                envelope_for(
+                    event, source="api", aggregate_id=event.tag.tag_id, aggregate_version=1, correlation_id=uuid.uuid4()
+                )
+            ]
+        )
+        for _ in range(600):
+            if wakeup.pending():
+                break
+            await asyncio.sleep(0.05)
+        assert wakeup.pending(), "the NOTIFY of the receive never reached the processing replica"
+    finally:
+        await listener.close()
+        await receiving_replica.dispose()
