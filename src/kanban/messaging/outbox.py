@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -23,24 +24,26 @@ def inbox_channel(consumer: str) -> str:
     return f"kanban_inbox_{consumer}"
 
 
+def outbox_rows(envelopes: Sequence[Envelope]) -> list[dict[str, Any]]:
+    """The outbox rows announcing `envelopes`, in their order (the relay publishes by `seq`)."""
+    now = utcnow()
+    return [
+        {
+            "event_id": env.key,
+            "event_type": env.type,
+            "destination": event_class(env.type, env.version).DESTINATION,
+            "aggregate_id": env.aggregate_id,
+            "envelope": env.model_dump_json(),
+            "created_at": now,
+        }
+        for env in envelopes
+    ]
+
+
 async def add_to_outbox(conn: AsyncConnection, tables: MessagingTables, envelopes: Sequence[Envelope]) -> None:
     if not envelopes:
         return
-    now = utcnow()
-    await conn.execute(
-        tables.outbox.insert(),
-        [
-            {
-                "event_id": env.key,
-                "event_type": env.type,
-                "destination": event_class(env.type, env.version).DESTINATION,
-                "aggregate_id": env.aggregate_id,
-                "envelope": env.model_dump_json(),
-                "created_at": now,
-            }
-            for env in envelopes
-        ],
-    )
+    await conn.execute(tables.outbox.insert(), outbox_rows(envelopes))
     if conn.dialect.name == "postgresql":
         # Delivered at commit: a relay in another process wakes without polling.
         await conn.execute(text("SELECT pg_notify(:channel, '')"), {"channel": notify_channel(envelopes[0].source)})

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from kanban.api import tables as api_tables
 from kanban.contracts.envelope import Envelope
 from kanban.db.urls import DatabaseUrl
-from kanban.messaging.outbox import add_to_outbox
+from kanban.messaging.outbox import outbox_rows
 from kanban.ops.errors import InvalidRows, SourceChanged, TargetNotEmpty
 from kanban.ops.legacy.checksums import table_checksums
 from kanban.ops.legacy.context import LegacyContext, load_context
@@ -207,7 +207,8 @@ async def _run_step(run: _Run, step: Step, state: StepState) -> StepState:
                         await update_rows(conn, step.target, step.update_key, item.rows)
                     else:
                         await insert_rows(conn, step.target, item.rows)
-                    await add_to_outbox(conn, api_tables.messaging, item.envelopes)
+                    # The seeding events go in with the same COPY path as the rows they announce.
+                    await insert_rows(conn, api_tables.messaging.outbox, outbox_rows(item.envelopes))
             state = item.state
             run.progress.advance(item.read)
     finally:
