@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import weakref
 from typing import Any
 
 from sqlalchemy import event
@@ -9,6 +11,23 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
 from kanban.db.urls import DatabaseUrl
+
+_WRITE_LOCKS: weakref.WeakKeyDictionary[Any, asyncio.Lock] = weakref.WeakKeyDictionary()
+
+
+def sqlite_write_lock(engine: AsyncEngine) -> asyncio.Lock | None:
+    """One lock per SQLite engine for this process's write transactions, None on PostgreSQL.
+
+    SQLite admits one writer per file; writers of one process that collide otherwise wait in
+    SQLite's busy handler, which sleeps in growing steps and turns a queue of requests into
+    second-long tails. Queueing them on an asyncio lock first serves them in order instead.
+    """
+    if engine.dialect.name != "sqlite":
+        return None
+    lock = _WRITE_LOCKS.get(engine.sync_engine)
+    if lock is None:
+        lock = _WRITE_LOCKS[engine.sync_engine] = asyncio.Lock()
+    return lock
 
 
 def make_engine(db: DatabaseUrl, application_name: str, pool_size: int = 10) -> AsyncEngine:

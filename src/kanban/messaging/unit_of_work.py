@@ -6,6 +6,7 @@ the same transaction, and the relay is woken.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from types import TracebackType
 
@@ -14,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from kanban.contracts.base import Event
 from kanban.contracts.envelope import Envelope
 from kanban.contracts.registry import envelope_for
+from kanban.db.engine import sqlite_write_lock
 from kanban.messaging.correlation import current_causality
 from kanban.messaging.outbox import add_to_outbox
 from kanban.messaging.tables import MessagingTables
@@ -34,6 +36,7 @@ class UnitOfWork:
         self._pending: list[Envelope] = []
         self._after_commit: list[Callable[[], None]] = []
         self._conn: AsyncConnection | None = None
+        self._write_lock: asyncio.Lock | None = None
         self.committed: list[Envelope] = []
 
     @property
@@ -43,10 +46,22 @@ class UnitOfWork:
         return self._conn
 
     async def __aenter__(self) -> UnitOfWork:
-        self._conn = await self._engine.connect()
-        await self._conn.begin()
+        self._write_lock = sqlite_write_lock(self._engine)
+        if self._write_lock is not None:
+            await self._write_lock.acquire()
+        try:
+            self._conn = await self._engine.connect()
+            await self._conn.begin()
+        except BaseException:
+            self._release_write_lock()
+            raise
         self._pending = []
         return self
+
+    def _release_write_lock(self) -> None:
+        if self._write_lock is not None and self._write_lock.locked():
+            self._write_lock.release()
+        self._write_lock = None
 
     async def __aexit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
@@ -54,12 +69,14 @@ class UnitOfWork:
         conn, self._conn = self._conn, None
         self._after_commit = []
         if conn is None:
+            self._release_write_lock()
             return
         try:
             if conn.in_transaction():
                 await conn.rollback()
         finally:
             await conn.close()
+            self._release_write_lock()
 
     def record(self, event: Event, *, aggregate_id: str, aggregate_version: int | None = None) -> Envelope:
         """Queue an event for the outbox of this transaction; returns its envelope."""
