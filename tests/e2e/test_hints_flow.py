@@ -91,6 +91,19 @@ def _wait_for_hints(client: httpx.Client, task_id: str, types: set[str], timeout
     raise AssertionError(f"hints {types - {h['hintType'] for h in hints}} never arrived; got {hints}")
 
 
+def _start_a_slow_job(client: httpx.Client, board_id: str, pages: PageServer) -> dict[str, Any]:
+    """A task whose linked page answers slowly; returns once the Worker's job is fetching it."""
+    task: dict[str, Any] = client.post(
+        f"/boards/{board_id}/tasks",
+        json={"title": "Read the tax guide", "description": f"Read {pages.url} and summarise it"},
+    ).json()
+    deadline = time.monotonic() + 60
+    while pages.requests == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert pages.requests >= 1, "the job never started"
+    return task
+
+
 def _job_counts(worker_db: DatabaseUrl) -> tuple[Counter[str], int]:
     """(agent results per job, jobs that ran more than one complete set of agents)."""
 
@@ -155,14 +168,7 @@ def test_worker_killed_mid_job_finishes_it_once(system: tuple[System, DatabaseUr
     client = _client(sys_)
     board = client.get("/boards/default").json()
     with PageServer(delay_seconds=4) as pages:
-        task = client.post(
-            f"/boards/{board['id']}/tasks",
-            json={"title": "Read the tax guide", "description": f"Read {pages.url} and summarise it"},
-        ).json()
-        deadline = time.monotonic() + 60
-        while pages.requests == 0 and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert pages.requests >= 1, "the job never started"
+        task = _start_a_slow_job(client, board["id"], pages)
         sys_.worker.kill()  # mid-job: the page is still being served
         sys_.worker.start()
         hints = _wait_for_hints(client, task["id"], {"summary"}, timeout=120)
@@ -177,14 +183,7 @@ def test_sigterm_mid_job_stops_cleanly_and_the_job_completes_after_restart(syste
     client = _client(sys_)
     board = client.get("/boards/default").json()
     with PageServer(delay_seconds=4) as pages:
-        task = client.post(
-            f"/boards/{board['id']}/tasks",
-            json={"title": "Read the filing guide", "description": f"Read {pages.url} before Friday"},
-        ).json()
-        deadline = time.monotonic() + 60
-        while pages.requests == 0 and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert pages.requests >= 1, "the job never started"
+        task = _start_a_slow_job(client, board["id"], pages)
         assert sys_.worker.stop() == 0  # SIGTERM: the in-flight job finishes or gives its lease back
         assert "Worker stopped" in sys_.worker.logs()
         sys_.worker.start()
