@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Row, select
+from sqlalchemy import Row, Table, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kanban.api.errors import NotFound
@@ -19,17 +19,30 @@ async def owned_board(conn: AsyncConnection, board_id: str, user_id: str, *, for
     return row
 
 
-async def owned_column(conn: AsyncConnection, column_id: str, user_id: str) -> Row:
-    row = (
-        await conn.execute(
-            select(columns)
-            .join(boards, boards.c.id == columns.c.board_id)
-            .where(columns.c.id == column_id, boards.c.owner_id == user_id)
-        )
-    ).first()
+async def owned_on_board(
+    conn: AsyncConnection, table: Table, row_id: str, user_id: str, *, label: str, for_update: bool = False
+) -> Row:
+    """A row of a table that belongs to a board (column, tag, project, rule, template, ...), if the
+    board is the user's; NotFound otherwise.
+
+    `for_update` takes FOR NO KEY UPDATE on PostgreSQL: concurrent edits of the row take turns,
+    while rows that merely reference it through a foreign key (a key-share lock) are not blocked.
+    """
+    stmt = (
+        select(table)
+        .join(boards, boards.c.id == table.c.board_id)
+        .where(table.c.id == row_id, boards.c.owner_id == user_id)
+    )
+    if for_update and conn.dialect.name == "postgresql":
+        stmt = stmt.with_for_update(of=table, key_share=True)
+    row = (await conn.execute(stmt)).first()
     if row is None:
-        raise NotFound(f"column {column_id} not found")
+        raise NotFound(f"{label} {row_id} not found")
     return row
+
+
+async def owned_column(conn: AsyncConnection, column_id: str, user_id: str) -> Row:
+    return await owned_on_board(conn, columns, column_id, user_id, label="column")
 
 
 async def owned_task(conn: AsyncConnection, task_id: str, user_id: str, *, for_update: bool = False) -> Row:

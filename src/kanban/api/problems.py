@@ -66,7 +66,9 @@ def install_problem_handlers(app: FastAPI) -> None:
             return problem(405, "Method not allowed", str(exc.detail), headers={"Allow": _allowed_methods(request)})
         titles = {404: "Not found", 405: "Method not allowed", 401: "Unauthorized"}
         # Keep the exception's headers: a 405 must say which methods are allowed (Allow).
-        return problem(exc.status_code, titles.get(exc.status_code, "Error"), str(exc.detail), headers=dict(exc.headers or {}))
+        return problem(
+            exc.status_code, titles.get(exc.status_code, "Error"), str(exc.detail), headers=dict(exc.headers or {})
+        )
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -25,6 +25,7 @@ from kanban.api.security.passwords import passwords_for
 
 router = APIRouter(tags=["accounts"])
 
+
 def get_auth_policy(services: Services) -> handlers.AuthPolicy:
     settings = services.settings
     return handlers.AuthPolicy(
@@ -51,7 +52,10 @@ def _user(row: Row) -> UserOut:
 
 
 @router.post(
-    "/auth/register", status_code=status.HTTP_201_CREATED, response_model=AuthSession, responses=problem_responses(409, 422)
+    "/auth/register",
+    status_code=status.HTTP_201_CREATED,
+    response_model=AuthSession,
+    responses=problem_responses(409, 422),
 )
 async def register(body: RegisterRequest, uow: Uow, policy: Policy) -> AuthSession:
     """Create an account and sign in. An existing email (in any letter case) is a 409; nothing is overwritten."""

@@ -98,5 +98,3 @@ class AuthSession(TokenPair):
 class FieldError(ApiModel):
     field: str
     message: str
-
-

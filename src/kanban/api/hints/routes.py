@@ -13,7 +13,8 @@ router = APIRouter(tags=["hints"])
 
 
 @router.get("/tasks/{taskId}/hints", response_model=list[HintOut], responses=problem_responses(401, 404, 422))
-async def list_hints(taskId: str, user_id: CurrentUserId, uow: Uow, status: HintStatus | None = Query(default=None)
+async def list_hints(
+    taskId: str, user_id: CurrentUserId, uow: Uow, status: HintStatus | None = Query(default=None)
 ) -> list[HintOut]:
     rows = await handlers.list_task_hints(taskId, user_id, status, uow)
     return [HintOut.model_validate(r) for r in rows]

@@ -11,9 +11,10 @@ from typing import Any
 
 from sqlalchemy import Row
 
-from kanban.api.errors import InvalidInput, NotFound
-from kanban.api.ownership import owned_board
+from kanban.api.errors import InvalidInput
+from kanban.api.ownership import owned_board, owned_on_board
 from kanban.api.projects import repository as repo
+from kanban.api.tables import projects
 from kanban.api.tasks.state import record_task_change
 from kanban.contracts.events import ProjectCreatedV1, ProjectDeletedV1, ProjectState, ProjectUpdatedV1
 from kanban.db.types import new_id, utcnow
@@ -63,10 +64,7 @@ def _state(row: Row) -> ProjectState:
 
 
 async def _owned_project(uow: UnitOfWork, project_id: str, user_id: str, *, for_update: bool = False) -> Row:
-    row = await repo.owned_project(uow.conn, project_id, user_id, for_update=for_update)
-    if row is None:
-        raise NotFound(f"project {project_id} not found")
-    return row
+    return await owned_on_board(uow.conn, projects, project_id, user_id, label="project", for_update=for_update)
 
 
 async def list_projects(query: ListProjects, uow: UnitOfWork) -> tuple[list[Row], int]:

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import Row, Select, case, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from kanban.api.tables import boards, projects, tasks
+from kanban.api.tables import projects, tasks
 
 
 def _with_counts() -> Select[Any]:
@@ -26,24 +26,6 @@ def _with_counts() -> Select[Any]:
         func.coalesce(counts.c.open_tasks, 0).label("open_tasks"),
         func.coalesce(counts.c.done_tasks, 0).label("done_tasks"),
     ).outerjoin(counts, counts.c.project_id == projects.c.id)
-
-
-async def owned_project(
-    conn: AsyncConnection, project_id: str, user_id: str, *, for_update: bool = False
-) -> Row | None:
-    """The project if its board is the user's.
-
-    `for_update` takes FOR NO KEY UPDATE on PostgreSQL: concurrent edits bump the version in turn,
-    while a task being put in the project (a key-share lock through the foreign key) is not blocked.
-    """
-    stmt = (
-        select(projects)
-        .join(boards, boards.c.id == projects.c.board_id)
-        .where(projects.c.id == project_id, boards.c.owner_id == user_id)
-    )
-    if for_update and conn.dialect.name == "postgresql":
-        stmt = stmt.with_for_update(of=projects, key_share=True)
-    return (await conn.execute(stmt)).first()
 
 
 async def project_with_counts(conn: AsyncConnection, project_id: str) -> Row:

@@ -12,9 +12,10 @@ from typing import Any
 
 from sqlalchemy import Row
 
-from kanban.api.errors import InvalidInput, NotFound
-from kanban.api.ownership import owned_board
+from kanban.api.errors import InvalidInput
+from kanban.api.ownership import owned_board, owned_on_board
 from kanban.api.rules import repository as repo
+from kanban.api.tables import rules
 from kanban.db.types import new_id, utcnow
 from kanban.messaging.unit_of_work import UnitOfWork
 
@@ -50,10 +51,7 @@ class DeleteRule:
 
 
 async def _owned_rule(uow: UnitOfWork, rule_id: str, user_id: str) -> Row:
-    row = await repo.owned_rule(uow.conn, rule_id, user_id)
-    if row is None:
-        raise NotFound(f"rule {rule_id} not found")
-    return row
+    return await owned_on_board(uow.conn, rules, rule_id, user_id, label="rule")
 
 
 def _column_refs(document: dict[str, Any]) -> Iterator[tuple[str, str]]:

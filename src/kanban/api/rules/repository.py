@@ -7,17 +7,7 @@ from typing import Any
 from sqlalchemy import Row, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from kanban.api.tables import boards, columns, projects, rules
-
-
-async def owned_rule(conn: AsyncConnection, rule_id: str, user_id: str) -> Row | None:
-    return (
-        await conn.execute(
-            select(rules)
-            .join(boards, boards.c.id == rules.c.board_id)
-            .where(rules.c.id == rule_id, boards.c.owner_id == user_id)
-        )
-    ).first()
+from kanban.api.tables import columns, projects, rules
 
 
 async def rule_by_id(conn: AsyncConnection, rule_id: str) -> Row:

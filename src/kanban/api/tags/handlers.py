@@ -13,7 +13,8 @@ from sqlalchemy import Row
 from sqlalchemy.exc import IntegrityError
 
 from kanban.api.errors import Conflict, NotFound
-from kanban.api.ownership import owned_board, owned_task
+from kanban.api.ownership import owned_board, owned_on_board, owned_task
+from kanban.api.tables import tags
 from kanban.api.tags import repository as repo
 from kanban.api.tags.state import DEFAULT_COLOR, find_or_create_tags, tag_state
 from kanban.api.tasks.state import record_task_change
@@ -59,10 +60,7 @@ class DetachTag:
 
 
 async def _owned_tag(uow: UnitOfWork, tag_id: str, user_id: str, *, for_update: bool = False) -> Row:
-    row = await repo.owned_tag(uow.conn, tag_id, user_id, for_update=for_update)
-    if row is None:
-        raise NotFound(f"tag {tag_id} not found")
-    return row
+    return await owned_on_board(uow.conn, tags, tag_id, user_id, label="tag", for_update=for_update)
 
 
 async def _tags_changed(uow: UnitOfWork, task_id: str, user_id: str, **payload: str) -> None:

@@ -7,23 +7,7 @@ from typing import Any
 from sqlalchemy import Row, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from kanban.api.tables import boards, tags, task_tags, tasks
-
-
-async def owned_tag(conn: AsyncConnection, tag_id: str, user_id: str, *, for_update: bool = False) -> Row | None:
-    """The tag if its board is the user's.
-
-    `for_update` takes FOR NO KEY UPDATE on PostgreSQL: concurrent edits bump the version in turn,
-    while attaching the tag to a task (a key-share lock through the foreign key) is not blocked.
-    """
-    stmt = (
-        select(tags)
-        .join(boards, boards.c.id == tags.c.board_id)
-        .where(tags.c.id == tag_id, boards.c.owner_id == user_id)
-    )
-    if for_update and conn.dialect.name == "postgresql":
-        stmt = stmt.with_for_update(of=tags, key_share=True)
-    return (await conn.execute(stmt)).first()
+from kanban.api.tables import tags, task_tags, tasks
 
 
 async def tag_by_id(conn: AsyncConnection, tag_id: str) -> Row:

@@ -13,8 +13,9 @@ from typing import Any
 
 from sqlalchemy import Row
 
-from kanban.api.errors import InvalidInput, NotFound
-from kanban.api.ownership import owned_board
+from kanban.api.errors import InvalidInput
+from kanban.api.ownership import owned_board, owned_on_board
+from kanban.api.tables import recurring_templates
 from kanban.api.templates import repository as repo
 from kanban.api.templates.rrule import next_occurrence
 from kanban.db.types import new_id, utcnow
@@ -56,10 +57,7 @@ def next_run(rrule: str, timezone: str, *, is_active: bool, anchor: datetime, no
 
 
 async def _owned_template(uow: UnitOfWork, template_id: str, user_id: str) -> Row:
-    row = await repo.owned_template(uow.conn, template_id, user_id)
-    if row is None:
-        raise NotFound(f"template {template_id} not found")
-    return row
+    return await owned_on_board(uow.conn, recurring_templates, template_id, user_id, label="template")
 
 
 async def _check_payload(uow: UnitOfWork, board_id: str, payload: dict[str, Any]) -> None:

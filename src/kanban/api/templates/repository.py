@@ -7,17 +7,7 @@ from typing import Any
 from sqlalchemy import Row, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from kanban.api.tables import boards, columns, projects, recurring_templates
-
-
-async def owned_template(conn: AsyncConnection, template_id: str, user_id: str) -> Row | None:
-    return (
-        await conn.execute(
-            select(recurring_templates)
-            .join(boards, boards.c.id == recurring_templates.c.board_id)
-            .where(recurring_templates.c.id == template_id, boards.c.owner_id == user_id)
-        )
-    ).first()
+from kanban.api.tables import columns, projects, recurring_templates
 
 
 async def template_by_id(conn: AsyncConnection, template_id: str) -> Row:
