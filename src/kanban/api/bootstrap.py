@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass, field
 
@@ -10,11 +11,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from kanban.api import tables
 from kanban.api.consumers import api_event_handlers
 from kanban.api.realtime.hub import RealtimeHub
+from kanban.api.templates.scheduler import TemplateScheduler
 from kanban.db.engine import make_engine
 from kanban.messaging.broadcast import LocalOnly, NatsBroadcast
 from kanban.messaging.inbox import InboxConfig
+from kanban.messaging.lease import Lease
 from kanban.messaging.relay import RelayConfig
-from kanban.messaging.runtime import MessagingRuntime, make_transport
+from kanban.messaging.runtime import MessagingRuntime, make_transport, process_owner_id
 from kanban.messaging.transports.base import Transport
 from kanban.messaging.transports.memory import MemoryHub
 from kanban.messaging.unit_of_work import UnitOfWork
@@ -29,6 +32,9 @@ class ApiServices:
     engine: AsyncEngine
     messaging: MessagingRuntime
     realtime: RealtimeHub = field(default_factory=RealtimeHub)
+    scheduler: TemplateScheduler | None = None
+    _stop: asyncio.Event = field(default_factory=asyncio.Event)
+    _background: list[asyncio.Task[None]] = field(default_factory=list)
 
     def new_unit_of_work(self) -> UnitOfWork:
         uow = self.messaging.new_unit_of_work()
@@ -39,8 +45,15 @@ class ApiServices:
     async def start(self) -> None:
         await self.messaging.start()
         await self.realtime.start()
+        self._stop.clear()
+        if self.scheduler is not None:
+            self._background.append(asyncio.create_task(self.scheduler.run(self._stop), name="template-scheduler"))
 
     async def stop(self) -> None:
+        self._stop.set()
+        for task in self._background:
+            await task
+        self._background.clear()
         await self.realtime.close()
         await self.messaging.stop()
         await self.engine.dispose()
@@ -68,4 +81,9 @@ def build_api_services(
         ),
         relay_config=RelayConfig(retention_hours=settings.outbox_retention_hours),
     )
-    return ApiServices(settings=settings, engine=engine, messaging=messaging, realtime=realtime)
+    scheduler = TemplateScheduler(
+        engine,
+        messaging.new_unit_of_work,
+        Lease(engine, tables.messaging, "templates:api", process_owner_id(), ttl_seconds=120),
+    )
+    return ApiServices(settings=settings, engine=engine, messaging=messaging, realtime=realtime, scheduler=scheduler)

@@ -6,6 +6,7 @@ column's WIP limit, so two concurrent requests cannot both take the last slot.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -17,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kanban.api.errors import InvalidInput, PreconditionFailed
 from kanban.api.ownership import owned_board, owned_task
-from kanban.api.tables import boards, projects, task_events, tasks
+from kanban.api.tables import boards, checklist_items, projects, task_events, tasks
 from kanban.api.tags.state import find_or_create_tags
 from kanban.api.tasks import repository as repo
 from kanban.api.tasks.rules import check_wip, clamp_position, done_transition
@@ -182,6 +183,14 @@ def change_payload(changes: dict[str, tuple[Any, Any]]) -> dict[str, Any]:
 
 
 async def create_task(cmd: CreateTask, uow: UnitOfWork) -> TaskOut:
+    task_id = await add_task(cmd, uow)
+    out = await repo.load_task(uow.conn, task_id)
+    await uow.commit()
+    return out
+
+
+async def add_task(cmd: CreateTask, uow: UnitOfWork, *, checklist: Sequence[str] = (), by: str | None = None) -> str:
+    """Create a task (with its first checklist items) inside the caller's unit of work; no commit."""
     conn, body, now = uow.conn, cmd.body, utcnow()
     await owned_board(conn, cmd.board_id, cmd.user_id, for_update=True)
     if body.column_id is not None:
@@ -223,21 +232,27 @@ async def create_task(cmd: CreateTask, uow: UnitOfWork) -> TaskOut:
         await repo.replace_task_tags(
             conn, task_id, [t.id for t in await find_or_create_tags(uow, cmd.board_id, body.tags)]
         )
-    by = triggered_by(cmd.user_id)
+    if checklist:
+        await conn.execute(
+            checklist_items.insert(),
+            [
+                {"id": new_id(), "task_id": task_id, "title": title, "is_done": False, "position": n,
+                 "created_at": now, "updated_at": now}
+                for n, title in enumerate(checklist)
+            ],
+        )  # fmt: skip
     await add_task_event(
         conn,
         task_id=task_id,
         board_id=cmd.board_id,
         kind="created",
         payload={"title": body.title, "wipOverride": used},
-        triggered_by=by,
+        triggered_by=by or triggered_by(cmd.user_id),
         to_column_id=column.id,
     )
     state = await task_state(conn, task_id)
     uow.record(TaskCreatedV1(task=state), aggregate_id=task_id, aggregate_version=1)
-    out = await repo.load_task(conn, task_id)
-    await uow.commit()
-    return out
+    return task_id
 
 
 async def first_column_of_type(conn: AsyncConnection, board_id: str, column_type: str) -> Row[Any]:
