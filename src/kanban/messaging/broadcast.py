@@ -67,6 +67,7 @@ class NatsBroadcast:
                 timeout=5,
             )
             await self._nc.subscribe(f"{self._prefix}.>", cb=self._on_message)
+            await self._nc.flush()  # the server knows the subscription before anyone publishes
         except Exception as exc:  # realtime is best-effort: the service still serves without the broker
             log.warning("realtime fan-out unavailable (%s); streams reach this replica's clients only", exc)
             self._nc = None

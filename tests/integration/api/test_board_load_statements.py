@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from sqlalchemy import event
@@ -16,9 +17,12 @@ from tests.integration.api.factories import BoardRows, make_task
 async def statements_to_load(api: ApiHarness, me: dict[str, str], board_id: str) -> tuple[int, dict[str, Any]]:
     engine = api.app.state.services.engine.sync_engine  # type: ignore[attr-defined]
     seen: list[str] = []
+    request_task = asyncio.current_task()  # the in-process client serves the request in this task
 
     def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        seen.append(statement)
+        # Background loops (relay, inbox, template scheduler) share the engine: count only the request's.
+        if asyncio.current_task() is request_task:
+            seen.append(statement)
 
     event.listen(engine, "before_cursor_execute", count)
     try:
@@ -53,7 +57,7 @@ async def test_statement_count_does_not_grow_with_tasks(api: ApiHarness) -> None
     await add_tasks(api, me, large, 200)
     small_count, _ = await statements_to_load(api, me, small["id"])
     large_count, body = await statements_to_load(api, me, large["id"])
-    assert small_count == large_count <= 8
+    assert 3 <= small_count == large_count <= 8
     inbox = body["columns"][0]
     assert inbox["taskCount"] == 200
     detailed = next(t for t in inbox["tasks"] if t["title"] == "t0")
