@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 
 import uvicorn
 
@@ -12,13 +11,10 @@ from kanban.cli.checks import ensure_schema_at_head
 from kanban.settings import load_settings
 from kanban.web.logging import configure_logging
 
-log = logging.getLogger("kanban")
-
 
 def run_api(args: argparse.Namespace) -> int:
     settings = load_settings("api")
     configure_logging(settings.log_level, "api")
-    log.info("API database: %s", settings.database.redacted())
     ensure_schema_at_head("api", settings.database, args.migrate)
     if args.workers > 1:
         # Several processes share the port; the API is stateless and leases keep one relay and one
@@ -45,7 +41,6 @@ def run_api(args: argparse.Namespace) -> int:
 def run_worker(args: argparse.Namespace) -> int:
     settings = load_settings("worker")
     configure_logging(settings.log_level, "worker")
-    log.info("Worker database: %s", settings.database.redacted())
     ensure_schema_at_head("worker", settings.database, args.migrate)
     from kanban.worker.service import serve_worker
 

@@ -19,12 +19,12 @@ from datetime import datetime, timedelta
 from itertools import groupby
 from typing import Any
 
-from sqlalchemy import and_, func, select, text, update
+from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from kanban.contracts.base import ContractError, Event
 from kanban.contracts.envelope import Envelope
-from kanban.contracts.registry import decode, event_class
+from kanban.contracts.registry import decode
 from kanban.db.types import utcnow
 from kanban.messaging.backoff import Backoff
 from kanban.messaging.correlation import Causality, reset_causality, set_causality
@@ -409,29 +409,3 @@ class Inbox:
                 log.exception("inbox %s: processing round failed", self.consumer)
                 await self.wakeup.wait(self._config.poll_seconds)
         await lease.release()
-
-
-async def inbox_lag(engine: AsyncEngine, tables: MessagingTables, consumer: str) -> dict[str, Any]:
-    """Pending count and the age in seconds of the oldest pending event of one consumer."""
-    inbox = tables.inbox
-    async with engine.connect() as conn:
-        row = (
-            await conn.execute(
-                select(func.count(), func.min(inbox.c.received_at)).where(
-                    and_(inbox.c.consumer == consumer, inbox.c.status == "pending")
-                )
-            )
-        ).one()
-    oldest = row[1]
-    age = (utcnow() - oldest).total_seconds() if oldest is not None else 0.0
-    return {"pending": int(row[0]), "oldest_age_seconds": age}
-
-
-def known_event_types() -> set[str]:
-    """Helps wiring code check that every handler key names a real event type."""
-    from kanban.contracts.registry import ALL_EVENTS
-
-    return {cls.TYPE for cls in ALL_EVENTS}
-
-
-__all__ = ["Handler", "Inbox", "InboxConfig", "event_class", "inbox_lag", "known_event_types"]

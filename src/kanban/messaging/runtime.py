@@ -7,7 +7,6 @@ import contextlib
 import logging
 import os
 import socket
-from collections.abc import Callable
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -82,10 +81,6 @@ class MessagingRuntime:
 
     def new_unit_of_work(self) -> UnitOfWork:
         return UnitOfWork(self.engine, self.tables, self.service, on_commit=self.relay_wakeup.signal)
-
-    @property
-    def unit_of_work_factory(self) -> Callable[[], UnitOfWork]:
-        return self.new_unit_of_work
 
     async def start(self) -> None:
         await self.transport.start()

@@ -17,7 +17,7 @@ from kanban.worker import tables as t
 from kanban.worker.jobs.queue import cancel_jobs, enqueue_job
 
 # Fields whose change is worth a new analysis; a move or a toggle of done is not.
-ANALYSED_FIELDS = frozenset({"title", "description", "tags", "projectId", "project_id", "checklist"})
+ANALYSED_FIELDS = frozenset({"title", "description", "tags", "project_id", "checklist"})
 
 
 async def _save_task(uow: UnitOfWork, task: ev.TaskState) -> None:
