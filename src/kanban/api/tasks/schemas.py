@@ -121,6 +121,7 @@ class TaskOut(ApiModel):
     completed_at: datetime | None
     last_moved_at: datetime
     clarified_at: datetime | None
+    source: str | None = None
 
 
 class TaskPage(ApiModel):
