@@ -71,6 +71,16 @@ class DatabaseFactory:
         return self._templates[key]
 
     async def drop_all(self) -> None:
-        for name in reversed(self._created_pg):
-            await pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        # A DROP DATABASE waits mostly on the server's disk flush, so several at once finish in a
+        # fraction of the time of one after another; templates go last, after their copies.
+        templates = set(self._templates.values())
+        copies = [name for name in self._created_pg if name not in templates]
+        limit = asyncio.Semaphore(8)
+
+        async def drop(name: str) -> None:
+            async with limit:
+                await pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+        await asyncio.gather(*(drop(name) for name in copies))
+        await asyncio.gather(*(drop(name) for name in self._created_pg if name in templates))
         self._created_pg.clear()
