@@ -10,9 +10,12 @@ from kanban.api.tables import boards, columns, tasks
 
 
 async def owned_board(conn: AsyncConnection, board_id: str, user_id: str, *, for_update: bool = False) -> Row:
+    """The user's board; `for_update` takes FOR NO KEY UPDATE on PostgreSQL, so board-wide changes take
+    turns while inserting rows that reference the board (a key-share lock: task events, tasks) is
+    never blocked by it, which would deadlock against a transaction holding a task's row."""
     stmt = select(boards).where(boards.c.id == board_id, boards.c.owner_id == user_id)
     if for_update and conn.dialect.name == "postgresql":
-        stmt = stmt.with_for_update()
+        stmt = stmt.with_for_update(key_share=True)
     row = (await conn.execute(stmt)).first()
     if row is None:
         raise NotFound(f"board {board_id} not found")

@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
@@ -70,10 +71,31 @@ def install_problem_handlers(app: FastAPI) -> None:
             exc.status_code, titles.get(exc.status_code, "Error"), str(exc.detail), headers=dict(exc.headers or {})
         )
 
+    @app.exception_handler(DBAPIError)
+    async def _database(request: Request, exc: DBAPIError) -> JSONResponse:
+        # The lock order makes deadlocks impossible among our own statements; should the server still
+        # pick this transaction as a victim (or a serializable read fail), nothing was written: say so.
+        if _sqlstate(exc) in TRANSIENT_SQLSTATES:
+            log.warning("transient database conflict on %s %s: %s", request.method, request.url.path, exc.orig)
+            return problem(409, "Concurrent change", "another change got in the way; nothing was written, retry",
+                           retryAfter=1)  # fmt: skip
+        return await _unexpected(request, exc)
+
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return problem(500, "Internal server error", "the error was logged")
+
+
+# deadlock_detected, serialization_failure, lock_not_available
+TRANSIENT_SQLSTATES = frozenset({"40P01", "40001", "55P03"})
+
+
+def _sqlstate(exc: DBAPIError) -> str | None:
+    orig = exc.orig
+    code = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    cause = getattr(orig, "__cause__", None)
+    return code or getattr(cause, "sqlstate", None)
 
 
 class ProblemField(BaseModel):

@@ -125,7 +125,8 @@ tasks = Table(
     Column("needs_breakdown", Boolean, nullable=False, server_default=false()),
     Column("metadata", JsonDocument, nullable=True),
     Column("is_done", Boolean, nullable=False, server_default=false()),
-    Column("position", Integer, nullable=False),
+    # A sparse rank within the column (see tasks/rules.py rank_between); responses give the dense index.
+    Column("position", Float, nullable=False),
     Column("version", Integer, nullable=False, server_default="1"),
     Column("wip_override", Boolean, nullable=False, server_default=false()),
     *_timestamps(),

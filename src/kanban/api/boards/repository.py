@@ -128,9 +128,9 @@ async def load_board(conn: AsyncConnection, board_id: str, user_id: str) -> Boar
     column_rows = await task_repo.board_columns(conn, board_id)
     task_rows = (
         await conn.execute(
-            task_repo.tasks_with_column()
+            task_repo.tasks_with_column(indexed=False)
             .where(tasks.c.board_id == board_id)
-            .order_by(tasks.c.column_id, tasks.c.position, tasks.c.created_at)
+            .order_by(tasks.c.column_id, *task_repo.COLUMN_ORDER)
         )
     ).all()
     board_task_ids = select(tasks.c.id).where(tasks.c.board_id == board_id)

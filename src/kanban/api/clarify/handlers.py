@@ -88,16 +88,18 @@ async def clarify_task(cmd: ClarifyTask, uow: UnitOfWork) -> ClarifyResult:
         new = getattr(body, field)
         if new is not None and getattr(task, field) != new:
             changes[field] = (getattr(task, field), new)
+    board_columns = await task_repo.board_columns(conn, task.board_id)
+    source = next(c for c in board_columns if c.id == task.column_id)
+    chosen = target_for(body.decision, body.context or task.context, board_columns)
+    # Lock the target column before the task's row is written: the one lock order (board, column, task).
+    target = await task_handlers.target_column(conn, task.board_id, chosen.id)
+    placement = await task_handlers.place_task(
+        conn, task, source, target, position=None, override=body.wip_override, now=now
+    )
     await conn.execute(
         update(tasks)
         .where(tasks.c.id == task.id)
         .values({**{f: n for f, (_, n) in changes.items()}, "clarified_at": now})
-    )
-    board_columns = await task_repo.board_columns(conn, task.board_id)
-    source = next(c for c in board_columns if c.id == task.column_id)
-    target = target_for(body.decision, body.context or task.context, board_columns)
-    placement = await task_handlers.place_task(
-        conn, task, source, target, position=None, override=body.wip_override, now=now
     )
     if placement.column_changed:
         changes["column_id"] = (source.id, target.id)

@@ -95,6 +95,7 @@ async def update_column(cmd: UpdateColumn, uow: UnitOfWork) -> ColumnOut:
     conn = uow.conn
     column = await owned_column(conn, cmd.column_id, cmd.user_id)
     await owned_board(conn, column.board_id, cmd.user_id, for_update=True)
+    await task_repo.column_on_board(conn, column.board_id, column.id, for_update=True)  # tasks entering wait
     changes = dict(cmd.changes)
     for field in ("name", "type"):
         if field in changes and changes[field] is None:
@@ -150,6 +151,7 @@ async def delete_column(cmd: DeleteColumn, uow: UnitOfWork) -> None:
     conn = uow.conn
     column = await owned_column(conn, cmd.column_id, cmd.user_id)
     await owned_board(conn, column.board_id, cmd.user_id, for_update=True)
+    await task_repo.column_on_board(conn, column.board_id, column.id, for_update=True)  # tasks entering wait
     if await task_repo.count_in_column(conn, column.id):
         raise Conflict("the column still holds tasks; move or delete them first")
     board_columns = await task_repo.board_columns(conn, column.board_id)

@@ -1,7 +1,9 @@
 """Task commands: create, update, move, reorder, delete. Each runs in one unit of work and commits it.
 
-Every path that puts a task in a column takes the board's row lock first, then checks the
-column's WIP limit, so two concurrent requests cannot both take the last slot.
+Every path that puts a task in a column locks that column's row first (before it writes anything),
+then checks the column's WIP limit and picks a rank, so two concurrent requests cannot both take the
+last slot. Locks are taken in one order everywhere (board, then column, then task), so nothing can
+deadlock, and a move writes only the moved task's row.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from kanban.api.ownership import owned_board, owned_task
 from kanban.api.tables import boards, checklist_items, projects, task_events, tasks
 from kanban.api.tags.state import find_or_create_tags
 from kanban.api.tasks import repository as repo
-from kanban.api.tasks.rules import check_wip, clamp_position, done_transition
+from kanban.api.tasks.rules import check_wip, clamp_position, done_transition, rank_between
 from kanban.api.tasks.schemas import CreateTaskRequest, TaskEventOut, TaskOut, UpdateTaskRequest
 from kanban.api.tasks.state import add_task_event, record_task_change, task_state
 from kanban.contracts.events import TaskCreatedV1, TaskDeletedV1
@@ -106,7 +108,8 @@ class DeleteTask:
 
 
 async def target_column(conn: AsyncConnection, board_id: str, column_id: str, field: str = "columnId") -> Row[Any]:
-    column = await repo.column_on_board(conn, board_id, column_id)
+    """The column a task goes to, locked for the rest of the unit of work (see the module's docstring)."""
+    column = await repo.column_on_board(conn, board_id, column_id, for_update=True)
     if column is None:
         raise InvalidInput(f"column {column_id} is not on this board", field=field)
     return column
@@ -127,6 +130,7 @@ class Placement:
     column_changed: bool
     override_used: bool
     transition: str | None
+    index: int
 
 
 async def place_task(
@@ -139,21 +143,16 @@ async def place_task(
     override: bool,
     now: datetime,
 ) -> Placement:
-    """Put an existing task in `target` at `position`: WIP check, dense positions, done flag, last_moved_at."""
+    """Put an existing task in `target` (already locked) at dense place `position`: WIP check, a rank
+    between the new neighbours, done flag, last_moved_at. Writes the task's row only."""
     changed = source.id != target.id
     used = False
-    # Set-based shifts: only the tasks between the old and the new place move, so a move costs
-    # a few statements whatever the column's size (the board lock keeps them consistent).
+    others = await repo.count_in_column(conn, target.id, excluding=task.id)
     if changed:
-        occupied = await repo.count_in_column(conn, target.id, excluding=task.id)
-        used = check_wip(target.name, target.wip_limit, occupied, override)
-        at = clamp_position(position, occupied)
-        await repo.close_gap(conn, source.id, task.position)
-        await repo.open_gap(conn, target.id, at, excluding=task.id)
-    else:
-        at = clamp_position(position, await repo.count_in_column(conn, target.id) - 1)
-        await repo.shift_within(conn, target.id, task.id, task.position, at)
-    values: dict[str, Any] = {"column_id": target.id, "position": at}
+        used = check_wip(target.name, target.wip_limit, others, override)
+    at = clamp_position(position, others)
+    rank = await rank_at(conn, target.id, at, others, excluding=task.id)
+    values: dict[str, Any] = {"column_id": target.id, "position": rank}
     transition = None
     if changed:
         values.update(last_moved_at=now, wip_override=used)
@@ -163,7 +162,20 @@ async def place_task(
         elif transition == "reopened":
             values.update(is_done=False, completed_at=None)
     await conn.execute(update(tasks).where(tasks.c.id == task.id).values(**values))
-    return Placement(changed, used, transition)
+    return Placement(changed, used, transition, at)
+
+
+async def rank_at(
+    conn: AsyncConnection, column_id: str, index: int, count: int, *, excluding: str | None = None
+) -> float:
+    """The rank that puts a task at dense place `index` of a column of `count` other tasks
+    (renumbering the column first in the rare case its ranks ran out of room there)."""
+    rank = rank_between(*await repo.neighbour_ranks(conn, column_id, index, count, excluding=excluding))
+    if rank is None:
+        await repo.renumber_column(conn, column_id)
+        rank = rank_between(*await repo.neighbour_ranks(conn, column_id, index, count, excluding=excluding))
+    assert rank is not None, "an evenly numbered column always has room between neighbours"
+    return rank
 
 
 async def log_transition(conn: AsyncConnection, task: Row[Any], placement: Placement, by: str) -> None:
@@ -192,14 +204,16 @@ async def create_task(cmd: CreateTask, uow: UnitOfWork) -> TaskOut:
 async def add_task(cmd: CreateTask, uow: UnitOfWork, *, checklist: Sequence[str] = (), by: str | None = None) -> str:
     """Create a task (with its first checklist items) inside the caller's unit of work; no commit."""
     conn, body, now = uow.conn, cmd.body, utcnow()
-    await owned_board(conn, cmd.board_id, cmd.user_id, for_update=True)
-    if body.column_id is not None:
-        column = await target_column(conn, cmd.board_id, body.column_id)
+    await owned_board(conn, cmd.board_id, cmd.user_id)
+    if body.column_id is None:
+        body_column_id = (await first_column_of_type(conn, cmd.board_id, "INPUT")).id
     else:
-        column = await first_column_of_type(conn, cmd.board_id, "INPUT")
+        body_column_id = body.column_id
+    column = await target_column(conn, cmd.board_id, body_column_id)
     await check_project(conn, cmd.board_id, body.project_id)
     occupied = await repo.count_in_column(conn, column.id)
     used = check_wip(column.name, column.wip_limit, occupied, body.wip_override)
+    rank = await rank_at(conn, column.id, occupied, occupied)
     task_id = new_id()
     done = column.type == "DONE"
     await conn.execute(
@@ -219,7 +233,7 @@ async def add_task(cmd: CreateTask, uow: UnitOfWork, *, checklist: Sequence[str]
             needs_breakdown=bool(body.needs_breakdown),
             metadata=body.metadata,
             is_done=done,
-            position=occupied,
+            position=rank,
             version=1,
             wip_override=used,
             created_at=now,
@@ -266,10 +280,13 @@ async def update_task(cmd: UpdateTask, uow: UnitOfWork) -> TaskOut:
     conn, body, now = uow.conn, cmd.body, utcnow()
     task = await owned_task(conn, cmd.task_id, cmd.user_id)
     check_if_match(cmd.if_match, task.version)
-    await owned_board(conn, task.board_id, cmd.user_id, for_update=True)
-    task = await owned_task(conn, cmd.task_id, cmd.user_id)  # re-read under the lock
-    check_if_match(cmd.if_match, task.version)
     given = body.model_fields_set
+    wants_column = body.column_id if "column_id" in given and body.column_id is not None else None
+    placing = wants_column is not None or "position" in given
+    # Lock order: the target column, then the task (see the module's docstring).
+    target = await target_column(conn, task.board_id, wants_column or task.column_id) if placing else None
+    task = await owned_task(conn, cmd.task_id, cmd.user_id, for_update=True)  # re-read under the lock
+    check_if_match(cmd.if_match, task.version)
     changes: dict[str, tuple[Any, Any]] = {}
     for field in SIMPLE_FIELDS:
         if field not in given:
@@ -281,26 +298,28 @@ async def update_task(cmd: UpdateTask, uow: UnitOfWork) -> TaskOut:
             changes[field] = (getattr(task, field), new)
     if "project_id" in changes:
         await check_project(conn, task.board_id, body.project_id)
-    if changes:
-        await conn.execute(update(tasks).where(tasks.c.id == task.id).values({f: n for f, (_, n) in changes.items()}))
+    placement: Placement | None = None
+    source = await repo.column_by_id(conn, task.column_id)
+    if target is not None:
+        if wants_column is None:
+            target = source  # the task may have moved since the first read: reorder where it is now
+        old_index = await repo.index_in_column(conn, task)
+        placement = await place_task(
+            conn, task, source, target, position=body.position, override=body.wip_override, now=now
+        )
+        if placement.column_changed:
+            changes["column_id"] = (source.id, target.id)
+        elif placement.index != old_index:
+            changes["position"] = (old_index, placement.index)
+    if changes.keys() - {"column_id", "position"}:
+        fields = {f: n for f, (_, n) in changes.items() if f not in ("column_id", "position")}
+        await conn.execute(update(tasks).where(tasks.c.id == task.id).values(fields))
     if "tags" in given:
         old_tags, new_tags = await repo.task_tag_names(conn, task.id), body.tags or []
         if sorted(t.lower() for t in old_tags) != sorted(t.lower() for t in new_tags):
             tag_rows = await find_or_create_tags(uow, task.board_id, new_tags)
             await repo.replace_task_tags(conn, task.id, [t.id for t in tag_rows])
             changes["tags"] = (old_tags, sorted(new_tags, key=str.lower))
-    placement: Placement | None = None
-    source = await repo.column_by_id(conn, task.column_id)
-    wants_column = body.column_id if "column_id" in given and body.column_id is not None else None
-    if wants_column is not None or "position" in given:
-        target = await target_column(conn, task.board_id, wants_column) if wants_column else source
-        placement = await place_task(
-            conn, task, source, target, position=body.position, override=body.wip_override, now=now
-        )
-        if placement.column_changed:
-            changes["column_id"] = (source.id, target.id)
-        elif body.position is not None and body.position != task.position:
-            changes["position"] = (task.position, body.position)
     if not changes:
         return await repo.load_task(conn, task.id)
     moved = placement is not None and placement.column_changed
@@ -329,10 +348,11 @@ async def move_task(cmd: MoveTask, uow: UnitOfWork) -> TaskOut:
     conn, now = uow.conn, utcnow()
     task = await owned_task(conn, cmd.task_id, cmd.user_id)
     check_if_match(cmd.if_match, task.version)
-    await owned_board(conn, task.board_id, cmd.user_id, for_update=True)
-    task = await owned_task(conn, cmd.task_id, cmd.user_id)
-    source = await repo.column_by_id(conn, task.column_id)
     target = await target_column(conn, task.board_id, cmd.column_id)
+    task = await owned_task(conn, cmd.task_id, cmd.user_id, for_update=True)
+    check_if_match(cmd.if_match, task.version)
+    source = target if task.column_id == target.id else await repo.column_by_id(conn, task.column_id)
+    old_index = await repo.index_in_column(conn, task)
     placement = await place_task(conn, task, source, target, position=cmd.position, override=cmd.wip_override, now=now)
     by = triggered_by(cmd.user_id)
     if placement.column_changed:
@@ -342,48 +362,48 @@ async def move_task(cmd: MoveTask, uow: UnitOfWork) -> TaskOut:
             task.id,
             kind="moved",
             changed_fields=fields,
-            payload={"wipOverride": placement.override_used, "fromPosition": task.position},
+            payload={"wipOverride": placement.override_used, "fromPosition": old_index},
             triggered_by=by,
             from_column_id=source.id,
             to_column_id=target.id,
         )
         await log_transition(conn, task, placement, by)
     else:
-        await _record_reorder(uow, task, by)
+        await _record_reorder(uow, task, old_index, placement.index, by)
     out = await repo.load_task(conn, task.id)
     await uow.commit()
     return out
 
 
-async def _record_reorder(uow: UnitOfWork, task: Row[Any], by: str) -> None:
-    new_position = (await uow.conn.execute(select(tasks.c.position).where(tasks.c.id == task.id))).scalar_one()
-    if new_position != task.position:
+async def _record_reorder(uow: UnitOfWork, task: Row[Any], old_index: int, new_index: int, by: str) -> None:
+    if new_index != old_index:
         await record_task_change(
             uow,
             task.id,
             kind="updated",
             changed_fields=["position"],
-            payload=change_payload({"position": (task.position, new_position)}),
+            payload=change_payload({"position": (old_index, new_index)}),
             triggered_by=by,
         )
 
 
 async def reorder_task(cmd: ReorderTask, uow: UnitOfWork) -> TaskOut:
-    conn = uow.conn
+    conn, now = uow.conn, utcnow()
     task = await owned_task(conn, cmd.task_id, cmd.user_id)
-    await owned_board(conn, task.board_id, cmd.user_id, for_update=True)
-    task = await owned_task(conn, cmd.task_id, cmd.user_id)
-    at = clamp_position(cmd.position, await repo.count_in_column(conn, task.column_id) - 1)
-    await repo.shift_within(conn, task.column_id, task.id, task.position, at)
-    await conn.execute(update(tasks).where(tasks.c.id == task.id).values(position=at))
-    await _record_reorder(uow, task, triggered_by(cmd.user_id))
+    column = await target_column(conn, task.board_id, task.column_id)
+    task = await owned_task(conn, cmd.task_id, cmd.user_id, for_update=True)
+    if task.column_id != column.id:  # moved elsewhere meanwhile: reorder where it is now
+        column = await target_column(conn, task.board_id, task.column_id)
+    old_index = await repo.index_in_column(conn, task)
+    placement = await place_task(conn, task, column, column, position=cmd.position, override=False, now=now)
+    await _record_reorder(uow, task, old_index, placement.index, triggered_by(cmd.user_id))
     out = await repo.load_task(conn, task.id)
     await uow.commit()
     return out
 
 
 async def remove_task(uow: UnitOfWork, task: Row[Any], by: str, payload: dict[str, Any] | None = None) -> None:
-    """Delete a task inside the caller's unit of work: history row, rows, dense positions, TaskDeletedV1."""
+    """Delete a task inside the caller's unit of work: history row, its rows, TaskDeletedV1."""
     conn = uow.conn
     await add_task_event(
         conn,
@@ -394,8 +414,7 @@ async def remove_task(uow: UnitOfWork, task: Row[Any], by: str, payload: dict[st
         triggered_by=by,
         from_column_id=task.column_id,
     )
-    await conn.execute(tasks.delete().where(tasks.c.id == task.id))
-    await repo.close_gap(conn, task.column_id, task.position)
+    await conn.execute(tasks.delete().where(tasks.c.id == task.id))  # ranks are sparse: nobody else moves
     uow.record(
         TaskDeletedV1(task_id=task.id, board_id=task.board_id), aggregate_id=task.id, aggregate_version=task.version + 1
     )
@@ -403,10 +422,8 @@ async def remove_task(uow: UnitOfWork, task: Row[Any], by: str, payload: dict[st
 
 async def delete_task(cmd: DeleteTask, uow: UnitOfWork) -> None:
     conn = uow.conn
-    task = await owned_task(conn, cmd.task_id, cmd.user_id)
+    task = await owned_task(conn, cmd.task_id, cmd.user_id, for_update=True)
     check_if_match(cmd.if_match, task.version)
-    await owned_board(conn, task.board_id, cmd.user_id, for_update=True)
-    task = await owned_task(conn, cmd.task_id, cmd.user_id)
     await remove_task(uow, task, triggered_by(cmd.user_id))
     await uow.commit()
 

@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, case, func, or_, select, update
+from sqlalchemy import ColumnElement, Row, Select, and_, bindparam, case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kanban.api.errors import NotFound
 from kanban.api.tables import boards, checklist_items, columns, tags, task_events, task_tags, tasks
-from kanban.api.tasks.rules import BoardSettings, is_stale
+from kanban.api.tasks.rules import RANK_STEP, BoardSettings, is_stale
 from kanban.api.tasks.schemas import ChecklistProgress, TagRef, TaskEventOut, TaskOut
 from kanban.db.types import utcnow
 
@@ -26,10 +26,36 @@ PRIORITY_RANK = case(
 )
 
 
-def tasks_with_column() -> Select[Any]:
-    """Task rows with their column's type and their board's config (for the stale flag)."""
+# The order of tasks in a column: by rank, ties (possible only in imported data) by id.
+COLUMN_ORDER = (tasks.c.position, tasks.c.id)
+
+
+def _dense_index() -> Any:
+    """How many tasks of the same column come before this one: the task's `position` in responses."""
+    earlier = tasks.alias("earlier")
     return (
-        select(tasks, columns.c.type.label("column_type"), boards.c.config.label("board_config"))
+        select(func.count())
+        .select_from(earlier)
+        .where(
+            earlier.c.column_id == tasks.c.column_id,
+            or_(
+                earlier.c.position < tasks.c.position,
+                and_(earlier.c.position == tasks.c.position, earlier.c.id < tasks.c.id),
+            ),
+        )
+        .scalar_subquery()
+    )
+
+
+def tasks_with_column(*, indexed: bool = True) -> Select[Any]:
+    """Task rows with their column's type and their board's config (for the stale flag).
+
+    `indexed` adds each task's dense index in its column; a caller that reads whole columns in
+    COLUMN_ORDER (the board) leaves it out and `hydrate` counts the rows instead.
+    """
+    extra = [_dense_index().label("dense_position")] if indexed else []
+    return (
+        select(tasks, columns.c.type.label("column_type"), boards.c.config.label("board_config"), *extra)
         .join(columns, columns.c.id == tasks.c.column_id)
         .join(boards, boards.c.id == tasks.c.board_id)
     )
@@ -62,13 +88,20 @@ async def hydrate(
     )
     progress = {p.task_id: ChecklistProgress(total=p.total, done=int(p.done or 0)) for p in progress_rows}
     out = []
+    seen_in_column: dict[str, int] = defaultdict(int)
     for row in rows:
         m = row._mapping
         settings = BoardSettings.from_config(m["board_config"])
+        if "dense_position" in m:
+            index = int(m["dense_position"])
+        else:  # whole columns in COLUMN_ORDER: the index is the row's place among its column's rows
+            index = seen_in_column[m["column_id"]]
+            seen_in_column[m["column_id"]] += 1
         out.append(
             TaskOut.model_validate(
                 {
-                    **{k: m[k] for k in m if k != "board_config"},
+                    **{k: m[k] for k in m if k not in ("board_config", "dense_position")},
+                    "position": index,
                     "is_done": bool(m["is_done"]),
                     "needs_breakdown": bool(m["needs_breakdown"]),
                     "wip_override": bool(m["wip_override"]),
@@ -89,9 +122,7 @@ async def load_task(conn: AsyncConnection, task_id: str) -> TaskOut:
 
 
 async def column_task_ids(conn: AsyncConnection, column_id: str) -> list[str]:
-    result = await conn.execute(
-        select(tasks.c.id).where(tasks.c.column_id == column_id).order_by(tasks.c.position, tasks.c.created_at)
-    )
+    result = await conn.execute(select(tasks.c.id).where(tasks.c.column_id == column_id).order_by(*COLUMN_ORDER))
     return list(result.scalars())
 
 
@@ -102,38 +133,39 @@ async def count_in_column(conn: AsyncConnection, column_id: str, *, excluding: s
     return int((await conn.execute(stmt)).scalar_one())
 
 
-async def close_gap(conn: AsyncConnection, column_id: str, position: int) -> None:
-    """A task left `position`: the ones after it move up by one (positions stay 0..n-1)."""
-    await conn.execute(
-        update(tasks)
-        .where(tasks.c.column_id == column_id, tasks.c.position > position)
-        .values(position=tasks.c.position - 1)
-    )
+async def index_in_column(conn: AsyncConnection, task: Row[Any]) -> int:
+    """The dense index of `task` (a tasks row) among its column's tasks."""
+    earlier = or_(tasks.c.position < task.position, and_(tasks.c.position == task.position, tasks.c.id < task.id))
+    stmt = select(func.count()).select_from(tasks).where(tasks.c.column_id == task.column_id, earlier)
+    return int((await conn.execute(stmt)).scalar_one())
 
 
-async def open_gap(conn: AsyncConnection, column_id: str, position: int, *, excluding: str) -> None:
-    """Make room at `position`: the tasks from there on move down by one."""
-    await conn.execute(
-        update(tasks)
-        .where(tasks.c.column_id == column_id, tasks.c.position >= position, tasks.c.id != excluding)
-        .values(position=tasks.c.position + 1)
-    )
+async def neighbour_ranks(
+    conn: AsyncConnection, column_id: str, index: int, count: int, *, excluding: str | None = None
+) -> tuple[float | None, float | None]:
+    """The ranks on either side of dense place `index` among the column's `count` tasks (but `excluding`)."""
+    stmt = select(tasks.c.position).where(tasks.c.column_id == column_id).order_by(*COLUMN_ORDER)
+    if excluding is not None:
+        stmt = stmt.where(tasks.c.id != excluding)
+    if index >= count:  # the end, the common case: the highest rank comes straight from the index
+        last = select(func.max(tasks.c.position)).where(tasks.c.column_id == column_id)
+        if excluding is not None:
+            last = last.where(tasks.c.id != excluding)
+        return (await conn.execute(last)).scalar(), None
+    if index == 0:
+        first = (await conn.execute(stmt.limit(1))).scalar()
+        return None, first
+    pair = list((await conn.execute(stmt.offset(index - 1).limit(2))).scalars())
+    return (pair[0] if pair else None), (pair[1] if len(pair) > 1 else None)
 
 
-async def shift_within(conn: AsyncConnection, column_id: str, task_id: str, old: int, new: int) -> None:
-    """Move a task from `old` to `new` inside its column; only the tasks in between shift by one."""
-    between = (tasks.c.column_id == column_id, tasks.c.id != task_id)
-    if new > old:
+async def renumber_column(conn: AsyncConnection, column_id: str) -> None:
+    """Spread the column's ranks evenly again: rare (only once the floats between two neighbours run out)."""
+    ids = await column_task_ids(conn, column_id)
+    if ids:
         await conn.execute(
-            update(tasks)
-            .where(*between, tasks.c.position > old, tasks.c.position <= new)
-            .values(position=tasks.c.position - 1)
-        )
-    elif new < old:
-        await conn.execute(
-            update(tasks)
-            .where(*between, tasks.c.position >= new, tasks.c.position < old)
-            .values(position=tasks.c.position + 1)
+            update(tasks).where(tasks.c.id == bindparam("tid")).values(position=bindparam("rank")),
+            [{"tid": task_id, "rank": (n + 1) * RANK_STEP} for n, task_id in enumerate(ids)],
         )
 
 
@@ -165,10 +197,15 @@ async def event_page(
     return [TaskEventOut.model_validate(dict(r._mapping)) for r in rows], total
 
 
-async def column_on_board(conn: AsyncConnection, board_id: str, column_id: str) -> Row[Any] | None:
-    return (
-        await conn.execute(select(columns).where(columns.c.id == column_id, columns.c.board_id == board_id))
-    ).first()
+async def column_on_board(
+    conn: AsyncConnection, board_id: str, column_id: str, *, for_update: bool = False
+) -> Row[Any] | None:
+    """The column, if it is on the board; `for_update` locks it (FOR NO KEY UPDATE on PostgreSQL), which
+    is how tasks entering a column take turns for its WIP count and ranks."""
+    stmt = select(columns).where(columns.c.id == column_id, columns.c.board_id == board_id)
+    if for_update and conn.dialect.name == "postgresql":
+        stmt = stmt.with_for_update(key_share=True)
+    return (await conn.execute(stmt)).first()
 
 
 async def column_by_id(conn: AsyncConnection, column_id: str) -> Row[Any]:

@@ -113,6 +113,24 @@ def lane_context(column_name: str) -> TaskContext | None:
     return cast(TaskContext, key) if key in CONTEXTS else None
 
 
+# Tasks are ordered in a column by a sparse rank (`tasks.position`, a float): a move writes only the
+# moved task, with a rank between its new neighbours'. The API's `position` is the dense index.
+RANK_STEP = 1024.0
+
+
+def rank_between(before: float | None, after: float | None) -> float | None:
+    """A rank strictly between two neighbours (None: no neighbour on that side), or None when the
+    floats between them are used up and the column needs renumbering first."""
+    if before is None and after is None:
+        return RANK_STEP
+    if before is None:
+        return float(after) - RANK_STEP  # type: ignore[arg-type]
+    if after is None:
+        return float(before) + RANK_STEP
+    middle = (before + after) / 2
+    return middle if before < middle < after else None
+
+
 def clamp_position(position: int | None, last: int) -> int:
     """Where a task lands: the requested place within 0..last, or the end (`last`) when none was asked."""
     return last if position is None else max(0, min(position, last))

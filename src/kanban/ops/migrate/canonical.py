@@ -13,6 +13,8 @@ def canonical(value: Any) -> Any:
     if isinstance(value, datetime):
         aware = value if value.tzinfo else value.replace(tzinfo=UTC)
         return aware.astimezone(UTC).isoformat(timespec="microseconds")
+    if isinstance(value, float) and value.is_integer():
+        return int(value)  # an integer in one schema (legacy positions) may be a float rank in the other
     if isinstance(value, str) and value[:1] in "{[":
         # JSON stored as text by one backend and as a document by the other compares as a document.
         try:
