@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import itertools
+import random
 import time
 from typing import Any
 
@@ -129,6 +130,31 @@ async def main(args: argparse.Namespace) -> None:
             await asyncio.gather(*(mover(user) for user in users[: args.move_clients]))
             print(
                 f"| move task ({args.backend}, {args.move_clients} clients, {args.workers} API process(es)) | {summary_ms(move_times)} | {machine()} |"
+            )
+
+            # Contended moves: `move_clients` clients on the one 1,000-task board, to random places.
+            shared_times: list[float] = []
+            statuses: dict[int, int] = {}
+            shared_deadline = time.perf_counter() + args.seconds
+
+            async def shared_mover(n: int) -> None:
+                rng = random.Random(n)
+                while time.perf_counter() < shared_deadline:
+                    body = {
+                        "columnId": rng.choice(owner["columns"]),
+                        "position": rng.choice([None, 0, rng.randint(0, 400)]),
+                    }
+                    took, r = await _timed(
+                        client, "POST", f"/tasks/{rng.choice(owner['tasks'])}/move", json=body, headers=owner["auth"]
+                    )
+                    statuses[r.status_code] = statuses.get(r.status_code, 0) + 1
+                    shared_times.append(took)
+
+            started = time.perf_counter()
+            await asyncio.gather(*(shared_mover(n) for n in range(args.move_clients)))
+            rate = len(shared_times) / (time.perf_counter() - started)
+            print(
+                f"| move task, one board ({args.backend}, {args.move_clients} clients, {args.workers} API process(es)) | {rate:,.0f} moves/s | {summary_ms(shared_times)} | statuses {dict(sorted(statuses.items()))} | {machine()} |"
             )
     finally:
         api.terminate()
