@@ -117,6 +117,13 @@ def _own_database(env: Mapping[str, str], service: Service) -> tuple[str, Databa
     return name, _database(env, name)
 
 
+def _port(env: Mapping[str, str], service: Service, default: int) -> int:
+    """KANBAN_API_PORT / KANBAN_WORKER_PORT (the env file of `kanban up` names both), else KANBAN_PORT."""
+    specific = f"KANBAN_{service.upper()}_PORT"
+    name = specific if env.get(specific, "").strip() else "KANBAN_PORT"
+    return _int(env, name, default, minimum=0)
+
+
 def _networks(env: Mapping[str, str], name: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
     nets = []
     for part in filter(None, (p.strip() for p in env.get(name, "").split(","))):
@@ -205,7 +212,7 @@ def load_settings(service: Service, env: Mapping[str, str] | None = None) -> Set
         nats_url=env.get("KANBAN_NATS_URL", "nats://127.0.0.1:4222"),
         events_secret=secret,
         host=env.get("KANBAN_HOST", "127.0.0.1"),
-        port=_int(env, "KANBAN_PORT", default_port, minimum=0),
+        port=_port(env, service, default_port),
         peer_events_url=env.get(peer_var, peer_default),
         jwt_secret=jwt_secret,
         access_token_minutes=_int(env, "KANBAN_ACCESS_TOKEN_MINUTES", 15, minimum=1),

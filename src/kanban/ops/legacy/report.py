@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kanban.db.files import write_private_text
 from kanban.ops.legacy.findings import RULES, Findings
 
 
@@ -59,9 +60,7 @@ class SplitReport:
         }  # fmt: skip
 
     def write(self, path: Path) -> None:
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(json.dumps(self.to_json(), indent=2, sort_keys=True) + "\n")
-        tmp.replace(path)
+        write_private_text(path, json.dumps(self.to_json(), indent=2, sort_keys=True) + "\n")
 
     def summary(self) -> str:
         verb = "would write" if self.dry_run else "written"
