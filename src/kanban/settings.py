@@ -161,8 +161,12 @@ def process_environment() -> dict[str, str]:
     return env
 
 
-def load_settings(service: Service, env: Mapping[str, str] | None = None) -> Settings:
-    """Build the settings of one service; raises SettingsError with a one-line reason."""
+def load_settings(service: Service, env: Mapping[str, str] | None = None, *, require_secrets: bool = True) -> Settings:
+    """Build the settings of one service; raises SettingsError with a one-line reason.
+
+    Commands that only work on the service's database (`kanban db`, `kanban users`) pass
+    `require_secrets=False`: a schema migration needs no events or signing secret.
+    """
     env = process_environment() if env is None else env
     own_name, own = _own_database(env, service)
     other_name = "WORKER_DATABASE_URL" if service == "api" else "API_DATABASE_URL"
@@ -179,7 +183,7 @@ def load_settings(service: Service, env: Mapping[str, str] | None = None) -> Set
     if transport not in TRANSPORTS:
         raise SettingsError(f"KANBAN_TRANSPORT must be one of {', '.join(TRANSPORTS)}, got {transport!r}")
     secret = env.get("KANBAN_EVENTS_SECRET", "").strip()
-    if transport == "http" and len(secret) < 16:
+    if require_secrets and transport == "http" and len(secret) < 16:
         raise SettingsError("KANBAN_EVENTS_SECRET must be set (16+ characters) for the http transport")
     default_port = 8000 if service == "api" else 8001
     peer_default = (
@@ -187,7 +191,7 @@ def load_settings(service: Service, env: Mapping[str, str] | None = None) -> Set
     )
     peer_var = "KANBAN_WORKER_EVENTS_URL" if service == "api" else "KANBAN_API_EVENTS_URL"
     jwt_secret = env.get("KANBAN_JWT_SECRET", "").strip()
-    if service == "api" and len(jwt_secret) < 32:
+    if require_secrets and service == "api" and len(jwt_secret) < 32:
         raise SettingsError("KANBAN_JWT_SECRET must be set (32+ characters)")
 
     provider_name = env.get("KANBAN_PROVIDER", "local").strip() or "local"

@@ -8,13 +8,14 @@ import asyncio
 from kanban.cli.checks import SCRIPT_LOCATIONS, database_revision
 from kanban.cli.errors import CliError
 from kanban.db import migrations
-from kanban.db.urls import DatabaseUrlError, parse_database_url
+from kanban.db.urls import DatabaseUrl, DatabaseUrlError, parse_database_url
 from kanban.ops.provision import ProvisionPlan, provision, service_urls
 from kanban.settings import load_settings
 
 
-def _database(service: str):  # type: ignore[no-untyped-def]
-    return load_settings(service).database  # type: ignore[arg-type]
+def _database(service: str) -> DatabaseUrl:
+    # Migrations need the database only, never the events or signing secrets.
+    return load_settings(service, require_secrets=False).database  # type: ignore[arg-type]
 
 
 def upgrade(args: argparse.Namespace) -> int:
