@@ -161,6 +161,16 @@ def process_environment() -> dict[str, str]:
     return env
 
 
+def provision_passwords(env: Mapping[str, str] | None = None) -> tuple[str | None, str | None]:
+    """The API and Worker roles' passwords for `kanban db provision`, when the operator gives them.
+
+    KANBAN_API_DB_PASSWORD and KANBAN_WORKER_DB_PASSWORD, the names compose.yaml uses; never an
+    argument, which would show in `ps` and the shell history.
+    """
+    env = os.environ if env is None else env
+    return (env.get("KANBAN_API_DB_PASSWORD") or None, env.get("KANBAN_WORKER_DB_PASSWORD") or None)
+
+
 def load_settings(service: Service, env: Mapping[str, str] | None = None, *, require_secrets: bool = True) -> Settings:
     """Build the settings of one service; raises SettingsError with a one-line reason.
 
