@@ -45,10 +45,12 @@ def create_private_file(path: Path) -> bool:
 
 
 @contextlib.contextmanager
-def open_private(path: Path, mode: str = "w", encoding: str | None = "utf-8") -> Iterator[IO[Any]]:
+def open_private(
+    path: Path, mode: str = "w", encoding: str | None = "utf-8", newline: str | None = None
+) -> Iterator[IO[Any]]:
     """Open `path` for writing, creating it 0600 (an existing file keeps its mode and is truncated)."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE_MODE)
-    with os.fdopen(fd, mode, encoding=encoding) as handle:
+    with os.fdopen(fd, mode, encoding=encoding, newline=newline) as handle:
         yield handle
 
 

@@ -123,7 +123,13 @@ async def _split(opts: SplitOptions, engines: dict[str, AsyncEngine], progress: 
     for service, engine in engines.items():
         async with engine.begin() as conn:
             await finish_load(conn, tables[service])
-    report.write(opts.report or _report_path(backup))
+    report_path = opts.report or _report_path(backup)
+    rows: list[tuple[str, str, str]] = []
+    for engine in engines.values():
+        async with engine.connect() as conn:
+            rows += await checkpoint.listed_rows(conn, manifest.snapshot_id)
+    report.write_listing(listing_path(report_path), rows)
+    report.write(report_path)
     # Worker first: the API record says whether the Worker's steps are done.
     async with engines["worker"].begin() as conn:
         await checkpoint.drop(conn)
@@ -303,6 +309,12 @@ def _written_tables(steps: list[Step]) -> dict[str, list[Table]]:
 
 def _report_path(backup: Path) -> Path:
     return backup.with_name(backup.name + ".report.json")
+
+
+def listing_path(report: Path) -> Path:
+    """The full listing beside the report: `<report>.rows.csv` (`x.report.json` -> `x.report.rows.csv`)."""
+    stem = report.name.removesuffix(".json")
+    return report.with_name(f"{stem}.rows.csv")
 
 
 def _service(steps: list[Step], name: str) -> str:
