@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import asyncpg
+import httpx
 import pytest
 
 from kanban.db.urls import parse_database_url
@@ -130,5 +131,8 @@ def test_doctor_fails_when_a_service_is_down(provisioned: dict[str, str], tmp_pa
         result = run_cli("doctor", env=system.env)
         assert result.returncode == 1
         assert "✗ Worker reachable from the API (http)" in result.stdout
+        # The API itself stays ready (it serves fine) and reports its peer away.
+        ready = httpx.get(f"{system.api.base_url}/api/v1/health/ready", timeout=10)
+        assert ready.status_code == 200 and ready.json()["peers"]["worker"] != "ok"
     finally:
         system.stop()
