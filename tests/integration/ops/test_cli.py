@@ -60,7 +60,7 @@ async def test_rollback_names_its_target_and_verify_of_empty_targets_speaks_in_w
 
     api_db, worker_db = targets
     for db in targets:
-        Path(db.database).touch()  # empty databases: no schema at all
+        Path(db.database).touch()  # noqa: ASYNC240 - empty databases: no schema at all
     checked = await migrate(
         "verify", "--source", "postgresql://nobody@127.0.0.1:1/kanban", "--api", url(api_db), "--worker", url(worker_db)
     )
