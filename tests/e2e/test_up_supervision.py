@@ -23,7 +23,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support.processes import free_port
+from tests.support.processes import free_port, signed_up_client
 
 pytestmark = pytest.mark.e2e
 
@@ -95,14 +95,6 @@ def _modes(directory: Path) -> dict[str, int]:
     return {p.name: stat.S_IMODE(p.stat().st_mode) for p in directory.iterdir()}
 
 
-def _client(up: Up) -> httpx.Client:
-    client = httpx.Client(base_url=f"{up.api}/api/v1", timeout=30)
-    reply = client.post("/auth/register", json={"email": "up@example.test", "password": "correct horse battery"})
-    assert reply.status_code == 201, reply.text
-    client.headers["Authorization"] = f"Bearer {reply.json()['accessToken']}"
-    return client
-
-
 def _hint_types(client: httpx.Client, task_id: str) -> set[str]:
     return {h["hintType"] for h in client.get(f"/tasks/{task_id}/hints").json()}
 
@@ -115,7 +107,7 @@ def _new_task_gets_hints(up: Up, client: httpx.Client, board_id: str, title: str
 
 def test_up_keeps_files_private_survives_killed_children_and_stops_on_ctrl_c(up: Up) -> None:
     assert stat.S_IMODE(up.data_dir.stat().st_mode) == 0o700
-    client = _client(up)
+    client = signed_up_client(up.api, "up@example.test")
     board_id = client.get("/boards/default").json()["id"]
     _new_task_gets_hints(up, client, board_id, "Trip to Lyon")
     # While both services hold their databases open (WAL and shared-memory files exist), all is 0600.
