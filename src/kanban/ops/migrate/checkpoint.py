@@ -116,10 +116,14 @@ async def save(conn: AsyncConnection, run_id: str, step: str, state: StepState) 
     result = await conn.execute(checkpoints.update().where(*where).values(values))
     if result.rowcount == 0:
         await conn.execute(checkpoints.insert(), {"run_id": run_id, "step": step, **values})
-    if state.findings.batch:
+    await add_listed_rows(conn, run_id, [(step, rule, row_id) for rule, row_id in state.findings.batch])
+
+
+async def add_listed_rows(conn: AsyncConnection, run_id: str, rows: list[tuple[str, str, str]]) -> None:
+    if rows:
         await conn.execute(
             listing.insert(),
-            [{"run_id": run_id, "step": step, "rule": rule, "row_id": row_id} for rule, row_id in state.findings.batch],
+            [{"run_id": run_id, "step": s, "rule": rule, "row_id": row_id} for s, rule, row_id in rows],
         )
 
 
