@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import stat
 from collections import Counter
 from pathlib import Path
 
@@ -80,6 +81,8 @@ async def test_split_copies_everything_applies_the_rules_and_seeds_the_worker(
     report = await split(SplitOptions(legacy.url, api_db, worker_db, backup=backup), SilentProgress())
 
     assert backup.exists() and (tmp_path / "legacy.dump.manifest.json").exists()
+    for made in ("legacy.dump", "legacy.dump.manifest.json", "legacy.dump.report.json", "legacy.dump.report.rows.csv"):
+        assert stat.S_IMODE((tmp_path / made).stat().st_mode) == 0o600, made  # noqa: ASYNC240 - a stat
     saved = json.loads((tmp_path / "legacy.dump.report.json").read_text())
     assert saved["layout"] == facts.layout and saved["invalid"] == []
     rules = report.rules
