@@ -11,6 +11,8 @@ import json
 import os
 import sys
 
+import pytest
+
 from kanban.db.urls import DatabaseUrl
 from tests.integration.api.conftest import ApiHarness
 
@@ -52,6 +54,7 @@ async def test_set_password_lets_an_account_without_one_sign_in(api: ApiHarness,
     assert "legacy.user@example.test" in out and "password set" in out and "1 user(s)" in out
 
 
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)  # the refusals do not depend on the backend
 async def test_refusals_are_one_line_and_never_take_the_password_as_an_argument(
     api: ApiHarness, api_db: DatabaseUrl
 ) -> None:
