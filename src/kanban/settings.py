@@ -117,6 +117,13 @@ def _own_database(env: Mapping[str, str], service: Service) -> tuple[str, Databa
     return name, _database(env, name)
 
 
+def _port(env: Mapping[str, str], service: Service, default: int) -> int:
+    """KANBAN_API_PORT / KANBAN_WORKER_PORT (the env file of `kanban up` names both), else KANBAN_PORT."""
+    specific = f"KANBAN_{service.upper()}_PORT"
+    name = specific if env.get(specific, "").strip() else "KANBAN_PORT"
+    return _int(env, name, default, minimum=0)
+
+
 def _networks(env: Mapping[str, str], name: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
     nets = []
     for part in filter(None, (p.strip() for p in env.get(name, "").split(","))):
@@ -154,8 +161,22 @@ def process_environment() -> dict[str, str]:
     return env
 
 
-def load_settings(service: Service, env: Mapping[str, str] | None = None) -> Settings:
-    """Build the settings of one service; raises SettingsError with a one-line reason."""
+def provision_passwords(env: Mapping[str, str] | None = None) -> tuple[str | None, str | None]:
+    """The API and Worker roles' passwords for `kanban db provision`, when the operator gives them.
+
+    KANBAN_API_DB_PASSWORD and KANBAN_WORKER_DB_PASSWORD, the names compose.yaml uses; never an
+    argument, which would show in `ps` and the shell history.
+    """
+    env = os.environ if env is None else env
+    return (env.get("KANBAN_API_DB_PASSWORD") or None, env.get("KANBAN_WORKER_DB_PASSWORD") or None)
+
+
+def load_settings(service: Service, env: Mapping[str, str] | None = None, *, require_secrets: bool = True) -> Settings:
+    """Build the settings of one service; raises SettingsError with a one-line reason.
+
+    Commands that only work on the service's database (`kanban db`, `kanban users`) pass
+    `require_secrets=False`: a schema migration needs no events or signing secret.
+    """
     env = process_environment() if env is None else env
     own_name, own = _own_database(env, service)
     other_name = "WORKER_DATABASE_URL" if service == "api" else "API_DATABASE_URL"
@@ -172,7 +193,7 @@ def load_settings(service: Service, env: Mapping[str, str] | None = None) -> Set
     if transport not in TRANSPORTS:
         raise SettingsError(f"KANBAN_TRANSPORT must be one of {', '.join(TRANSPORTS)}, got {transport!r}")
     secret = env.get("KANBAN_EVENTS_SECRET", "").strip()
-    if transport == "http" and len(secret) < 16:
+    if require_secrets and transport == "http" and len(secret) < 16:
         raise SettingsError("KANBAN_EVENTS_SECRET must be set (16+ characters) for the http transport")
     default_port = 8000 if service == "api" else 8001
     peer_default = (
@@ -180,7 +201,7 @@ def load_settings(service: Service, env: Mapping[str, str] | None = None) -> Set
     )
     peer_var = "KANBAN_WORKER_EVENTS_URL" if service == "api" else "KANBAN_API_EVENTS_URL"
     jwt_secret = env.get("KANBAN_JWT_SECRET", "").strip()
-    if service == "api" and len(jwt_secret) < 32:
+    if require_secrets and service == "api" and len(jwt_secret) < 32:
         raise SettingsError("KANBAN_JWT_SECRET must be set (32+ characters)")
 
     provider_name = env.get("KANBAN_PROVIDER", "local").strip() or "local"
@@ -205,7 +226,7 @@ def load_settings(service: Service, env: Mapping[str, str] | None = None) -> Set
         nats_url=env.get("KANBAN_NATS_URL", "nats://127.0.0.1:4222"),
         events_secret=secret,
         host=env.get("KANBAN_HOST", "127.0.0.1"),
-        port=_int(env, "KANBAN_PORT", default_port, minimum=0),
+        port=_port(env, service, default_port),
         peer_events_url=env.get(peer_var, peer_default),
         jwt_secret=jwt_secret,
         access_token_minutes=_int(env, "KANBAN_ACCESS_TOKEN_MINUTES", 15, minimum=1),

@@ -21,7 +21,7 @@ from kanban.db.urls import DatabaseUrl
 from kanban.worker import tables as wt
 from tests.support.databases import DatabaseFactory
 from tests.support.nats_server import PrivateNats
-from tests.support.processes import System, build_system
+from tests.support.processes import System, build_system, signed_up_client
 from tests.support.servers import postgres_reachable, require
 
 pytestmark = pytest.mark.e2e
@@ -73,11 +73,7 @@ def event_loop_runner() -> Iterator[Any]:
 
 
 def _client(system: System) -> httpx.Client:
-    client = httpx.Client(base_url=f"{system.api.base_url}/api/v1", timeout=30)
-    reply = client.post("/auth/register", json={"email": "gtd@example.test", "password": "correct horse battery"})
-    assert reply.status_code == 201, reply.text
-    client.headers["Authorization"] = f"Bearer {reply.json()['accessToken']}"
-    return client
+    return signed_up_client(system.api.base_url, "gtd@example.test")
 
 
 def _api_tasks(client: httpx.Client, board_id: str) -> dict[str, int]:

@@ -24,7 +24,7 @@ from kanban.worker import tables as wt
 from tests.support.databases import DatabaseFactory
 from tests.support.nats_server import PrivateNats
 from tests.support.pages import PageServer
-from tests.support.processes import ServiceProcess, System, build_system, free_port
+from tests.support.processes import ServiceProcess, System, build_system, free_port, signed_up_client
 from tests.support.servers import postgres_reachable, require
 
 pytestmark = pytest.mark.e2e
@@ -73,11 +73,7 @@ def system(
 
 
 def _client(system: System) -> httpx.Client:
-    client = httpx.Client(base_url=f"{system.api.base_url}/api/v1", timeout=30)
-    reply = client.post("/auth/register", json={"email": "hints@example.test", "password": "correct horse battery"})
-    assert reply.status_code == 201, reply.text
-    client.headers["Authorization"] = f"Bearer {reply.json()['accessToken']}"
-    return client
+    return signed_up_client(system.api.base_url, "hints@example.test")
 
 
 def _wait_for_hints(client: httpx.Client, task_id: str, types: set[str], timeout: float = 90) -> list[dict[str, Any]]:

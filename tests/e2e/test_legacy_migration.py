@@ -6,6 +6,9 @@ Worker's snapshots match the API's tasks. Driven through the CLI and HTTP only.
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
 import time
 from collections import Counter
 from pathlib import Path
@@ -161,6 +164,16 @@ def test_legacy_database_lands_whole_through_the_cli_and_the_api(
         for part in ("checklist", "hints", "events"):
             assert {k: v for k, v in seen[part].items() if k not in made_by_templates} == expected[part], part
         assert {(task, tag) for task, tag in seen["tags"] if task not in made_by_templates} == expected["tags"]
+        # user1 has no password (passwordHash null in the legacy data): an operator lets them in.
+        nobody = {"email": "user1@example.org", "password": "a password set by the operator"}
+        assert client.post("/auth/login", json=nobody).status_code == 401
+        set_password = subprocess.run(
+            [sys.executable, "-m", "kanban.cli.main", "users", "set-password", nobody["email"]],
+            input=nobody["password"] + "\n", env={"PATH": os.environ.get("PATH", "")} | system.env,
+            capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+        assert set_password.returncode == 0, set_password.stderr
+        assert client.post("/auth/login", json=nobody).status_code == 200
         system.worker.start()
         # The Worker's read model was seeded through the API's outbox and follows the API.
         deadline = time.monotonic() + 120

@@ -32,6 +32,15 @@ def run_cli(*args: str, env: Mapping[str, str] | None = None, timeout: float = 1
     )
 
 
+def signed_up_client(api_base_url: str, email: str) -> httpx.Client:
+    """An HTTP client of the API at `api_base_url`, signed in as a newly registered `email`."""
+    client = httpx.Client(base_url=f"{api_base_url}/api/v1", timeout=30)
+    reply = client.post("/auth/register", json={"email": email, "password": "correct horse battery"})
+    assert reply.status_code == 201, reply.text
+    client.headers["Authorization"] = f"Bearer {reply.json()['accessToken']}"
+    return client
+
+
 @dataclass
 class ServiceProcess:
     name: str

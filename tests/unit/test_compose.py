@@ -60,5 +60,35 @@ def test_health_checks_hit_the_health_endpoints_on_the_configured_ports() -> Non
 
 def test_readme_names_the_compose_services_and_variables() -> None:
     readme = (ROOT / "README.md").read_text()
-    for name in ("postgres-api", "postgres-worker", "API_DATABASE_URL", "WORKER_DATABASE_URL", "compose.yaml"):
+    for name in (
+        "postgres-api", "postgres-worker", "API_DATABASE_URL", "WORKER_DATABASE_URL", "compose.yaml",
+        "KANBAN_PUBLISH_ADDRESS", "KANBAN_API_DB_PASSWORD", "KANBAN_WORKER_DB_PASSWORD",
+    ):  # fmt: skip
         assert name in readme, name
+
+
+def _published(service: str, environment: dict[str, str]) -> list[tuple[str, str, str]]:
+    """(host address, host port, container port) of each published port, with ${VAR:-default} resolved."""
+
+    def resolve(match: re.Match[str]) -> str:
+        return environment.get(match.group(1)) or match.group(2)
+
+    out = []
+    for spec in SERVICES[service].get("ports", []):
+        resolved = re.sub(r"\$\{(\w+):-([^}]*)\}", resolve, str(spec))
+        parts = resolved.split(":")
+        assert len(parts) == 3, f"{service} publishes {spec!r} without a host address (that is every interface)"
+        out.append((parts[0], parts[1], parts[2]))
+    return out
+
+
+def test_published_ports_bind_to_loopback_unless_the_operator_says_otherwise() -> None:
+    published = {name: _published(name, {}) for name in SERVICES}
+    assert published["api"] == [("127.0.0.1", "8000", _env("api")["KANBAN_PORT"])]
+    assert all(address == "127.0.0.1" for ports in published.values() for address, _, _ in ports), published
+    assert _published("api", {"KANBAN_PUBLISH_ADDRESS": "0.0.0.0"})[0][0] == "0.0.0.0"
+
+
+def test_the_listening_port_is_the_settings_port() -> None:
+    for service in ("api", "worker"):
+        assert load_settings(service, _env(service)).port == int(_env(service)["KANBAN_PORT"])  # type: ignore[arg-type]

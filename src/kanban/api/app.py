@@ -75,9 +75,12 @@ def create_app(settings: Settings, *, transport: Transport | None = None, hub: M
     app.add_middleware(MetricsMiddleware, service="api")
 
     def checks(_: StarletteRequest) -> dict:  # type: ignore[type-arg]
-        return {"database": database_check(services.engine), "transport": transport_check(services.messaging.transport)}
+        return {"database": database_check(services.engine)}
 
-    for route in health_routes(API_PREFIX, checks, "api") + health_routes("", checks, "api"):
+    def peers(_: StarletteRequest) -> dict:  # type: ignore[type-arg]
+        return {services.messaging.peer_name: transport_check(services.messaging.transport)}
+
+    for route in health_routes(API_PREFIX, checks, "api", peers) + health_routes("", checks, "api", peers):
         app.router.routes.append(route)
     app.router.routes.append(metrics_route())
     if isinstance(services.messaging.transport, HttpTransport):

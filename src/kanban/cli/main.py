@@ -6,6 +6,7 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from kanban.cli.errors import CliError
 from kanban.db.migrations import MigrationError
@@ -19,11 +20,22 @@ COMMAND_MODULES: tuple[str, ...] = (
     "kanban.cli.doctor",
     "kanban.cli.migrate",
     "kanban.cli.events",
+    "kanban.cli.users",
 )
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a usage error as the same one line as every other failure."""
+
+    def error(self, message: str) -> NoReturn:
+        command = self.prog.removeprefix("kanban").strip()
+        where = f"{command}: " if command else ""
+        print(f"kanban: error: {where}{message} (see '{self.prog} --help')", file=sys.stderr)
+        sys.exit(2)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="kanban", description="Personal Kanban: a GTD board and its hint Worker.")
+    parser = _Parser(prog="kanban", description="Personal Kanban: a GTD board and its hint Worker.")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in COMMAND_MODULES:
         importlib.import_module(name).add_commands(subparsers)

@@ -12,6 +12,7 @@ from typing import Any
 import asyncpg
 from sqlalchemy.exc import SQLAlchemyError
 
+from kanban.cli.errors import CliError
 from kanban.db.urls import DatabaseUrlError, parse_database_url
 from kanban.ops.errors import OpsError
 
@@ -56,19 +57,19 @@ def add_commands(subparsers: Any) -> None:
 
 
 def _runner(handler: Handler) -> Callable[[argparse.Namespace], int]:
+    """Every refusal becomes a CliError: one `kanban: error: migrate <command>: …` line, like every command."""
+
     def run(args: argparse.Namespace) -> int:
-        name = f"kanban migrate {args.migrate_command}"
+        name = f"migrate {args.migrate_command}"
         try:
             return asyncio.run(handler(args))
         except (OpsError, DatabaseUrlError) as exc:
-            print(f"{name}: {exc}", file=sys.stderr)
+            raise CliError(f"{name}: {exc}") from None
         except (OSError, SQLAlchemyError, asyncpg.PostgresError) as exc:
             reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()
-            print(f"{name}: {reason[0] if reason else type(exc).__name__}", file=sys.stderr)
+            raise CliError(f"{name}: {reason[0] if reason else type(exc).__name__}") from None
         except KeyboardInterrupt:
-            print(f"{name}: interrupted; run the same command again to resume", file=sys.stderr)
-            return 130
-        return 1
+            raise CliError(f"{name}: interrupted; run the same command again to resume", exit_code=130) from None
 
     return run
 
@@ -124,7 +125,11 @@ async def _verify(args: argparse.Namespace) -> int:
 async def _rollback(args: argparse.Namespace) -> int:
     from kanban.ops.migrate.rollback import rollback
 
-    manifest, problems = await rollback(args.backup, parse_database_url(args.target))
+    try:
+        target = parse_database_url(args.target)
+    except DatabaseUrlError as exc:
+        raise OpsError(f"--target: {exc}") from None
+    manifest, problems = await rollback(args.backup, target)
     bad = {p.split(":")[0] for p in problems}
     for table, expected in sorted(manifest.tables.items()):
         mark = "✗" if table in bad else "✓"
@@ -133,9 +138,10 @@ async def _rollback(args: argparse.Namespace) -> int:
             + ("" if table not in bad else " — differs from the backup")
         )
     if problems:
-        print(f"\nRestored, but {len(problems)} table(s) differ from the manifest: {problems[0]}", file=sys.stderr)
-        return 1
-    print(f"\nRestored {manifest.file} into {parse_database_url(args.target).redacted()}; every checksum matches.")
+        raise CliError(
+            f"migrate rollback: restored, but {len(problems)} table(s) differ from the manifest: {problems[0]}"
+        )
+    print(f"\nRestored {manifest.file} into {target.redacted()}; every checksum matches.")
     return 0
 
 
@@ -144,7 +150,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="kanban")
     add_commands(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(["migrate", *(sys.argv[1:] if argv is None else argv)])
-    return int(args.func(args))
+    try:
+        return int(args.func(args))
+    except CliError as exc:
+        print(f"kanban: error: {exc}", file=sys.stderr)
+        return exc.exit_code
 
 
 if __name__ == "__main__":

@@ -4,12 +4,30 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import socket
+from collections.abc import Callable
 
 import uvicorn
 
 from kanban.cli.checks import ensure_schema_at_head
 from kanban.settings import load_settings
 from kanban.web.logging import configure_logging
+
+# How long a stopping API waits for responses still being written before it cancels them; open board
+# streams are ended before this wait starts, so it only bounds a slow ordinary response.
+GRACEFUL_SHUTDOWN_SECONDS = 3
+
+
+class _ApiServer(uvicorn.Server):
+    """uvicorn's server, ending the board streams as soon as shutdown begins (see RealtimeHub.end_streams)."""
+
+    def __init__(self, config: uvicorn.Config, on_shutdown: Callable[[], None]) -> None:
+        super().__init__(config)
+        self._on_shutdown = on_shutdown
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        self._on_shutdown()
+        await super().shutdown(sockets)
 
 
 def run_api(args: argparse.Namespace) -> int:
@@ -27,14 +45,21 @@ def run_api(args: argparse.Namespace) -> int:
             port=settings.port,
             log_config=None,
             access_log=False,
+            timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
         )
         return 0
     from kanban.api.app import create_app
 
+    app = create_app(settings)
     config = uvicorn.Config(
-        create_app(settings), host=settings.host, port=settings.port, log_config=None, access_log=False
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
     )
-    asyncio.run(uvicorn.Server(config).serve())
+    asyncio.run(_ApiServer(config, app.state.services.realtime.end_streams).serve())
     return 0
 
 
@@ -50,7 +75,7 @@ def run_worker(args: argparse.Namespace) -> int:
 
 def add_commands(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     api = subparsers.add_parser(
-        "api", help="run the API service (HTTP on KANBAN_HOST:KANBAN_PORT, default 127.0.0.1:8000)"
+        "api", help="run the API service (HTTP on KANBAN_HOST:KANBAN_API_PORT or KANBAN_PORT, default 127.0.0.1:8000)"
     )
     api.add_argument("--migrate", action="store_true", help="upgrade the API database to head before starting")
     api.add_argument("--workers", type=int, default=1, help="API processes sharing the port (default 1)")

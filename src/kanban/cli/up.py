@@ -1,8 +1,10 @@
 """`kanban up`: the embedded default. Both services on this machine, SQLite files, the http transport.
 
-The first run creates a data directory with the two database files and an env file holding
-generated secrets; later runs reuse them. The services run as two child processes, exactly as
-they would in two containers; if one exits, the other is stopped too.
+The first run creates a private data directory with the two database files and an env file holding
+generated secrets; later runs reuse them. The env file holds exactly the variables the settings
+read, so `kanban api` or `kanban worker` started from it alone listen where `kanban up` puts them.
+The services run as two child processes, exactly as they would in two containers, under a
+supervisor: a child that dies is restarted while the other keeps serving.
 """
 
 from __future__ import annotations
@@ -10,23 +12,23 @@ from __future__ import annotations
 import argparse
 import os
 import secrets
-import signal
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 from kanban.cli.errors import CliError
+from kanban.cli.supervisor import ChildSpec, Supervisor
 from kanban.db import migrations
+from kanban.db.files import private_directory, write_private_text
 from kanban.db.urls import parse_database_url
 from kanban.settings import read_env_file
 
 ENV_FILE = "kanban.env"
+HOST = "127.0.0.1"
 
 
 def embedded_env(data_dir: Path, api_port: int, worker_port: int) -> dict[str, str]:
     """The env file's values: created once with fresh secrets, then kept (ports follow the flags)."""
-    data_dir.mkdir(parents=True, exist_ok=True)
+    private_directory(data_dir)
     path = data_dir / ENV_FILE
     values = read_env_file(path) if path.is_file() else {}
     values.setdefault("API_DATABASE_URL", f"sqlite:///{(data_dir / 'kanban_api.db').resolve()}")
@@ -34,20 +36,21 @@ def embedded_env(data_dir: Path, api_port: int, worker_port: int) -> dict[str, s
     values.setdefault("KANBAN_EVENTS_SECRET", secrets.token_urlsafe(32))
     values.setdefault("KANBAN_JWT_SECRET", secrets.token_urlsafe(48))
     values["KANBAN_TRANSPORT"] = "http"
+    values["KANBAN_HOST"] = HOST
     values["KANBAN_API_PORT"] = str(api_port)
     values["KANBAN_WORKER_PORT"] = str(worker_port)
-    values["KANBAN_API_EVENTS_URL"] = f"http://127.0.0.1:{api_port}/internal/events"
-    values["KANBAN_WORKER_EVENTS_URL"] = f"http://127.0.0.1:{worker_port}/internal/events"
+    values["KANBAN_API_EVENTS_URL"] = f"http://{HOST}:{api_port}/internal/events"
+    values["KANBAN_WORKER_EVENTS_URL"] = f"http://{HOST}:{worker_port}/internal/events"
     body = "# Written by 'kanban up'. Secrets are generated once; keep this file private.\n"
     body += "".join(f"{key}={value}\n" for key, value in sorted(values.items()))
-    path.write_text(body)
-    path.chmod(0o600)
+    write_private_text(path, body)
     return values
 
 
-def _child(service: str, env: dict[str, str], port: str) -> subprocess.Popen[bytes]:
-    child_env = os.environ | env | {"KANBAN_PORT": port, "KANBAN_HOST": "127.0.0.1"}
-    return subprocess.Popen([sys.executable, "-m", "kanban.cli.main", service], env=child_env)
+def _child(service: str, env: dict[str, str], env_file: Path) -> ChildSpec:
+    # The env file's values win over this shell's, and the child reads no other env file.
+    child_env = os.environ | env | {"KANBAN_ENV_FILE": str(env_file.resolve())}
+    return ChildSpec(service, [sys.executable, "-m", "kanban.cli.main", service], child_env)
 
 
 def up(args: argparse.Namespace) -> int:
@@ -56,34 +59,16 @@ def up(args: argparse.Namespace) -> int:
     for service, var in (("api", "API_DATABASE_URL"), ("worker", "WORKER_DATABASE_URL")):
         migrations.upgrade(f"kanban.{service}:migrations", parse_database_url(env[var]))
     print(f"kanban: data in {data_dir.resolve()} (SQLite), transport http", flush=True)
-    children = {
-        "api": _child("api", env, env["KANBAN_API_PORT"]),
-        "worker": _child("worker", env, env["KANBAN_WORKER_PORT"]),
-    }
     print(
-        f"kanban: API on http://127.0.0.1:{args.api_port}/api/v1 (docs at /api/v1/docs), "
-        f"Worker health on http://127.0.0.1:{args.worker_port}/health/ready; Ctrl-C stops both",
+        f"kanban: API on http://{HOST}:{args.api_port}/api/v1 (docs at /api/v1/docs), "
+        f"Worker health on http://{HOST}:{args.worker_port}/health/ready; Ctrl-C stops both",
         flush=True,
     )
-    stopping = {"flag": False}
-
-    def stop(signum: int, _frame: object) -> None:
-        stopping["flag"] = True
-        for proc in children.values():
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-
-    signal.signal(signal.SIGINT, stop)
-    signal.signal(signal.SIGTERM, stop)
-    failed: str | None = None
-    while any(proc.poll() is None for proc in children.values()):
-        for name, proc in children.items():
-            if proc.poll() is not None and proc.returncode != 0 and not stopping["flag"]:
-                failed = f"the {name} service exited with code {proc.returncode}"
-                stop(signal.SIGTERM, None)
-        time.sleep(0.2)
-    if failed:
-        raise CliError(failed)
+    env_file = data_dir / ENV_FILE
+    supervisor = Supervisor([_child("api", env, env_file), _child("worker", env, env_file)])
+    failure = supervisor.run()
+    if failure:
+        raise CliError(failure)
     return 0
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
+from kanban.db.files import ensure_private_sqlite_file
 from kanban.db.urls import DatabaseUrl
 
 _WRITE_LOCKS: weakref.WeakKeyDictionary[Any, asyncio.Lock] = weakref.WeakKeyDictionary()
@@ -33,6 +34,7 @@ def sqlite_write_lock(engine: AsyncEngine) -> asyncio.Lock | None:
 def make_engine(db: DatabaseUrl, application_name: str, pool_size: int = 10) -> AsyncEngine:
     """An async engine for `db`; PostgreSQL sessions are tagged so pg_stat_activity shows who connects."""
     if db.is_sqlite:
+        ensure_private_sqlite_file(db)
         engine = create_async_engine(
             db.async_url, poolclass=NullPool, connect_args={"timeout": 30, "isolation_level": None}
         )

@@ -3,22 +3,35 @@
 Each service keeps its own history in `<service>/migrations`; its env.py calls
 `run_in_alembic_env` with its metadata. These functions are synchronous (Alembic drives its own
 event loop): call them from async code through `asyncio.to_thread`.
+
+Any number of replicas may start with `--migrate` at once: a migration run holds a lock (a
+PostgreSQL advisory lock taken in the migration's transaction, a file lock beside an SQLite file),
+so one upgrades while the others wait, then find the schema at head and do nothing.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import fcntl
+import os
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, text
 from sqlalchemy.engine import Connection
 
 from kanban.db.engine import make_engine
+from kanban.db.files import PRIVATE_FILE_MODE, sqlite_file
 from kanban.db.urls import DatabaseUrl
+
+# pg_advisory_xact_lock's key for "migrating this database" (advisory locks are per database).
+MIGRATION_LOCK_KEY = 0x6B616E62616E  # "kanban"
 
 
 class MigrationError(Exception):
@@ -59,6 +72,10 @@ def run_in_alembic_env(context: Any, metadata: MetaData) -> None:
     db: DatabaseUrl = context.config.attributes["database"]
 
     def run(connection: Connection) -> None:
+        if db.is_postgres:
+            # Taken in the transaction that migrates, so Alembic reads the version only once it holds
+            # the lock, and released by that transaction's commit or rollback.
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
         context.configure(
             connection=connection,
             target_metadata=metadata,
@@ -77,7 +94,24 @@ def run_in_alembic_env(context: Any, metadata: MetaData) -> None:
         finally:
             await engine.dispose()
 
-    asyncio.run(main())
+    with _sqlite_migration_lock(db):
+        asyncio.run(main())
+
+
+@contextlib.contextmanager
+def _sqlite_migration_lock(db: DatabaseUrl) -> Iterator[None]:
+    """An exclusive lock on `<database file>.migrate-lock` while one process migrates an SQLite file."""
+    path = sqlite_file(db)
+    if path is None:
+        yield
+        return
+    lock_path = Path(f"{path}.migrate-lock")
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, PRIVATE_FILE_MODE)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
 
 
 class _NoDatabase:

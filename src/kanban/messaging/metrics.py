@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from kanban.messaging.operations import events_status
 from kanban.messaging.tables import MessagingTables
+from kanban.messaging.transports.base import Transport
 
 log = logging.getLogger(__name__)
 
@@ -21,6 +22,11 @@ OUTBOX_OLDEST_PENDING_AGE = Gauge(
 INBOX_PENDING = Gauge("kanban_inbox_pending", "Received events not yet applied", ["service", "consumer"])
 INBOX_OLDEST_PENDING_AGE = Gauge(
     "kanban_inbox_oldest_pending_age_seconds", "Age of the oldest received, unapplied event", ["service", "consumer"]
+)
+PEER_UP = Gauge(
+    "kanban_peer_up",
+    "1 when this service reaches its peer (the other service over http, the broker over nats), else 0",
+    ["service", "peer"],
 )
 DEAD_LETTERS = Gauge("kanban_dead_letters", "Events in the dead-letter table", ["service", "consumer"])
 
@@ -47,8 +53,22 @@ async def refresh_event_metrics(engine: AsyncEngine, tables: MessagingTables, se
         DEAD_LETTERS.labels(service, consumer.consumer).set(consumer.dead_letters)
 
 
+async def refresh_peer_metric(transport: Transport, service: str, peer: str) -> None:
+    try:
+        await asyncio.wait_for(transport.check(), 3.0)
+    except Exception:  # any failure to reach the peer means "away", which this gauge reports
+        PEER_UP.labels(service, peer).set(0)
+    else:
+        PEER_UP.labels(service, peer).set(1)
+
+
 async def run_metrics_refresh(
-    engine: AsyncEngine, tables: MessagingTables, service: str, stop: asyncio.Event, interval_seconds: float = 15.0
+    engine: AsyncEngine,
+    tables: MessagingTables,
+    service: str,
+    stop: asyncio.Event,
+    interval_seconds: float = 15.0,
+    peer: tuple[Transport, str] | None = None,
 ) -> None:
     """Refresh the gauges every `interval_seconds` until `stop` is set; start it as a task in the lifespan."""
     while not stop.is_set():
@@ -57,5 +77,7 @@ async def run_metrics_refresh(
         except Exception:
             # Loop boundary: a failed refresh leaves the last values; the next round tries again.
             log.exception("event metrics of %s: refresh failed", service)
+        if peer is not None:
+            await refresh_peer_metric(peer[0], service, peer[1])
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), interval_seconds)

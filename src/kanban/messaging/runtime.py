@@ -79,6 +79,13 @@ class MessagingRuntime:
         self._tasks: list[asyncio.Task[None]] = []
         self._listeners: list[PostgresListener] = []
 
+    @property
+    def peer_name(self) -> str:
+        """What this service's transport reaches: the other service over http, else the broker."""
+        if self.transport.name == "http":
+            return "worker" if self.service == "api" else "api"
+        return self.transport.name
+
     def new_unit_of_work(self) -> UnitOfWork:
         return UnitOfWork(self.engine, self.tables, self.service, on_commit=self.relay_wakeup.signal)
 
@@ -97,7 +104,10 @@ class MessagingRuntime:
             asyncio.create_task(self.relay.run(self._stop), name=f"relay:{self.service}"),
             asyncio.create_task(self.inbox.run(self._stop, self._inbox_lease), name=f"inbox:{self.service}"),
             asyncio.create_task(
-                run_metrics_refresh(self.engine, self.tables, self.service, self._stop), name=f"metrics:{self.service}"
+                run_metrics_refresh(
+                    self.engine, self.tables, self.service, self._stop, peer=(self.transport, self.peer_name)
+                ),
+                name=f"metrics:{self.service}",
             ),
         ]
 

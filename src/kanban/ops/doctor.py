@@ -127,7 +127,10 @@ async def check_http_peer(events_url: str, peer: str) -> str:
     async with httpx.AsyncClient(timeout=5, trust_env=False) as client:
         response = await client.get(health)
     assert response.status_code == 200, f"{peer} at {health} answered {response.status_code}"
-    return f"{peer} ready at {health}"
+    # The peer stays ready while its own peer is away; say what it sees, as its health detail does.
+    seen = response.json().get("peers") or {}
+    away = [f"{name}: {result}" for name, result in seen.items() if result != "ok"]
+    return f"{peer} ready at {health}" + (f" (it reports away: {'; '.join(away)})" if away else "")
 
 
 async def check_event_lag(db: DatabaseUrl, tables: MessagingTables, service: str) -> str:

@@ -1,4 +1,10 @@
-"""Liveness and readiness: ready checks the service's own database and its transport, naming what fails."""
+"""Liveness and readiness. Ready means "this service can serve": its own database answers.
+
+Its peers (the other service over the http transport, the broker over nats) are checked and
+reported beside it, and in the `kanban_peer_up` metric, but a peer being away never makes the
+service unready: events wait in the outbox until it is back, and a load balancer must not drop an
+API that serves requests fine because the Worker is restarting.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from kanban.messaging.metrics import PEER_UP
 from kanban.messaging.transports.base import Transport
 
 Check = Callable[[], Awaitable[None]]
@@ -42,12 +49,22 @@ async def run_checks(checks: dict[str, Check], timeout: float = 3.0) -> dict[str
     return results
 
 
-def health_routes(prefix: str, checks: Callable[[Request], dict[str, Check]], service: str) -> list[Route]:
+def health_routes(
+    prefix: str,
+    checks: Callable[[Request], dict[str, Check]],
+    service: str,
+    peers: Callable[[Request], dict[str, Check]] | None = None,
+) -> list[Route]:
+    """`checks` decide readiness; `peers` are reported (body and metric) without deciding it."""
+
     async def live(_: Request) -> JSONResponse:
         return JSONResponse({"status": "ok", "service": service})
 
     async def ready(request: Request) -> JSONResponse:
         results = await run_checks(checks(request))
+        peer_results = await run_checks(peers(request)) if peers is not None else {}
+        for peer, result in peer_results.items():
+            PEER_UP.labels(service, peer).set(1 if result == "ok" else 0)
         failing = [name for name, result in results.items() if result != "ok"]
         if failing:
             return JSONResponse(
@@ -58,11 +75,16 @@ def health_routes(prefix: str, checks: Callable[[Request], dict[str, Check]], se
                     "detail": "failing: " + ", ".join(failing),
                     "service": service,
                     "checks": results,
+                    "peers": peer_results,
                 },
                 status_code=503,
                 media_type="application/problem+json",
             )
-        return JSONResponse({"status": "ok", "service": service, "checks": results})
+        away = [name for name, result in peer_results.items() if result != "ok"]
+        body = {"status": "degraded" if away else "ok", "service": service, "checks": results, "peers": peer_results}
+        if away:
+            body["detail"] = "serving; away: " + ", ".join(away)
+        return JSONResponse(body)
 
     return [
         Route(f"{prefix}/health/live", live, methods=["GET"]),

@@ -29,12 +29,13 @@ def create_listener_app(services: WorkerServices) -> Starlette:
     """The Worker's small HTTP listener: health, metrics and (for the http transport) the events endpoint."""
 
     def checks(_: Request) -> dict:  # type: ignore[type-arg]
-        return {
-            "database": database_check(services.engine),
-            "transport": transport_check(services.messaging.transport),
-        }
+        return {"database": database_check(services.engine)}
 
-    routes = health_routes(API_PREFIX, checks, "worker") + health_routes("", checks, "worker") + [metrics_route()]
+    def peers(_: Request) -> dict:  # type: ignore[type-arg]
+        return {services.messaging.peer_name: transport_check(services.messaging.transport)}
+
+    routes = health_routes(API_PREFIX, checks, "worker", peers) + health_routes("", checks, "worker", peers)
+    routes.append(metrics_route())
     transport = services.messaging.transport
     if isinstance(transport, HttpTransport):
         routes.append(events_route(transport, services.settings.events_secret))
@@ -59,7 +60,12 @@ async def serve_worker(settings: Settings, services: WorkerServices | None = Non
 
     server = _Server(
         uvicorn.Config(
-            create_listener_app(services), host=settings.host, port=settings.port, log_config=None, lifespan="off"
+            create_listener_app(services),
+            host=settings.host,
+            port=settings.port,
+            log_config=None,
+            lifespan="off",
+            timeout_graceful_shutdown=3,
         )
     )
     runner = JobRunner(services)

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import httpx
+
+from kanban.api.app import create_app
+from kanban.db.urls import DatabaseUrl
 from tests.integration.api.conftest import ApiHarness
+from tests.support.processes import free_port
+from tests.support.settings import settings_for
 
 
 async def test_live_and_ready_report_ok(api: ApiHarness) -> None:
@@ -10,7 +16,25 @@ async def test_live_and_ready_report_ok(api: ApiHarness) -> None:
     assert live.status_code == 200
     ready = await api.client.get("/health/ready")
     assert ready.status_code == 200
-    assert ready.json()["checks"] == {"database": "ok", "transport": "ok"}
+    assert ready.json()["checks"] == {"database": "ok"}
+    assert ready.json()["peers"] == {"memory": "ok"} and ready.json()["status"] == "ok"
+
+
+async def test_a_peer_away_is_reported_without_making_the_service_unready(api_db: DatabaseUrl) -> None:
+    """With the http transport the Worker is the API's peer: while it is down the API still serves."""
+    away = f"http://127.0.0.1:{free_port()}/internal/events"
+    settings = settings_for("api", api_db, None, KANBAN_TRANSPORT="http", KANBAN_WORKER_EVENTS_URL=away)
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            ready = await client.get("/api/v1/health/ready")
+            metrics = await client.get("/metrics")
+    assert ready.status_code == 200
+    body = ready.json()
+    assert body["status"] == "degraded" and body["checks"] == {"database": "ok"}
+    assert "unreachable" in body["peers"]["worker"] and body["detail"] == "serving; away: worker"
+    assert 'kanban_peer_up{peer="worker",service="api"} 0.0' in metrics.text
 
 
 async def test_ready_names_the_failing_database(api: ApiHarness) -> None:

@@ -90,13 +90,18 @@ async def test_only_the_lease_holder_publishes_and_another_takes_over(api_db: Da
 async def test_a_lease_is_held_by_one_owner_until_it_expires(api_db: DatabaseUrl) -> None:
     engine = make_engine(api_db, "kanban-test")
     try:
-        a = Lease(engine, api_messaging, "relay:api", "a", ttl_seconds=0.2)
-        b = Lease(engine, api_messaging, "relay:api", "b", ttl_seconds=0.2)
+        # A long lease, so a slow machine cannot let it lapse between two steps; expiry is made explicit.
+        a = Lease(engine, api_messaging, "relay:api", "a", ttl_seconds=300)
+        b = Lease(engine, api_messaging, "relay:api", "b", ttl_seconds=300)
         assert await a.acquire() is True
         assert await b.acquire() is False
         assert await a.acquire() is True  # renewal
-        await asyncio.sleep(0.3)
-        assert await b.acquire() is True  # a stopped renewing: b takes over
+        leases = api_messaging.leases
+        async with engine.begin() as conn:  # a stopped renewing and its lease ran out
+            await conn.execute(
+                leases.update().where(leases.c.name == "relay:api").values(expires_at=utcnow() - timedelta(seconds=1))
+            )
+        assert await b.acquire() is True  # b takes over
         assert await a.acquire() is False
     finally:
         await engine.dispose()

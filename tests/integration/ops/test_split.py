@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import csv
 import json
+import stat
+from collections import Counter
 from pathlib import Path
 
 import asyncpg
@@ -78,6 +81,8 @@ async def test_split_copies_everything_applies_the_rules_and_seeds_the_worker(
     report = await split(SplitOptions(legacy.url, api_db, worker_db, backup=backup), SilentProgress())
 
     assert backup.exists() and (tmp_path / "legacy.dump.manifest.json").exists()
+    for made in ("legacy.dump", "legacy.dump.manifest.json", "legacy.dump.report.json", "legacy.dump.report.rows.csv"):
+        assert stat.S_IMODE((tmp_path / made).stat().st_mode) == 0o600, made  # noqa: ASYNC240 - a stat
     saved = json.loads((tmp_path / "legacy.dump.report.json").read_text())
     assert saved["layout"] == facts.layout and saved["invalid"] == []
     rules = report.rules
@@ -90,6 +95,11 @@ async def test_split_copies_everything_applies_the_rules_and_seeds_the_worker(
     assert rules["user-without-password"] == facts.users_without_password
     assert rules["project-without-brain"] == facts.projects_without_brain
     assert rules["task-duration-unreadable"] == facts.unparseable_durations
+    # Beside the summary, a listing names every row each rule changed or dropped: as many as it counted.
+    with (tmp_path / "legacy.dump.report.rows.csv").open(newline="") as listing:
+        listed = Counter(row["rule"] for row in csv.DictReader(listing))
+    assert listed == Counter(rules) and saved["listing"]["rows"] == sum(rules.values())
+    assert "legacy.dump.report.rows.csv" in report.summary()
 
     rows = facts.rows
     assert await _count(api_db, api.tasks) == rows["Task"]

@@ -278,15 +278,17 @@ async def test_the_heartbeat_keeps_a_long_job_s_lease(services: WorkerServices) 
     await seed_task(services)
     gate = asyncio.Event()
     pipeline = FakePipeline(gate=gate)
-    runner = JobRunner(services, pipeline, config(lease_seconds=0.3))
-    job = await claim_job(services.engine, runner.owner, 0.3)
+    # Long enough that a loaded machine's late heartbeat still renews it; the wait below has a deadline.
+    runner = JobRunner(services, pipeline, config(lease_seconds=1.5))
+    job = await claim_job(services.engine, runner.owner, 1.5)
     assert job is not None
     work = asyncio.create_task(runner.run_job(job))
     await pipeline.started.wait()
     async with services.engine.connect() as conn:
         first = await conn.scalar(select(t.agent_jobs.c.lease_expires_at))
-    for _ in range(500):
-        await asyncio.sleep(0.01)
+    deadline = asyncio.get_running_loop().time() + 60
+    while asyncio.get_running_loop().time() < deadline:
+        await asyncio.sleep(0.05)
         async with services.engine.connect() as conn:
             renewed = await conn.scalar(select(t.agent_jobs.c.lease_expires_at))
         if renewed > first:

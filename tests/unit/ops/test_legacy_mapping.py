@@ -55,7 +55,9 @@ def test_the_column_decides_whether_a_task_is_done() -> None:
     assert not left_done["is_done"] and left_done["completed_at"] is None
     assert left_done["metadata"] == {"legacyCompletedAt": "2024-05-01T12:00:00+00:00"}
     assert not archived["is_done"]
-    assert f.counts == {"task-done-by-column": 1, "task-reopened-by-column": 2}
+    assert f.counts == {"task-done-by-column": 1, "task-completed-at-filled": 1, "task-reopened-by-column": 2}
+    assert f.batch == [["task-done-by-column", "task"], ["task-completed-at-filled", "task"],
+                       ["task-reopened-by-column", "task"], ["task-reopened-by-column", "task"]]  # fmt: skip
 
 
 def test_an_unreadable_duration_is_kept_in_metadata() -> None:
@@ -88,6 +90,16 @@ def test_task_tags_of_merged_tags_point_at_the_survivor_once() -> None:
     rows = [mapper({"taskId": "task", "tagId": tag}, _ctx(), f) for tag in ("t1", "t2")]
     assert rows == [{"task_id": "task", "tag_id": "t1"}, None]
     assert f.counts == {"task-tag-duplicate-dropped": 1}
+    assert f.batch == [["task-tag-duplicate-dropped", "task/t2"]]
+
+
+def test_the_dropped_duplicate_named_is_never_the_task_tag_that_survives() -> None:
+    f, mapper = Findings(), TaskTagMapper()
+    rows = [mapper({"taskId": "task", "tagId": tag}, _ctx(), f) for tag in ("t2", "t1")]  # merged one first
+    assert rows == [{"task_id": "task", "tag_id": "t1"}, None]
+    assert f.counts == {"task-tag-duplicate-dropped": 1}
+    assert f.examples == {"task-tag-duplicate-dropped": ["task/t2"]}
+    assert f.batch == [["task-tag-duplicate-dropped", "task/t2"]]
 
 
 def test_a_rule_of_a_board_that_does_not_exist_cannot_be_migrated() -> None:

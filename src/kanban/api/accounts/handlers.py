@@ -14,7 +14,7 @@ from sqlalchemy import Row
 from sqlalchemy.exc import IntegrityError
 
 from kanban.api.accounts import repository as repo
-from kanban.api.errors import Conflict, InvalidInput, Unauthorized
+from kanban.api.errors import Conflict, InvalidInput, NotFound, Unauthorized
 from kanban.api.security import rate_limit
 from kanban.api.security.passwords import Passwords
 from kanban.api.security.tokens import issue_access_token, new_refresh_token, refresh_token_digest
@@ -241,3 +241,25 @@ async def _existing_user(uow: UnitOfWork, user_id: str) -> Row:
 
 def _error(field_name: str, message: str) -> dict[str, str]:
     return {"field": field_name, "message": message}
+
+
+@dataclass(frozen=True)
+class SetPassword:
+    """An operator sets a user's password (`kanban users set-password`), for example a legacy account without one."""
+
+    email: str
+    new_password: str
+
+
+async def set_password(cmd: SetPassword, uow: UnitOfWork, passwords: Passwords) -> Row:
+    """Replace the password without the current one and end every sign-in of the user, as a password change does."""
+    now = utcnow()
+    user = await repo.user_by_email(uow.conn, normalise_email(cmd.email))
+    if user is None:
+        raise NotFound(f"no account has the email {normalise_email(cmd.email)}")
+    new_hash = await asyncio.to_thread(passwords.hash, cmd.new_password)
+    await repo.update_user(uow.conn, user.id, {"password_hash": new_hash, "updated_at": now})
+    await repo.revoke_all_of_user(uow.conn, user.id, now)
+    await rate_limit.clear_failures(uow.conn, rate_limit.email_key(user.email))
+    await uow.commit()
+    return user

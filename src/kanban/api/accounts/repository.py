@@ -103,3 +103,8 @@ async def revoke_all_of_user(conn: AsyncConnection, user_id: str, now: datetime)
         .where(refresh_tokens.c.user_id == user_id, refresh_tokens.c.revoked_at.is_(None))
         .values(revoked_at=now)
     )
+
+
+async def all_users(conn: AsyncConnection) -> list[Row]:
+    """Every account, oldest first (for operators: `kanban users list`)."""
+    return list((await conn.execute(select(users).order_by(users.c.created_at, users.c.email))).all())

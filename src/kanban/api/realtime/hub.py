@@ -36,6 +36,7 @@ class RealtimeHub:
         self._queue_size = queue_size
         self._ids = itertools.count(1)
         self._broadcast: Broadcast = broadcast or LocalOnly()
+        self._ended = False
 
     async def start(self) -> None:
         await self._broadcast.start(self._deliver)
@@ -78,6 +79,8 @@ class RealtimeHub:
     async def subscribe(self, board_id: str) -> AsyncIterator[asyncio.Queue[BoardMessage | None]]:
         """A queue of the board's messages while the context is open; `None` means the hub closed."""
         queue: asyncio.Queue[BoardMessage | None] = asyncio.Queue(self._queue_size)
+        if self._ended:
+            queue.put_nowait(None)  # a stream opened while the service stops ends at once
         self._streams.setdefault(board_id, set()).add(queue)
         try:
             yield queue
@@ -91,11 +94,20 @@ class RealtimeHub:
     def subscribers(self, board_id: str) -> int:
         return len(self._streams.get(board_id, ()))
 
-    async def close(self) -> None:
-        """End every open stream (at shutdown)."""
-        await self._broadcast.close()
+    def end_streams(self) -> None:
+        """End every open stream, and any opened later: called as soon as the service starts stopping.
+
+        The server waits for open responses before it runs the application's shutdown, and a board
+        stream never ends by itself (browsers reconnect), so the streams must end first.
+        """
+        self._ended = True
         for queues in self._streams.values():
             for queue in queues:
                 if queue.full():
                     queue.get_nowait()
                 queue.put_nowait(None)
+
+    async def close(self) -> None:
+        """End every open stream and stop the broadcast (at shutdown)."""
+        self.end_streams()
+        await self._broadcast.close()

@@ -42,11 +42,16 @@ class InvalidRow(Exception):
 
 @dataclass
 class Findings:
-    """What one step found. Saved with each batch checkpoint, so a resumed run reports the same."""
+    """What one step found. Saved with each batch checkpoint, so a resumed run reports the same.
+
+    Counts and a few examples per rule travel with the checkpoint; every row a rule changed or
+    dropped is in `batch` until the batch commits, where it joins the run's full listing.
+    """
 
     counts: dict[str, int] = field(default_factory=dict)
     examples: dict[str, list[str]] = field(default_factory=dict)
     invalid: list[list[str]] = field(default_factory=list)
+    batch: list[list[str]] = field(default_factory=list)  # [rule, row id] noted since the last copy()
 
     def note(self, rule: str, row_id: str) -> None:
         assert rule in RULES, rule
@@ -54,11 +59,25 @@ class Findings:
         shown = self.examples.setdefault(rule, [])
         if len(shown) < 5:
             shown.append(row_id)
+        self.batch.append([rule, row_id])
+
+    def unnote(self, rule: str, row_id: str) -> None:
+        """Take back a note a later row showed to be wrong (see TaskTagMapper)."""
+        self.counts[rule] -= 1
+        if not self.counts[rule]:
+            del self.counts[rule]
+        if row_id in self.examples.get(rule, []):
+            self.examples[rule].remove(row_id)
+            if not self.examples[rule]:
+                del self.examples[rule]
+        if [rule, row_id] in self.batch:
+            self.batch.remove([rule, row_id])
 
     def reject(self, row_id: str, reason: str) -> None:
         self.invalid.append([row_id, reason])
 
     def copy(self) -> Findings:
+        """The findings so far, to carry on with for the next batch (whose listing starts empty)."""
         return Findings(
             dict(self.counts), {k: list(v) for k, v in self.examples.items()}, [list(i) for i in self.invalid]
         )

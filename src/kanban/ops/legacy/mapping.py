@@ -199,13 +199,14 @@ def map_task(r: Row, ctx: LegacyContext, f: Findings) -> dict[str, Any]:
     # Only a DONE column means done (the API keeps isDone equal to "in a DONE column"); the flag
     # is what the old code forgot to clear when a task left DONE.
     is_done, completed_at = column_type == "DONE", _ts(r["completedAt"])
-    if is_done and not r["isDone"]:
-        f.note("task-done-by-column", tid)
-    elif is_done and completed_at is None:
-        f.note("task-completed-at-filled", tid)
-    elif not is_done and r["isDone"]:
+    if is_done:
+        if not r["isDone"]:
+            f.note("task-done-by-column", tid)
+        if completed_at is None:  # counted whether the flag or the column made the task done
+            f.note("task-completed-at-filled", tid)
+    elif r["isDone"]:
         f.note("task-reopened-by-column", tid)
-    elif not is_done and completed_at is not None:
+    elif completed_at is not None:
         f.note("task-completed-at-cleared", tid)
     if is_done:
         completed_at = completed_at or _ts(r["lastMovedAt"])
@@ -270,7 +271,7 @@ class TaskTagMapper:
 
     def __init__(self) -> None:
         self._task: str | None = None
-        self._seen: set[str] = set()
+        self._seen: dict[str, str] = {}  # surviving tag -> the legacy tag of the task tag kept for it
 
     def __call__(self, r: Row, ctx: LegacyContext, f: Findings) -> dict[str, Any] | None:
         task, tag = str(r["taskId"]), str(r["tagId"])
@@ -279,11 +280,19 @@ class TaskTagMapper:
         _parent(ctx, "task", task)
         _parent(ctx, "tag", survivor)
         if task != self._task:
-            self._task, self._seen = task, set()
+            self._task, self._seen = task, {}
         if survivor in self._seen:
+            kept = self._seen[survivor]
+            if tag == survivor and kept != tag:
+                # The survivor's own task tag came after one repointed to it: that earlier row is the
+                # duplicate the listing must name, never the row that survives unchanged.
+                f.unnote("task-tag-repointed", f"{task}/{kept}")
+                f.note("task-tag-duplicate-dropped", f"{task}/{kept}")
+                self._seen[survivor] = tag
+                return None
             f.note("task-tag-duplicate-dropped", row_id)
             return None
-        self._seen.add(survivor)
+        self._seen[survivor] = tag
         if survivor != tag:
             f.note("task-tag-repointed", row_id)
         return {"task_id": task, "tag_id": survivor}

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import csv
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kanban.db.files import open_private, write_private_text
 from kanban.ops.legacy.findings import RULES, Findings
 
 
@@ -28,6 +30,8 @@ class SplitReport:
     dry_run: bool
     steps: list[StepReport] = field(default_factory=list)
     ignored: dict[str, int] = field(default_factory=dict)  # worker copy tables not read: rows
+    listing: str | None = None  # the file naming every row a rule changed or dropped, and every row left out
+    listed: int = 0
 
     @property
     def invalid(self) -> list[dict[str, str]]:
@@ -56,12 +60,22 @@ class SplitReport:
             "rules": {rule: {"count": n, "meaning": RULES[rule]} for rule, n in sorted(self.rules.items())},
             "invalid": self.invalid,
             "ignored": self.ignored,
+            "listing": {"file": self.listing, "rows": self.listed},
         }  # fmt: skip
 
+    def write_listing(self, path: Path, rows: list[tuple[str, str, str]]) -> None:
+        """Every (step, rule, row id) the rules changed or dropped, then the rows left out, as CSV."""
+        with open_private(path, newline="") as out:
+            writer = csv.writer(out)
+            writer.writerow(["step", "rule", "row_id", "meaning"])
+            for step, rule, row_id in rows:
+                writer.writerow([step, rule, row_id, RULES[rule]])
+            for row in self.invalid:
+                writer.writerow([row["step"], "left-out", row["id"], row["reason"]])
+        self.listing, self.listed = str(path), len(rows) + len(self.invalid)
+
     def write(self, path: Path) -> None:
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(json.dumps(self.to_json(), indent=2, sort_keys=True) + "\n")
-        tmp.replace(path)
+        write_private_text(path, json.dumps(self.to_json(), indent=2, sort_keys=True) + "\n")
 
     def summary(self) -> str:
         verb = "would write" if self.dry_run else "written"
@@ -78,4 +92,8 @@ class SplitReport:
         if self.invalid:
             lines += ["", f"Rows left out ({len(self.invalid)}):"]
             lines += [f"  {i['step']} {i['id']}: {i['reason']}" for i in self.invalid[:20]]
+            if len(self.invalid) > 20:
+                lines.append(f"  … and {len(self.invalid) - 20:,} more, all in the listing below")
+        if self.listing:
+            lines += ["", f"Every changed, dropped or left-out row ({self.listed:,}): {self.listing}"]
         return "\n".join(lines)

@@ -11,14 +11,15 @@ from kanban.ops.errors import SourceUnreachable
 from kanban.ops.legacy.layout import Layout, detect_layout, qualified
 
 
-async def connect_source(db: DatabaseUrl) -> asyncpg.Connection:
+async def connect_source(db: DatabaseUrl, role: str = "source") -> asyncpg.Connection:
+    """A connection to the legacy database; `role` names it in errors ("source", "rollback target")."""
     if not db.is_postgres:
-        raise SourceUnreachable(f"the legacy database is PostgreSQL; {db.redacted()} is not")
+        raise SourceUnreachable(f"the legacy database is PostgreSQL; the {role} {db.redacted()} is not")
     try:
         return await asyncpg.connect(db.libpq_dsn, timeout=10, server_settings={"application_name": "kanban-migrate"})
     except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise SourceUnreachable(f"cannot connect to source {db.redacted()}: {reason}") from None
+        raise SourceUnreachable(f"cannot connect to {role} {db.redacted()}: {reason}") from None
 
 
 class LegacySource:

@@ -12,6 +12,7 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
+from kanban.db.files import create_private_file
 from kanban.db.urls import DatabaseUrl
 from kanban.ops.errors import BackupError
 from kanban.ops.legacy.checksums import table_checksums
@@ -37,6 +38,7 @@ async def take_backup(source: DatabaseUrl, out: Path, *, portable_format: bool =
         layout = await detect_layout(conn)
         checksums = await table_checksums(conn, layout)
         if use_pg_dump:
+            create_private_file(partial)  # pg_dump writes into it and keeps its mode
             await _pg_dump(source, snapshot, partial)
         else:
             await portable.dump(conn, layout, partial)

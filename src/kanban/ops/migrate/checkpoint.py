@@ -1,7 +1,8 @@
 """Where a split run stands: a table the tool creates in each target and drops when the run succeeds.
 
 It stays out of the product schema on purpose: no migration of ours knows it. Each batch commits
-with its checkpoint row, so a rerun resumes after the last committed batch.
+with its checkpoint row, so a rerun resumes after the last committed batch, and with the rows the
+rules changed or dropped in it (the listing), so the run's full listing survives interruptions too.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from kanban.ops.legacy.findings import Findings
 
 TABLE_NAME = "kanban_migrate_checkpoints"
+LISTING_TABLE_NAME = "kanban_migrate_listing"
 RUN_STEP = "__run__"
 
 _metadata = MetaData()
@@ -29,6 +31,14 @@ checkpoints = Table(
     Column("rows_written", Integer, nullable=False),
     Column("findings", Text, nullable=False),
     Column("done", Boolean, nullable=False),
+)
+listing = Table(
+    LISTING_TABLE_NAME,
+    _metadata,
+    Column("run_id", String(36), nullable=False),
+    Column("step", String(64), nullable=False),
+    Column("rule", String(64), nullable=False),
+    Column("row_id", Text, nullable=False),
 )
 
 
@@ -106,3 +116,19 @@ async def save(conn: AsyncConnection, run_id: str, step: str, state: StepState) 
     result = await conn.execute(checkpoints.update().where(*where).values(values))
     if result.rowcount == 0:
         await conn.execute(checkpoints.insert(), {"run_id": run_id, "step": step, **values})
+    await add_listed_rows(conn, run_id, [(step, rule, row_id) for rule, row_id in state.findings.batch])
+
+
+async def add_listed_rows(conn: AsyncConnection, run_id: str, rows: list[tuple[str, str, str]]) -> None:
+    if rows:
+        await conn.execute(
+            listing.insert(),
+            [{"run_id": run_id, "step": s, "rule": rule, "row_id": row_id} for s, rule, row_id in rows],
+        )
+
+
+async def listed_rows(conn: AsyncConnection, run_id: str) -> list[tuple[str, str, str]]:
+    """(step, rule, row id) of every row the run's committed batches changed or dropped."""
+    query = select(listing.c.step, listing.c.rule, listing.c.row_id).where(listing.c.run_id == run_id)
+    rows = await conn.execute(query.order_by(listing.c.step, listing.c.rule, listing.c.row_id))
+    return [(r.step, r.rule, r.row_id) for r in rows]

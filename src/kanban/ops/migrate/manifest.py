@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from kanban.db.files import write_private_text
 from kanban.ops.errors import BackupError
 from kanban.ops.legacy.layout import Layout
 
@@ -34,9 +35,7 @@ class Manifest:
 
     def write(self, backup: Path) -> None:
         path = manifest_path(backup)
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(json.dumps(asdict(self), indent=2, sort_keys=True) + "\n")
-        tmp.replace(path)
+        write_private_text(path, json.dumps(asdict(self), indent=2, sort_keys=True) + "\n")
 
     @classmethod
     def read(cls, backup: Path) -> Manifest:

@@ -13,6 +13,7 @@ from typing import Any
 
 import asyncpg
 
+from kanban.db.files import open_private
 from kanban.ops.errors import BackupError
 from kanban.ops.legacy.layout import Layout, qualified
 
@@ -59,7 +60,7 @@ async def _describe(conn: asyncpg.Connection, layout: Layout) -> dict[str, Any]:
 async def dump(conn: asyncpg.Connection, layout: Layout, path: Path) -> None:
     """Write the legacy schemas to `path`; runs inside the caller's snapshot transaction."""
     header = await _describe(conn, layout)
-    with gzip.open(path, "wt", encoding="utf-8") as out:
+    with open_private(path, "wb", encoding=None) as raw, gzip.open(raw, "wt", encoding="utf-8") as out:
         out.write(json.dumps(header) + "\n")
         for schema, table in layout.tables():
             out.write(json.dumps({"table": [schema, table]}) + "\n")

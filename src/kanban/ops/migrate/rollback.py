@@ -17,7 +17,7 @@ from kanban.ops.migrate.manifest import PG_DUMP_FORMAT, Manifest, compare
 async def rollback(backup: Path, target: DatabaseUrl) -> tuple[Manifest, list[str]]:
     """Restore `backup` into `target`; returns the manifest and the tables that do not match it (none: success)."""
     manifest = Manifest.read(backup)
-    conn = await connect_source(target)
+    conn = await connect_source(target, "rollback target")
     try:
         if manifest.format == PG_DUMP_FORMAT:
             await _pg_restore(backup, target)

@@ -123,7 +123,11 @@ async def _split(opts: SplitOptions, engines: dict[str, AsyncEngine], progress: 
     for service, engine in engines.items():
         async with engine.begin() as conn:
             await finish_load(conn, tables[service])
-    report.write(opts.report or _report_path(backup))
+    report_path = opts.report or _report_path(backup)
+    async with engines["api"].connect() as conn:  # holds the Worker's listed rows too (see _run_steps)
+        rows = await checkpoint.listed_rows(conn, manifest.snapshot_id)
+    report.write_listing(listing_path(report_path), rows)
+    report.write(report_path)
     # Worker first: the API record says whether the Worker's steps are done.
     async with engines["worker"].begin() as conn:
         await checkpoint.drop(conn)
@@ -180,8 +184,13 @@ async def _run_steps(run: _Run, states: dict[str, StepState], backup: str | None
     if run.engines is not None and not info.get("worker_done"):
         # The Worker's checkpoint is dropped first at the end; the API record keeps its results.
         worker_steps = {s.step: _state_to_json(s) for s in report.steps if _service(steps, s.step) == "worker"}
+        # The Worker's listed rows move into the API record with it, so the listing survives the
+        # Worker checkpoint being dropped before the API's.
+        async with run.engines["worker"].connect() as conn:
+            worker_rows = await checkpoint.listed_rows(conn, run.run_id)
         async with run.engines["api"].begin() as conn:
             await checkpoint.update_run(conn, run.run_id, {**info, "worker_done": True, "worker_steps": worker_steps})
+            await checkpoint.add_listed_rows(conn, run.run_id, worker_rows)
     for table in ignored_worker_tables(layout):
         n = await run.source.count("worker", table)
         if n:
@@ -303,6 +312,12 @@ def _written_tables(steps: list[Step]) -> dict[str, list[Table]]:
 
 def _report_path(backup: Path) -> Path:
     return backup.with_name(backup.name + ".report.json")
+
+
+def listing_path(report: Path) -> Path:
+    """The full listing beside the report: `<report>.rows.csv` (`x.report.json` -> `x.report.rows.csv`)."""
+    stem = report.name.removesuffix(".json")
+    return report.with_name(f"{stem}.rows.csv")
 
 
 def _service(steps: list[Step], name: str) -> str:

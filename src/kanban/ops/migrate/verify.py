@@ -51,11 +51,20 @@ async def verify(source: DatabaseUrl, api: DatabaseUrl, worker: DatabaseUrl) -> 
                 engines[service] = await open_target(db, service)
             except OpsError as exc:
                 checks.append(Check(False, f"{service} database reachable", str(exc)))
+        at_head = []
         for service, engine in engines.items():
-            checks += await _service_checks(service, dbs[service], engine)
+            service_checks = await _service_checks(service, dbs[service], engine)
+            checks += service_checks
+            at_head.append(service_checks[0].ok)
         checks += await _role_checks(api, worker)
-        if len(engines) == 2:
+        if len(engines) == 2 and all(at_head):
             checks += await _data_checks(source, engines)
+        else:
+            checks.append(
+                Check(
+                    False, "the data matches the legacy source", "not compared: both databases need their schema first"
+                )
+            )
     finally:
         for engine in engines.values():
             await engine.dispose()
@@ -65,7 +74,13 @@ async def verify(source: DatabaseUrl, api: DatabaseUrl, worker: DatabaseUrl) -> 
 async def _service_checks(service: str, db: DatabaseUrl, engine: AsyncEngine) -> list[Check]:
     head = migrations.head(SCRIPT_LOCATIONS[service])
     current = await migrations.current(db)
-    checks = [Check(current == head, f"{service} database schema at head", f"at {current}, head is {head}")]
+    label = f"{service} database schema at head"
+    if current is None:
+        # An empty database: say so in words and skip what needs tables, rather than print their errors.
+        return [Check(False, label, "the database is empty (no schema): run `kanban migrate split` first")]
+    if current != head:
+        return [Check(False, label, f"at {current}, head is {head}: run `kanban db upgrade {service}`")]
+    checks = [Check(True, label, f"at {head}")]
     try:
         await _read_write(engine, service)
         checks.append(Check(True, f"{service} database can read and write", "in a rolled-back transaction"))
@@ -141,7 +156,8 @@ async def _data_checks(source: DatabaseUrl, engines: dict[str, AsyncEngine]) -> 
         try:
             got: TableDigest = await target_digest(engines[service], METADATA[service].tables[table], columns)
         except SQLAlchemyError as exc:
-            checks.append(Check(False, f"{service}.{table} readable", str(getattr(exc, "orig", exc)).splitlines()[0]))
+            reason = str(getattr(exc, "orig", exc)).splitlines()[0]
+            checks.append(Check(False, f"{service}.{table} readable", f"cannot read the table ({reason})"))
             continue
         label = f"{service}.{table}: {want.rows:,} rows match the source through the mapping"
         if got.rows != want.rows:
