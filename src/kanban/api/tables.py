@@ -180,6 +180,10 @@ task_events = Table(
     Column("type", String(32), nullable=False),
     Column("from_column_id", Id(), nullable=True),
     Column("to_column_id", Id(), nullable=True),
+    # The columns' types when the event was written: renaming or retyping a column later never
+    # rewrites the flow history that analytics reads (a retype itself is logged with both types).
+    Column("from_column_type", String(16), nullable=True),
+    Column("to_column_type", String(16), nullable=True),
     Column("payload", JsonDocument, nullable=True),
     Column("triggered_by", String(100), nullable=True),
     Column("created_at", UtcDateTime(), nullable=False),
