@@ -43,7 +43,9 @@ class FlowHistory:
         """'2026-10-25 22:00' in the owner's zone, as an aware datetime."""
         return datetime.fromisoformat(local).replace(tzinfo=self.tz)
 
-    def column(self, key: str, name: str, type_now: str, type_then: str | None = None, wip_limit: int | None = None) -> str:
+    def column(
+        self, key: str, name: str, type_now: str, type_then: str | None = None, wip_limit: int | None = None
+    ) -> str:
         column_id = self.column_ids[key] = new_id()
         self.types_then[key] = type_then or type_now
         self.column_rows.append(
@@ -73,6 +75,15 @@ class FlowHistory:
         )  # fmt: skip
         task.column, task.last_moved = to, at
 
+    def story(self, key: str, created: str, *steps: tuple[str, str], column: str = "inbox", typed: bool = True) -> None:
+        """Create `key`, then each (when, column) step in turn; the column "trash" deletes it."""
+        self.create(key, created, column, typed)
+        for when, to in steps:
+            if to == "trash":
+                self.delete(key, when)
+            else:
+                self.move(key, when, to, typed)
+
     def retype(self, column: str, when: str, new_type: str) -> None:
         """The column changes type in place: each task in it logs both types, no column ids."""
         at = self.at(when)
@@ -100,7 +111,8 @@ class FlowHistory:
                                    updated_at=now)
         )  # fmt: skip
         await conn.execute(
-            columns.insert(), [{**c, "board_id": board_id, "created_at": now, "updated_at": now} for c in self.column_rows]
+            columns.insert(),
+            [{**c, "board_id": board_id, "created_at": now, "updated_at": now} for c in self.column_rows],
         )
         live = [t for t in self.tasks.values() if not t.deleted]
         positions: dict[str, int] = {}

@@ -34,29 +34,42 @@ def history() -> FlowHistory:
     h.column("done", "Done", "DONE")
     h.column("archive", "Archive", "ARCHIVE")
 
-    h.create("A", "2026-10-20 09:00"); h.move("A", "2026-10-21 10:00", "next"); h.move("A", "2026-10-23 18:00", "done")
-    # B: done, reopened, done again just after local midnight (still 10-26 in UTC).
-    h.create("B", "2026-10-20 08:00"); h.move("B", "2026-10-20 12:00", "next"); h.move("B", "2026-10-22 09:00", "done")
-    h.move("B", "2026-10-24 09:00", "next"); h.move("B", "2026-10-27 00:30", "done")
+    d = "2026-10-"
+    h.story("A", d + "20 09:00", (d + "21 10:00", "next"), (d + "23 18:00", "done"))
+    # B: done, reopened, done again just after local midnight (still the 26th in UTC).
+    h.story(
+        "B",
+        d + "20 08:00",
+        (d + "20 12:00", "next"),
+        (d + "22 09:00", "done"),
+        (d + "24 09:00", "next"),
+        (d + "27 00:30", "done"),
+    )
     # C: started, back to the Inbox, then Waiting for across the DST change (25 real hours), done.
-    h.create("C", "2026-10-21 09:00"); h.move("C", "2026-10-21 11:00", "next"); h.move("C", "2026-10-22 09:00", "inbox")
-    h.move("C", "2026-10-24 22:00", "waiting"); h.move("C", "2026-10-25 22:00", "done")
-    h.create("D", "2026-10-20 10:00"); h.move("D", "2026-10-21 10:00", "next"); h.delete("D", "2026-10-23 10:00")
-    h.create("E", "2026-10-22 10:00"); h.delete("E", "2026-10-22 11:00")
-    h.create("F", "2026-10-20 07:00"); h.move("F", "2026-10-22 08:00", "phone", override=True)
-    h.create("G", "2026-10-20 09:00", "later"); h.retype("later", "2026-10-24 12:00", "CONTEXT")
-    h.move("G", "2026-10-29 09:00", "done")
-    h.create("H", "2026-10-20 09:00"); h.move("H", "2026-10-21 09:00", "parked"); h.move("H", "2026-10-22 09:00", "done")
-    h.create("I", "2026-10-20 09:00"); h.move("I", "2026-10-22 09:00", "next"); h.move("I", "2026-10-23 09:00", "archive")
-    h.create("J", "2026-10-20 09:00"); h.move("J", "2026-10-21 09:00", "archive")
-    h.create("K", "2026-10-20 09:00"); h.move("K", "2026-10-20 10:00", "next"); h.move("K", "2026-10-21 09:00", "done")
-    h.move("K", "2026-10-24 09:00", "archive")
-    h.create("L", "2026-10-23 10:00"); h.move("L", "2026-10-23 10:05", "done")
+    h.story(
+        "C",
+        d + "21 09:00",
+        (d + "21 11:00", "next"),
+        (d + "22 09:00", "inbox"),
+        (d + "24 22:00", "waiting"),
+        (d + "25 22:00", "done"),
+    )
+    h.story("D", d + "20 10:00", (d + "21 10:00", "next"), (d + "23 10:00", "trash"))
+    h.story("E", d + "22 10:00", (d + "22 11:00", "trash"))
+    h.story("F", d + "20 07:00")
+    h.move("F", d + "22 08:00", "phone", override=True)
+    h.story("G", d + "20 09:00", column="later")
+    h.retype("later", d + "24 12:00", "CONTEXT")
+    h.move("G", d + "29 09:00", "done")
+    h.story("H", d + "20 09:00", (d + "21 09:00", "parked"), (d + "22 09:00", "done"))
+    h.story("I", d + "20 09:00", (d + "22 09:00", "next"), (d + "23 09:00", "archive"))
+    h.story("J", d + "20 09:00", (d + "21 09:00", "archive"))
+    h.story("K", d + "20 09:00", (d + "20 10:00", "next"), (d + "21 09:00", "done"), (d + "24 09:00", "archive"))
+    h.story("L", d + "23 10:00", (d + "23 10:05", "done"))
     # M's events predate recorded types: they fall back to the columns' types now.
-    h.create("M", "2026-10-26 09:00", typed=False); h.move("M", "2026-10-26 10:00", "next", typed=False)
-    h.move("M", "2026-10-30 10:00", "done", typed=False)
-    h.create("N", "2026-10-27 09:00"); h.move("N", "2026-10-27 10:00", "next"); h.move("N", "2026-10-31 10:00", "done")
-    h.create("O", "2026-10-29 09:00"); h.move("O", "2026-10-30 09:00", "waiting")
+    h.story("M", d + "26 09:00", (d + "26 10:00", "next"), (d + "30 10:00", "done"), typed=False)
+    h.story("N", d + "27 09:00", (d + "27 10:00", "next"), (d + "31 10:00", "done"))
+    h.story("O", d + "29 09:00", (d + "30 09:00", "waiting"))
     return h  # fmt: skip
 
 
