@@ -296,3 +296,41 @@ async def test_forecast_is_seeded_by_the_request_and_refuses_thin_history(api: A
         f"/boards/{board2}/analytics/forecast/how-many", params={"date": "2999-01-01"}, headers=me2
     )
     assert too_far.status_code == 422 and too_far.json()["limit"] == 366
+
+
+# --- history written through the API --------------------------------------------------------------
+
+
+async def test_every_placement_records_its_column_types_at_write_time(api: ApiHarness) -> None:
+    from tests.integration.api.board_helpers import column_id, create_board, create_task
+
+    me = await api.make_user()
+    board = await create_board(api, me)
+    task = await create_task(api, me, board, title="Call Ann")
+    nxt = column_id(board, "CONTEXT")
+    assert (await api.client.post(f"/tasks/{task['id']}/move", json={"columnId": nxt}, headers=me)).status_code == 200
+    # Retyping the column the task sits in logs both types; renaming it changes no history.
+    for change in ({"type": "WAITING"}, {"name": "Blocked"}):
+        assert (await api.client.patch(f"/columns/{nxt}", json=change, headers=me)).status_code == 200
+    done = column_id(board, "DONE")
+    assert (await api.client.post(f"/tasks/{task['id']}/move", json={"columnId": done}, headers=me)).status_code == 200
+    events = (await api.client.get(f"/tasks/{task['id']}/events", headers=me)).json()["items"]
+    placements = [(e["type"], e["fromColumnType"], e["toColumnType"]) for e in reversed(events) if e["toColumnType"]]
+    assert placements == [
+        ("created", None, "INPUT"), ("moved", "INPUT", "CONTEXT"), ("updated", "CONTEXT", "WAITING"),
+        ("moved", "WAITING", "DONE"),
+    ]  # fmt: skip
+    cycle = (await api.client.get(f"/boards/{board['id']}/analytics/cycle-time", headers=me)).json()
+    assert [(i["title"], i["cycleTimeDays"], i["leadTimeDays"]) for i in cycle["items"]] == [("Call Ann", 1, 1)]
+    assert (await api.client.delete(f"/tasks/{task['id']}", headers=me)).status_code == 204
+    events = (await api.client.get(f"/tasks/{task['id']}/events", headers=me)).json()["items"]
+    assert (events[0]["type"], events[0]["fromColumnType"]) == ("deleted", "DONE")
+
+
+async def test_analytics_are_in_the_openapi_document_with_csv(api: ApiHarness) -> None:
+    paths = (await api.client.get("/openapi.json")).json()["paths"]
+    for name in ("cfd", "throughput", "cycle-time", "aging", "time-in-column", "wip-overrides", "forecast/when",
+                 "forecast/how-many"):  # fmt: skip
+        get = paths[f"/api/v1/boards/{{boardId}}/analytics/{name}"]["get"]
+        assert set(get["responses"]["200"]["content"]) == {"application/json", "text/csv"}, name
+        assert "422" in get["responses"]
