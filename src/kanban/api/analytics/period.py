@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from kanban.api.errors import InvalidInput
@@ -37,11 +37,11 @@ class Period:
         return (self.last - self.first).days + 1
 
     def start_utc(self) -> datetime:
-        return datetime.combine(self.first, time.min, self.tz)
+        return datetime.combine(self.first, time.min, self.tz).astimezone(UTC)
 
     def end_utc(self) -> datetime:
         """The first instant after the range: midnight after `last`, local (23, 24 or 25 hours on)."""
-        return datetime.combine(self.last + timedelta(days=1), time.min, self.tz)
+        return datetime.combine(self.last + timedelta(days=1), time.min, self.tz).astimezone(UTC)
 
 
 def today_in(tz: ZoneInfo, now: datetime) -> date:
