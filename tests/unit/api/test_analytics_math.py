@@ -70,7 +70,7 @@ def test_deletion_after_start_is_discarded_before_start_trashed_after_finish_kep
 def test_a_retype_in_place_changes_the_type_and_a_two_minute_action_starts_at_its_finish() -> None:
     events = [
         FlowEvent("t", "created", day(0), to_column_id="c", to_type="SOMEDAY"),
-        FlowEvent("t", "updated", day(2), from_type="SOMEDAY", to_type="CONTEXT"),
+        FlowEvent("t", "updated", day(2), to_type="CONTEXT"),
     ]
     f = replay(events)["t"]
     assert f.started == day(2) and f.current is not None and f.current.column_id == "c"

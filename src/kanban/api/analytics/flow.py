@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import NamedTuple
 
 COMMITTED_TYPES = frozenset({"CONTEXT", "WAITING"})
 FINISHED_TYPES = frozenset({"DONE", "ARCHIVE"})
@@ -18,21 +19,20 @@ FINISHED_TYPES = frozenset({"DONE", "ARCHIVE"})
 UNCOMMITTED_TYPES = frozenset({"INPUT", "CLARIFY", "SOMEDAY"})
 
 
-@dataclass(frozen=True)
-class FlowEvent:
-    """One row of task_events that matters to flow (a placement, a retype in place, or a deletion)."""
+class FlowEvent(NamedTuple):
+    """One row of task_events that matters to flow (a placement, a retype in place, or a deletion).
+
+    Tuples, not dataclasses: a board's history is tens of thousands of them, built on every read.
+    """
 
     task_id: str
     kind: str
     at: datetime
-    from_column_id: str | None = None
     to_column_id: str | None = None
-    from_type: str | None = None
-    to_type: str | None = None
+    to_type: str | None = None  # a retype in place has a type and no column id
 
 
-@dataclass(frozen=True)
-class Stay:
+class Stay(NamedTuple):
     """A stretch of time a task spent in one column with one type (`left` None: it is still there)."""
 
     column_id: str | None
@@ -76,8 +76,7 @@ class TaskFlow:
         )
 
 
-@dataclass(frozen=True)
-class TaskSeed:
+class TaskSeed(NamedTuple):
     """What the tasks table says of a live task, for a task whose log says nothing (pre-log data)."""
 
     task_id: str

@@ -6,20 +6,18 @@ of the (board_id, created_at) index.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import or_, select
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kanban.api.analytics.flow import FlowEvent, TaskSeed
 from kanban.api.errors import NotFound
-from kanban.api.tables import boards, columns, task_events, tasks, users
+from kanban.api.tables import FLOW_EVENT_PREDICATE, boards, columns, task_events, tasks, users
 
 
-@dataclass(frozen=True)
-class ColumnInfo:
+class ColumnInfo(NamedTuple):
     id: str
     name: str
     type: str
@@ -27,8 +25,7 @@ class ColumnInfo:
     wip_limit: int | None
 
 
-@dataclass(frozen=True)
-class TaskInfo:
+class TaskInfo(NamedTuple):
     id: str
     title: str
     project_id: str | None
@@ -36,8 +33,7 @@ class TaskInfo:
     column_type: str
 
 
-@dataclass(frozen=True)
-class BoardInfo:
+class BoardInfo(NamedTuple):
     id: str
     timezone: str
     config: dict[str, Any]
@@ -62,7 +58,7 @@ async def board_columns(conn: AsyncConnection, board_id: str) -> list[ColumnInfo
         .where(columns.c.board_id == board_id)
         .order_by(columns.c.position, columns.c.created_at)
     )
-    return [ColumnInfo(*r) for r in rows]
+    return [ColumnInfo(*r) for r in rows.all()]
 
 
 async def live_tasks(conn: AsyncConnection, board_id: str) -> tuple[dict[str, TaskInfo], dict[str, TaskSeed]]:
@@ -74,11 +70,9 @@ async def live_tasks(conn: AsyncConnection, board_id: str) -> tuple[dict[str, Ta
         .join(columns, columns.c.id == tasks.c.column_id)
         .where(tasks.c.board_id == board_id)
     )  # fmt: skip
-    info: dict[str, TaskInfo] = {}
-    seeds: dict[str, TaskSeed] = {}
-    for r in rows:
-        info[r[0]] = TaskInfo(r[0], r[1], r[2], r[3], r[4])
-        seeds[r[0]] = TaskSeed(r[0], r[5], r[3], r[4], r[6])
+    all_rows = rows.all()
+    info = {r[0]: TaskInfo(r[0], r[1], r[2], r[3], r[4]) for r in all_rows}
+    seeds = {r[0]: TaskSeed(r[0], r[5], r[3], r[4], r[6]) for r in all_rows}
     return info, seeds
 
 
@@ -92,22 +86,16 @@ async def flow_events(
     """
     e = task_events.c
     rows = await conn.execute(
-        select(e.task_id, e.type, e.created_at, e.from_column_id, e.to_column_id, e.from_column_type, e.to_column_type)
-        .where(
-            e.board_id == board_id,
-            e.created_at < until,
-            or_(e.to_column_id.is_not(None), e.to_column_type.is_not(None), e.type == "deleted"),
-        )
-        .order_by(e.created_at, e.id)
+        select(e.task_id, e.type, e.created_at, e.to_column_id, e.to_column_type)
+        # The predicate verbatim, so both backends match it to the partial index ix_task_events_flow.
+        .where(e.board_id == board_id, e.created_at < until, text(f"({FLOW_EVENT_PREDICATE})"))
+        # Events of one transaction share a time, but only one of them places the task.
+        .order_by(e.created_at)
     )
-    out = []
-    for task_id, kind, at, from_id, to_id, from_type, to_type in rows:
-        if to_type is None and to_id is not None:
-            to_type = column_types.get(to_id)
-        if from_type is None and from_id is not None:
-            from_type = column_types.get(from_id)
-        out.append(FlowEvent(task_id, kind, at, from_id, to_id, from_type, to_type))
-    return out
+    return [
+        FlowEvent(task_id, kind, at, to_id, to_type if to_type is not None or to_id is None else column_types.get(to_id))
+        for task_id, kind, at, to_id, to_type in rows.all()
+    ]
 
 
 async def override_events(conn: AsyncConnection, board_id: str, since: datetime, until: datetime) -> list[Any]:
@@ -118,4 +106,4 @@ async def override_events(conn: AsyncConnection, board_id: str, since: datetime,
         .where(e.board_id == board_id, e.created_at >= since, e.created_at < until, e.to_column_id.is_not(None))
         .order_by(e.created_at, e.id)
     )
-    return [r for r in rows if isinstance(r.payload, dict) and r.payload.get("wipOverride") is True]
+    return [r for r in rows.all() if isinstance(r.payload, dict) and r.payload.get("wipOverride") is True]
