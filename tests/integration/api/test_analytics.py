@@ -8,7 +8,7 @@ recorded types, a two-minute action, an archive straight from work, and days wit
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -239,7 +239,7 @@ async def steady_board(api: ApiHarness, per_day: int, days: int) -> tuple[dict[s
     h.column("inbox", "Inbox", "INPUT")
     h.column("next", "Next actions", "CONTEXT")
     h.column("done", "Done", "DONE")
-    today = date.today()
+    today = datetime.now(UTC).date()
     for back in range(1, days + 1):
         day = (today - timedelta(days=back)).isoformat()
         for n in range(per_day):
@@ -334,3 +334,34 @@ async def test_analytics_are_in_the_openapi_document_with_csv(api: ApiHarness) -
         get = paths[f"/api/v1/boards/{{boardId}}/analytics/{name}"]["get"]
         assert set(get["responses"]["200"]["content"]) == {"application/json", "text/csv"}, name
         assert "422" in get["responses"]
+
+
+async def test_the_stale_marker_can_follow_the_boards_own_p85(api: ApiHarness) -> None:
+    me, board_id, h = await steady_board(api, per_day=1, days=12)  # every cycle took 1 day: p85 = 1
+    two_days_ago = (datetime.now(UTC).date() - timedelta(days=2)).isoformat()
+    h.story("slow", f"{two_days_ago} 08:00", (f"{two_days_ago} 09:00", "next"))
+    async with api.app.state.services.engine.begin() as conn:  # type: ignore[attr-defined]
+        from sqlalchemy import update
+
+        from kanban.api.tables import task_events, tasks
+
+        slow = h.tasks["slow"]
+        await conn.execute(
+            tasks.insert().values(
+                id=slow.id, board_id=board_id, column_id=h.column_ids["next"], owner_id=me["X-User-Id"], title="slow",
+                position=0, version=1, created_at=slow.created, updated_at=slow.last_moved,
+                last_moved_at=slow.last_moved,
+            )
+        )  # fmt: skip
+        await conn.execute(task_events.insert(), [{**e, "board_id": board_id} for e in h.events[-2:]])
+        await conn.execute(update(tasks).where(tasks.c.id == slow.id).values(last_moved_at=slow.last_moved))
+    by_days = (await api.client.get(f"/boards/{board_id}/stale", headers=me)).json()
+    assert (by_days["staleAfterDays"], by_days["staleBasis"], by_days["count"]) == (7, "days", 0)
+    changed = await api.client.patch(f"/boards/{board_id}/settings", json={"staleBasis": "p85"}, headers=me)
+    assert changed.json()["settings"]["staleBasis"] == "p85"
+    by_p85 = (await api.client.get(f"/boards/{board_id}/stale", headers=me)).json()
+    assert (by_p85["staleAfterDays"], by_p85["staleBasis"]) == (1, "p85")
+    assert [t["title"] for t in by_p85["items"]] == ["slow"]
+    assert (await api.client.get(f"/tasks/{slow.id}", headers=me)).json()["stale"] is True
+    bad = await api.client.patch(f"/boards/{board_id}/settings", json={"staleBasis": "p99"}, headers=me)
+    assert bad.status_code == 422

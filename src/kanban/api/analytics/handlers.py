@@ -46,7 +46,6 @@ from kanban.api.analytics.schemas import (
     WipOverridesOut,
 )
 from kanban.api.errors import InvalidInput
-from kanban.api.tasks.handlers import check_project
 from kanban.db.types import utcnow
 
 
@@ -326,7 +325,7 @@ async def forecast_when(
     if sum(x is not None for x in (items, project_id, column_id)) != 1:
         raise InvalidInput("give exactly one of items, projectId or columnId", field="items")
     if project_id is not None:
-        await check_project(conn, q.board_id, project_id)
+        await repo.check_project(conn, q.board_id, project_id)
     s, h = await _sample(conn, q)
     scope: Literal["items", "project", "column"] = (
         "items" if items is not None else "project" if project_id else "column"

@@ -13,8 +13,8 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kanban.api.analytics.flow import FlowEvent, TaskSeed
-from kanban.api.errors import NotFound
-from kanban.api.tables import FLOW_EVENT_PREDICATE, boards, columns, task_events, tasks, users
+from kanban.api.errors import InvalidInput, NotFound
+from kanban.api.tables import FLOW_EVENT_PREDICATE, boards, columns, projects, task_events, tasks, users
 
 
 class ColumnInfo(NamedTuple):
@@ -107,3 +107,16 @@ async def override_events(conn: AsyncConnection, board_id: str, since: datetime,
         .order_by(e.created_at, e.id)
     )
     return [r for r in rows.all() if isinstance(r.payload, dict) and r.payload.get("wipOverride") is True]
+
+
+async def check_project(conn: AsyncConnection, board_id: str, project_id: str) -> None:
+    found = await conn.execute(select(projects.c.id).where(projects.c.id == project_id, projects.c.board_id == board_id))
+    if found.first() is None:
+        raise InvalidInput(f"project {project_id} is not on this board", field="projectId")
+
+
+async def board_timezone(conn: AsyncConnection, board_id: str) -> str:
+    found = await conn.execute(
+        select(users.c.timezone).join(boards, boards.c.owner_id == users.c.id).where(boards.c.id == board_id)
+    )
+    return found.scalar_one_or_none() or "UTC"
