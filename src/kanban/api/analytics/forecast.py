@@ -13,7 +13,7 @@ import random
 from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import accumulate
+from itertools import accumulate, product
 
 from kanban.api.analytics.metrics import PERCENTILES, nearest_rank
 
@@ -76,5 +76,16 @@ def how_many(sample: Sequence[int], days: int, trials: int, seed: int) -> Foreca
     if nonzero < MIN_NONZERO_DAYS:
         return Forecast(False, nonzero, {})
     rng = random.Random(seed)
-    totals = sorted(sum(rng.choices(sample, k=days)) for _ in range(trials))
+    group = _group_size(len(sample), days, trials)
+    # The sum of `group` days drawn independently is one draw from the sums of every ordered
+    # `group`-tuple of sampled days: exactly the same distribution, with `group` times fewer draws.
+    sums = [sum(t) for t in product(sample, repeat=group)]
+    whole, rest = divmod(days, group)
+    totals = sorted(sum(rng.choices(sums, k=whole)) + sum(rng.choices(sample, k=rest)) for _ in range(trials))
     return Forecast(True, nonzero, {p: int(nearest_rank(totals, 100 - p)) for p in PERCENTILES})
+
+
+def _group_size(n: int, days: int, trials: int) -> int:
+    """Days per draw for `how_many`: the fewest draws, counting the n**g sums to precompute."""
+    options = [g for g in (1, 2, 3) if g <= days and n**g <= 300_000]
+    return min(options, key=lambda g: trials * math.ceil(days / g) + (n**g if g > 1 else 0))

@@ -99,14 +99,20 @@ async def flow_events(
 
 
 async def override_events(conn: AsyncConnection, board_id: str, since: datetime, until: datetime) -> list[Any]:
-    """Placements in the range that carried a payload (where wipOverride is recorded)."""
+    """Placements in the range whose payload records that they exceeded a WIP limit."""
     e = task_events.c
     rows = await conn.execute(
-        select(e.task_id, e.created_at, e.to_column_id, e.payload)
-        .where(e.board_id == board_id, e.created_at >= since, e.created_at < until, e.to_column_id.is_not(None))
+        select(e.task_id, e.created_at, e.to_column_id)
+        .where(
+            e.board_id == board_id,
+            e.created_at >= since,
+            e.created_at < until,
+            e.to_column_id.is_not(None),
+            e.payload["wipOverride"].as_boolean().is_(True),
+        )
         .order_by(e.created_at, e.id)
     )
-    return [r for r in rows.all() if isinstance(r.payload, dict) and r.payload.get("wipOverride") is True]
+    return list(rows.all())
 
 
 async def check_project(conn: AsyncConnection, board_id: str, project_id: str) -> None:
