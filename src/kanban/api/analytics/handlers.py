@@ -109,11 +109,12 @@ async def history_for(conn: AsyncConnection, board_id: str, period: Period) -> H
     until = period.end_utc()
     with _collector_paused():
         cols = {c.id: c for c in await repo.board_columns(conn, board_id)}
-        tasks, seeds = await repo.live_tasks(conn, board_id)
-        events = await repo.flow_events(conn, board_id, until, {c.id: c.type for c in cols.values()})
-        # A task created after the range does not exist yet as far as the range is concerned.
-        seeds = {k: s for k, s in seeds.items() if s.created_at < until}
-        flows = replay(events, seeds)
+        types = {c.id: c.type for c in cols.values()}
+        tasks = await repo.live_tasks(conn, board_id, types)
+        flows = replay(await repo.flow_events(conn, board_id, until, types))
+        unplaced = [t for t in tasks if t not in flows]
+        if unplaced:
+            flows.update(replay([], await repo.task_seeds(conn, unplaced, types, until)))
     return History(period, cols, tasks, flows)
 
 
@@ -246,7 +247,7 @@ async def wip_overrides(conn: AsyncConnection, q: RangeQuery) -> WipOverridesOut
     board = await repo.owned_board_info(conn, q.board_id, q.user_id)
     period = resolve(q.first, q.last, owner_zone(board.timezone), utcnow())
     cols = {c.id: c for c in await repo.board_columns(conn, board.id)}
-    tasks, _ = await repo.live_tasks(conn, board.id)
+    tasks = await repo.live_tasks(conn, board.id, {c.id: c.type for c in cols.values()})
     rows = await repo.override_events(conn, board.id, period.start_utc(), period.end_utc())
     items = []
     for r in rows:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import select, text
+from sqlalchemy import DateTime, select, text, type_coerce
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kanban.api.analytics.flow import FlowEvent, TaskSeed
@@ -61,19 +61,27 @@ async def board_columns(conn: AsyncConnection, board_id: str) -> list[ColumnInfo
     return [ColumnInfo(*r) for r in rows.all()]
 
 
-async def live_tasks(conn: AsyncConnection, board_id: str) -> tuple[dict[str, TaskInfo], dict[str, TaskSeed]]:
+async def live_tasks(conn: AsyncConnection, board_id: str, column_types: dict[str, str]) -> dict[str, TaskInfo]:
     rows = await conn.execute(
-        select(
-            tasks.c.id, tasks.c.title, tasks.c.project_id, tasks.c.column_id, columns.c.type,
-            tasks.c.created_at, tasks.c.last_moved_at,
+        select(tasks.c.id, tasks.c.title, tasks.c.project_id, tasks.c.column_id).where(tasks.c.board_id == board_id)
+    )
+    return {r[0]: TaskInfo(r[0], r[1], r[2], r[3], column_types.get(r[3], "")) for r in rows.all()}
+
+
+async def task_seeds(
+    conn: AsyncConnection, task_ids: list[str], column_types: dict[str, str], until: datetime
+) -> dict[str, TaskSeed]:
+    """What the rows say of tasks the log never placed (data older than the log), created before `until`."""
+    seeds: dict[str, TaskSeed] = {}
+    for start in range(0, len(task_ids), 500):
+        rows = await conn.execute(
+            select(tasks.c.id, tasks.c.created_at, tasks.c.column_id, tasks.c.last_moved_at).where(
+                tasks.c.id.in_(task_ids[start : start + 500]), tasks.c.created_at < until
+            )
         )
-        .join(columns, columns.c.id == tasks.c.column_id)
-        .where(tasks.c.board_id == board_id)
-    )  # fmt: skip
-    all_rows = rows.all()
-    info = {r[0]: TaskInfo(r[0], r[1], r[2], r[3], r[4]) for r in all_rows}
-    seeds = {r[0]: TaskSeed(r[0], r[5], r[3], r[4], r[6]) for r in all_rows}
-    return info, seeds
+        for r in rows.all():
+            seeds[r[0]] = TaskSeed(r[0], r[1], r[2], column_types.get(r[2], ""), r[3])
+    return seeds
 
 
 async def flow_events(
@@ -85,8 +93,11 @@ async def flow_events(
     its column's type now, or stays untyped when the column is gone too (ADR 0022).
     """
     e = task_events.c
+    # asyncpg already returns aware UTC datetimes: skip UtcDateTime's per-row conversion there
+    # (tens of thousands of rows per read); SQLite's stored text needs it.
+    at = type_coerce(e.created_at, DateTime(timezone=True)) if conn.dialect.name == "postgresql" else e.created_at
     rows = await conn.execute(
-        select(e.task_id, e.type, e.created_at, e.to_column_id, e.to_column_type)
+        select(e.task_id, e.type, at, e.to_column_id, e.to_column_type)
         # The predicate verbatim, so both backends match it to the partial index ix_task_events_flow.
         .where(e.board_id == board_id, e.created_at < until, text(f"({FLOW_EVENT_PREDICATE})"))
         # Events of one transaction share a time, but only one of them places the task.
