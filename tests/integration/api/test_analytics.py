@@ -222,6 +222,8 @@ async def test_bad_ranges_are_422_naming_the_limit(board: Board) -> None:
     assert huge.status_code == 422 and huge.json()["limit"] == 731 and "731" in huge.json()["detail"]
     backwards = await api.client.get(url, params={"from": "2026-02-02", "to": "2026-02-01"}, headers=me)
     assert backwards.status_code == 422 and backwards.json()["field"] == "from"
+    ancient = await api.client.get(url, params={"from": "0001-01-01", "to": "0001-01-02"}, headers=me)
+    assert ancient.status_code == 422 and ancient.json()["field"] == "from"
     bad_interval = await api.client.get(url, params={"interval": "month"}, headers=me)
     assert bad_interval.status_code == 422
     other = await api.make_user()
@@ -267,6 +269,8 @@ async def test_forecasts_from_steady_throughput_are_exact_and_repeatable(api: Ap
     until = (today + timedelta(days=9)).isoformat()
     many = (await api.client.get(f"{base}/how-many", params={"date": until, "windowDays": 14}, headers=me)).json()
     assert many["days"] == 10 and [r["items"] for r in many["results"]] == [20, 20, 20, 20]
+    month = (await api.client.get(f"{base}/how-many", params={"windowDays": 14}, headers=me)).json()
+    assert month["days"] == 30 and [r["items"] for r in month["results"]] == [60, 60, 60, 60]
     column = await api.client.get(f"{base}/when", params={"columnId": "nope"}, headers=me)
     assert column.status_code == 422 and column.json()["field"] == "columnId"
 

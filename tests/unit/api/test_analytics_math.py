@@ -144,4 +144,7 @@ def test_thin_history_gives_no_forecast_and_endless_work_is_beyond_the_horizon()
     thin = forecast.when([0] * 51 + [1] * 9, 5, 100, seed=1)
     assert (thin.enough_history, thin.nonzero_days, thin.results) == (False, 9, {})
     slow = forecast.when([0] * 50 + [1] * 10, 10_000, 20, seed=1)
-    assert slow.enough_history and slow.results[50] is None
+    assert slow.enough_history and slow.results == dict.fromkeys(metrics.PERCENTILES, None)
+    # exactly one a day: 300 items take 300 days, well inside the horizon
+    tight = forecast.when([1] * 10, 300, 20, seed=1)
+    assert tight.results == dict.fromkeys(metrics.PERCENTILES, 300)

@@ -18,8 +18,9 @@ from itertools import accumulate, product
 from kanban.api.analytics.metrics import PERCENTILES, nearest_rank
 
 MIN_NONZERO_DAYS = 10
-# A trial that has not finished after this many days stops: the answer is "beyond the horizon".
-HORIZON_DAYS = 3660
+# A trial that has not finished after this many days stops: the answer is "beyond the horizon"
+# (five years; it also bounds the work one request can ask for).
+HORIZON_DAYS = 1830
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,10 @@ def when(sample: Sequence[int], items: int, trials: int, seed: int) -> Forecast:
         return Forecast(False, nonzero, {})
     rng = random.Random(seed)
     mean = sum(sample) / len(sample)
+    if items / mean > HORIZON_DAYS:
+        # Even the average pace needs longer than the horizon: so does the median trial, and
+        # every higher confidence with it.
+        return Forecast(True, nonzero, dict.fromkeys(PERCENTILES, None))
     # Draw days in blocks sized to the expected run, then find where the running total reaches N.
     block = min(HORIZON_DAYS, math.ceil(items / mean * 1.25) + 4)
     days_needed: list[float] = []

@@ -323,11 +323,11 @@ def _open_count(h: History, project_id: str | None, column_id: str | None) -> in
 async def forecast_when(
     conn: AsyncConnection, q: ForecastQuery, items: int | None, project_id: str | None, column_id: str | None
 ) -> ForecastWhenOut:
+    s, h = await _sample(conn, q)  # the board's ownership first: a stranger learns nothing from a 422
     if sum(x is not None for x in (items, project_id, column_id)) != 1:
         raise InvalidInput("give exactly one of items, projectId or columnId", field="items")
     if project_id is not None:
         await repo.check_project(conn, q.board_id, project_id)
-    s, h = await _sample(conn, q)
     scope: Literal["items", "project", "column"] = (
         "items" if items is not None else "project" if project_id else "column"
     )
@@ -351,8 +351,12 @@ async def forecast_when(
     )  # fmt: skip
 
 
-async def forecast_how_many(conn: AsyncConnection, q: ForecastQuery, until: date) -> ForecastHowManyOut:
+DEFAULT_HOW_MANY_DAYS = 30
+
+
+async def forecast_how_many(conn: AsyncConnection, q: ForecastQuery, until: date | None) -> ForecastHowManyOut:
     s, _ = await _sample(conn, q)
+    until = until or s.today + timedelta(days=DEFAULT_HOW_MANY_DAYS - 1)
     if until < s.today:
         raise InvalidInput(f"date {until} is before today ({s.today})", field="date")
     days = (until - s.today).days + 1

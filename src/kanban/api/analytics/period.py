@@ -15,7 +15,9 @@ MAX_HOW_MANY_DAYS = 366
 DEFAULT_WINDOW_DAYS = 60
 MAX_WINDOW_DAYS = 365
 DEFAULT_TRIALS = 10_000
-MAX_TRIALS = 50_000
+MAX_TRIALS = 20_000
+# Dates outside these years are refused (a 422, not an overflow deep in date arithmetic).
+FIRST_YEAR, LAST_YEAR = 1970, 2999
 
 
 def owner_zone(name: str | None) -> ZoneInfo:
@@ -50,6 +52,9 @@ def today_in(tz: ZoneInfo, now: datetime) -> date:
 
 def resolve(first: date | None, last: date | None, tz: ZoneInfo, now: datetime) -> Period:
     """`from`/`to` inclusive; by default the last 90 days up to today. Refused: backwards or too long."""
+    for name, day in (("from", first), ("to", last)):
+        if day is not None and not FIRST_YEAR <= day.year <= LAST_YEAR:
+            raise InvalidInput(f"{name} must be between {FIRST_YEAR} and {LAST_YEAR}", field=name)
     last = last or today_in(tz, now)
     first = first or last - timedelta(days=DEFAULT_RANGE_DAYS - 1)
     if first > last:

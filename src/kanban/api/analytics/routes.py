@@ -144,7 +144,9 @@ async def forecast_when(
 )
 async def forecast_how_many(
     boardId: str, request: Request, user_id: CurrentUserId, uow: Uow,
-    date_: Annotated[date, Query(alias="date", description="the last day, inclusive (today or later)")],
+    date_: Annotated[
+        date | None, Query(alias="date", description="the last day, inclusive (default: 30 days from today on)")
+    ] = None,
     windowDays: WindowDays = DEFAULT_WINDOW_DAYS, trials: Trials = DEFAULT_TRIALS, seed: Seed = None,
     fmt: FormatQuery = None,
 ) -> Response:  # fmt: skip

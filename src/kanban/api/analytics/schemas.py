@@ -196,7 +196,7 @@ class ForecastSampleOut(ApiModel):
 
 class WhenResultOut(ApiModel):
     confidence: int
-    days: int | None = Field(description="days from today, today being day 1; null beyond ten years")
+    days: int | None = Field(description="days from today, today being day 1; null beyond five years")
     date: date | None
 
 
