@@ -41,7 +41,7 @@ class Stay(NamedTuple):
     left: datetime | None
 
 
-@dataclass
+@dataclass(slots=True)
 class TaskFlow:
     task_id: str
     arrived: datetime
@@ -87,18 +87,24 @@ class TaskSeed(NamedTuple):
 
 
 class _Replay:
+    # The hot loop of every analytics read: slots, and the open stay kept at hand.
+    __slots__ = ("flow", "now", "uncommitted_after_start")
+
     def __init__(self, flow: TaskFlow) -> None:
         self.flow = flow
+        self.now: Stay | None = None
         self.uncommitted_after_start = False
 
     def place(self, at: datetime, column_id: str | None, column_type: str | None) -> None:
-        flow, now = self.flow, self.flow.current
-        if now is not None and (now.column_id, now.column_type) == (column_id, column_type):
-            return
-        previous = now.column_type if now is not None else None
+        flow, now = self.flow, self.now
+        previous = None
         if now is not None:
-            flow.stays[-1] = Stay(now.column_id, now.column_type, now.entered, at)
-        flow.stays.append(Stay(column_id, column_type, at, None))
+            if now.column_id == column_id and now.column_type == column_type:
+                return
+            previous = now.column_type
+            flow.stays[-1] = Stay(now.column_id, previous, now.entered, at)
+        self.now = Stay(column_id, column_type, at, None)
+        flow.stays.append(self.now)
         if column_type in COMMITTED_TYPES:
             if flow.started is None:
                 flow.started = at
@@ -118,9 +124,10 @@ class _Replay:
             flow.finished = None
 
     def delete(self, at: datetime) -> None:
-        flow, now = self.flow, self.flow.current
+        flow, now = self.flow, self.now
         if now is not None:
             flow.stays[-1] = Stay(now.column_id, now.column_type, now.entered, at)
+            self.now = None
         flow.deleted = at
         if flow.finished is None:
             if flow.started is not None:
@@ -146,9 +153,8 @@ def replay(events: Iterable[FlowEvent], seeds: Mapping[str, TaskSeed] = {}) -> d
         if e.kind == "deleted":
             r.delete(e.at)
             continue
-        now = r.flow.current
-        column_id = e.to_column_id or (now.column_id if now is not None else None)
-        r.place(e.at, column_id, e.to_type)
+        now = r.now
+        r.place(e.at, e.to_column_id or (now.column_id if now is not None else None), e.to_type)
     for task_id, seed in seeds.items():
         if task_id not in replays:
             r = replays[task_id] = _Replay(TaskFlow(task_id=task_id, arrived=seed.created_at))
