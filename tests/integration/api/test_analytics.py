@@ -271,6 +271,10 @@ async def test_forecasts_from_steady_throughput_are_exact_and_repeatable(api: Ap
     assert many["days"] == 10 and [r["items"] for r in many["results"]] == [20, 20, 20, 20]
     month = (await api.client.get(f"{base}/how-many", params={"windowDays": 14}, headers=me)).json()
     assert month["days"] == 30 and [r["items"] for r in month["results"]] == [60, 60, 60, 60]
+    as_csv = await api.client.get(f"{base}/when", params={"items": 10, "windowDays": 14, "format": "csv"}, headers=me)
+    assert as_csv.text.splitlines() == ["confidence,days,date"] + [
+        f"{p},5,{(today + timedelta(days=4)).isoformat()}" for p in (50, 70, 85, 95)
+    ]
     column = await api.client.get(f"{base}/when", params={"columnId": "nope"}, headers=me)
     assert column.status_code == 422 and column.json()["field"] == "columnId"
 
