@@ -148,3 +148,10 @@ def test_thin_history_gives_no_forecast_and_endless_work_is_beyond_the_horizon()
     # exactly one a day: 300 items take 300 days, well inside the horizon
     tight = forecast.when([1] * 10, 300, 20, seed=1)
     assert tight.results == dict.fromkeys(metrics.PERCENTILES, 300)
+
+
+def test_csv_cells_stay_data_in_a_spreadsheet() -> None:
+    from kanban.api.analytics.export import csv_text
+
+    table = (["title", "done", "days"], [["=HYPERLINK(1)", True, -3], [None, False, 2], ["a, b", True, 1]])
+    assert csv_text(table).splitlines() == ["title,done,days", "'=HYPERLINK(1),true,-3", ",false,2", '"a, b",true,1']

@@ -31,12 +31,26 @@ def wants_csv(request: Request, fmt: Format | None) -> bool:
     return json_at == -1 or accept.find(CSV) < json_at
 
 
+def _cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, str) and value[:1] in FORMULA_STARTS:
+        # A title like "=HYPERLINK(...)" must stay text when the file is opened in a spreadsheet.
+        return "'" + value
+    return value
+
+
+FORMULA_STARTS = frozenset("=+-@\t\r")
+
+
 def csv_text(table: CsvTable) -> str:
     head, rows = table
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(head)
-    writer.writerows([["" if v is None else str(v).lower() if isinstance(v, bool) else v for v in row] for row in rows])
+    writer.writerows([[_cell(v) for v in row] for row in rows])
     return buffer.getvalue()
 
 
