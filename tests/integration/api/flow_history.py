@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kanban.api.tables import boards, columns, task_events, tasks, users
@@ -101,8 +102,6 @@ class FlowHistory:
 
     async def write(self, conn: AsyncConnection, owner_id: str, timezone: str) -> str:
         """Insert the board, its columns, the live tasks and every event; returns the board id."""
-        from sqlalchemy import update
-
         await conn.execute(update(users).where(users.c.id == owner_id).values(timezone=timezone))
         board_id = new_id()
         now = datetime.now(self.tz)

@@ -13,7 +13,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import delete, update
 
+from kanban.api.tables import task_events, tasks
+from tests.integration.api.board_helpers import column_id, create_board, create_task
 from tests.integration.api.conftest import ApiHarness
 from tests.integration.api.flow_history import FlowHistory
 
@@ -286,10 +289,6 @@ async def test_forecast_is_seeded_by_the_request_and_refuses_thin_history(api: A
     assert thin["enoughHistory"] is False and thin["results"] == [] and "not enough history" in thin["reason"]
     me2, board2, _ = await steady_board(api, per_day=3, days=12)
     async with api.app.state.services.engine.begin() as conn:  # type: ignore[attr-defined]
-        from sqlalchemy import delete
-
-        from kanban.api.tables import task_events
-
         # Uneven days: drop some finishes so trials differ.
         rows = (await conn.execute(task_events.select().where(task_events.c.board_id == board2))).all()
         finishes = [r.id for r in rows if r.to_column_type == "DONE"][::4]
@@ -310,8 +309,6 @@ async def test_forecast_is_seeded_by_the_request_and_refuses_thin_history(api: A
 
 
 async def test_every_placement_records_its_column_types_at_write_time(api: ApiHarness) -> None:
-    from tests.integration.api.board_helpers import column_id, create_board, create_task
-
     me = await api.make_user()
     board = await create_board(api, me)
     task = await create_task(api, me, board, title="Call Ann")
@@ -349,10 +346,6 @@ async def test_the_stale_marker_can_follow_the_boards_own_p85(api: ApiHarness) -
     two_days_ago = (datetime.now(UTC).date() - timedelta(days=2)).isoformat()
     h.story("slow", f"{two_days_ago} 08:00", (f"{two_days_ago} 09:00", "next"))
     async with api.app.state.services.engine.begin() as conn:  # type: ignore[attr-defined]
-        from sqlalchemy import update
-
-        from kanban.api.tables import task_events, tasks
-
         slow = h.tasks["slow"]
         await conn.execute(
             tasks.insert().values(

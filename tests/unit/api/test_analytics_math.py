@@ -153,5 +153,8 @@ def test_thin_history_gives_no_forecast_and_endless_work_is_beyond_the_horizon()
 def test_csv_cells_stay_data_in_a_spreadsheet() -> None:
     from kanban.api.analytics.export import csv_text
 
-    table = (["title", "done", "days"], [["=HYPERLINK(1)", True, -3], [None, False, 2], ["a, b", True, 1]])
-    assert csv_text(table).splitlines() == ["title,done,days", "'=HYPERLINK(1),true,-3", ",false,2", '"a, b",true,1']
+    table = (["title", "done", "days"], [["=HYPERLINK(1)", True, -3], [None, False, 2], ["a, b", True, 1],
+                                        ["@Phone", True, 1], ["@SUM(A1)", True, 1]])  # fmt: skip
+    assert csv_text(table).splitlines() == [
+        "title,done,days", "'=HYPERLINK(1),true,-3", ",false,2", '"a, b",true,1', "@Phone,true,1", "'@SUM(A1),true,1",
+    ]  # fmt: skip

@@ -36,13 +36,14 @@ def _cell(value: Any) -> Any:
         return ""
     if isinstance(value, bool):
         return str(value).lower()
-    if isinstance(value, str) and value[:1] in FORMULA_STARTS:
-        # A title like "=HYPERLINK(...)" must stay text when the file is opened in a spreadsheet.
+    if isinstance(value, str) and (value[:1] in FORMULA_STARTS or (value[:1] == "@" and "(" in value)):
+        # A title like "=HYPERLINK(...)" must stay text when the file is opened in a spreadsheet;
+        # "@Phone" is a context lane, "@SUM(...)" a formula.
         return "'" + value
     return value
 
 
-FORMULA_STARTS = frozenset("=+-@\t\r")
+FORMULA_STARTS = frozenset("=+-\t\r")
 
 
 def csv_text(table: CsvTable) -> str:
