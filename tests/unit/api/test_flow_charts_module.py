@@ -48,3 +48,34 @@ def test_series_follow_the_api_answers() -> None:
     ]
     assert out["a"] == [["Age (days)"], [[0, 1], [10, 2]], ["Next", "Waiting"]]  # no lines below n=10
     assert out["day"] in (82800, 86400, 90000)  # a calendar day, whatever the machine's zone does
+
+
+def test_mount_draws_four_charts_from_four_requests() -> None:
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed")
+    answers = {
+        "cfd": {"days": [{"date": "2026-10-20", "arrived": 1, "committed": 1, "done": 0, "discarded": 0}]},
+        "throughput": {"median": 0, "buckets": [{"start": "2026-10-20", "days": 1, "finished": 0}]},
+        "cycle-time": CYCLE,
+        "aging": AGING,
+    }
+    script = f"""
+        const answers = {json.dumps(answers)};
+        const made = [], asked = [];
+        globalThis.document = {{ createElement: () => ({{ clientWidth: 500 }}) }};
+        class FakePlot {{ constructor(opts, data) {{ made.push([opts.title, data.length, opts.width]); }} }}
+        const root = {{ children: [], append(el) {{ this.children.push(el); }} }};
+        const m = await import({json.dumps(MODULE.as_uri())});
+        await m.mountFlowCharts(root, {{ uPlot: FakePlot, boardId: "b1", from: "2026-10-20",
+          fetchJson: async (path) => {{ asked.push(path); return answers[path.split("/analytics/")[1].split("?")[0]]; }} }});
+        console.log(JSON.stringify({{ made, asked, slots: root.children.map((c) => c.className) }}));
+    """
+    out = json.loads(subprocess.run([node, "--input-type=module", "-e", script], capture_output=True, text=True,
+                                    check=True, timeout=30).stdout)  # fmt: skip
+    assert [m[0] for m in out["made"]] == ["Cumulative flow", "Throughput per day", "Cycle time (n = 10)",
+                                           "Aging work in progress"]  # fmt: skip
+    assert [m[1] for m in out["made"]] == [5, 3, 6, 2]  # x plus series: percentile lines only with n >= 10
+    assert out["asked"][0] == "/api/v1/boards/b1/analytics/cfd?from=2026-10-20"
+    assert out["slots"] == ["flow-chart flow-chart-cfd", "flow-chart flow-chart-throughput",
+                            "flow-chart flow-chart-cycle-time", "flow-chart flow-chart-aging"]  # fmt: skip

@@ -95,7 +95,7 @@ export async function mountFlowCharts(root, { uPlot, boardId, fetchJson, from, t
       dots: true,
       opts: {
         scales: { x: { time: false, range: [-0.5, Math.max(0.5, aged.columns.length - 0.5)] } },
-        axes: [{ values: (_, ticks) => ticks.map((t) => aged.columns[t] ?? "") }, {}],
+        axes: [{ incrs: [1], values: (_, ticks) => ticks.map((t) => aged.columns[t] ?? "") }, {}],
       },
     }),
   ];
