@@ -180,6 +180,9 @@ async def test_time_in_column_and_waiting_share(board: Board) -> None:
     items = {i["title"]: i for i in body["items"]}
     # C: committed 10-21 11:00 CEST, done 10-25 22:00 CET = 108 real hours; Waiting for 25 of them
     assert (items["C"]["cycleHours"], items["C"]["waitingHours"], items["C"]["waitingShare"]) == (108.0, 25.0, 0.2315)
+    # C: Inbox 2 h, Next 22 h, Inbox again 61 h, Waiting for 25 h (the night the clocks went back)
+    assert items["C"]["hoursByColumn"] == {h.column_ids["inbox"]: 63.0, h.column_ids["next"]: 22.0,
+                                           h.column_ids["waiting"]: 25.0}  # fmt: skip
     assert items["H"]["waitingShare"] == 1.0  # H waited in the column then typed WAITING, though it is Someday now
     assert items["L"]["waitingShare"] is None  # two-minute action: no elapsed cycle
     waiting = next(t for t in body["byType"] if t["type"] == "WAITING")

@@ -236,6 +236,7 @@ def time_in_column(h: History) -> TimeInColumnOut:
                     cycle_hours=t.cycle_hours,
                     waiting_hours=t.waiting_hours,
                     waiting_share=t.waiting_share,
+                    hours_by_column={k or "": v for k, v in t.hours_by_column.items()},
                 )
                 for t in times
             ],  # fmt: skip

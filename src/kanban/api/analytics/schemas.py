@@ -146,6 +146,9 @@ class TaskTimeOut(ApiModel):
     cycle_hours: float
     waiting_hours: float
     waiting_share: float | None
+    hours_by_column: dict[str, float] = Field(
+        description="hours from capture to finish per column id ('' for a column gone from the board's log)"
+    )
 
 
 class TimeInColumnOut(RangeOut):
