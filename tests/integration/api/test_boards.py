@@ -24,7 +24,9 @@ async def test_create_seeds_the_gtd_columns_and_announces_the_board(api: ApiHarn
     assert created.status_code == 201
     body = created.json()
     assert (body["name"], body["description"], body["version"]) == ("Home", "mine", 1)
-    assert body["settings"] == {"staleAfterDays": 7, "autoApplyHints": False, "autoApplyThreshold": 0.9}
+    assert body["settings"] == {
+        "staleAfterDays": 7, "autoApplyHints": False, "autoApplyThreshold": 0.9, "staleBasis": "days",
+    }  # fmt: skip
     detail = (await api.client.get(f"/boards/{body['id']}", headers=me)).json()
     assert [(c["name"], c["type"]) for c in detail["columns"]] == SEEDED
     assert [c["position"] for c in detail["columns"]] == list(range(6))
@@ -68,7 +70,9 @@ async def test_rename_and_settings_bump_the_version_and_announce_it(api: ApiHarn
         headers=me,
     )
     assert settings.status_code == 200
-    assert settings.json()["settings"] == {"staleAfterDays": 3, "autoApplyHints": True, "autoApplyThreshold": 0.75}
+    assert settings.json()["settings"] == {
+        "staleAfterDays": 3, "autoApplyHints": True, "autoApplyThreshold": 0.75, "staleBasis": "days",
+    }  # fmt: skip
     assert settings.json()["version"] == 3
     assert await outbox_events(api, board["id"]) == [
         ("board.created", board["id"]),

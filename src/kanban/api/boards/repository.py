@@ -41,6 +41,7 @@ def board_out(row: Row[Any], default_board_id: str | None = None) -> BoardOut:
             stale_after_days=settings.stale_after_days,
             auto_apply_hints=settings.auto_apply_hints,
             auto_apply_threshold=settings.auto_apply_threshold,
+            stale_basis=settings.stale_basis,
         ),
         is_default=row.id == default_board_id,
         created_at=row.created_at,
@@ -153,8 +154,8 @@ async def load_board(conn: AsyncConnection, board_id: str, user_id: str) -> Boar
     )
 
 
-async def stale_rows(conn: AsyncConnection, board_id: str, settings: BoardSettings) -> list[Any]:
-    cutoff = stale_cutoff(utcnow(), settings.stale_after_days)
+async def stale_rows(conn: AsyncConnection, board_id: str, stale_after_days: int) -> list[Any]:
+    cutoff = stale_cutoff(utcnow(), stale_after_days)
     result = await conn.execute(
         task_repo.tasks_with_column()
         .where(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
 
+from kanban.api.analytics.stale import stale_after_days
 from kanban.api.boards import handlers
 from kanban.api.boards import repository as repo
 from kanban.api.boards.schemas import (
@@ -70,9 +71,11 @@ async def delete_board(boardId: str, user_id: CurrentUserId, uow: Uow) -> Respon
 
 @router.get("/boards/{boardId}/stale", response_model=StaleTasks, responses=problem_responses(401, 404))
 async def stale_tasks(boardId: str, user_id: CurrentUserId, uow: Uow) -> StaleTasks:
-    """Tasks not moved for the board's staleAfterDays, outside Done/Archive/Someday; computed now, never stored."""
+    """Tasks not moved for the board's staleAfterDays (or its own p85 cycle time, by the staleBasis
+    setting), outside Done/Archive/Someday; computed now, never stored."""
     board = await owned_board(uow.conn, boardId, user_id)
     settings = BoardSettings.from_config(board.config)
-    rows = await repo.stale_rows(uow.conn, boardId, settings)
+    days = await stale_after_days(uow.conn, boardId, settings)
+    rows = await repo.stale_rows(uow.conn, boardId, days)
     items = await task_repo.hydrate(uow.conn, rows, [r.id for r in rows])
-    return StaleTasks(stale_after_days=settings.stale_after_days, count=len(items), items=items)
+    return StaleTasks(stale_after_days=days, stale_basis=settings.stale_basis, count=len(items), items=items)

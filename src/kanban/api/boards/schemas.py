@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import Field, field_validator
 
@@ -23,6 +24,9 @@ class BoardSettingsBody(RequestModel):
     stale_after_days: int | None = Field(default=None, ge=1, le=3650)
     auto_apply_hints: bool | None = None
     auto_apply_threshold: float | None = Field(default=None, ge=0.0, le=1.0)
+    stale_basis: Literal["days", "p85"] | None = Field(
+        default=None, description="p85: stale after the board's own p85 cycle time, staleAfterDays until 10 finish"
+    )
 
 
 class CreateBoardRequest(RequestModel):
@@ -44,6 +48,7 @@ class BoardSettingsOut(ApiModel):
     stale_after_days: int
     auto_apply_hints: bool
     auto_apply_threshold: float
+    stale_basis: Literal["days", "p85"] = "days"
 
 
 class BoardOut(ApiModel):
@@ -66,6 +71,7 @@ class BoardDetail(BoardOut):
 
 
 class StaleTasks(ApiModel):
-    stale_after_days: int
+    stale_after_days: int = Field(description="the threshold applied: the setting, or the board's p85 in days")
+    stale_basis: Literal["days", "p85"] = "days"
     count: int
     items: list[TaskOut]

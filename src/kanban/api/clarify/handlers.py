@@ -117,6 +117,8 @@ async def clarify_task(cmd: ClarifyTask, uow: UnitOfWork) -> ClarifyResult:
         triggered_by=by,
         from_column_id=source.id,
         to_column_id=target.id,
+        from_column_type=source.type,
+        to_column_type=target.type,
     )
     await task_handlers.log_transition(conn, task, placement, by)
     out = await task_repo.load_task(conn, task.id)

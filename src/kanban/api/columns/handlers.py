@@ -132,6 +132,10 @@ async def _announce_retype(uow: UnitOfWork, column: Row[Any], new_type: str, by:
             changed_fields=["column_type"],
             payload={"changes": {"columnType": {"old": column.type, "new": new_type}}},
             triggered_by=by,
+            # No column ids (the task stays put), but both types: flow analytics reads a retype
+            # as the task's type changing in place.
+            from_column_type=column.type,
+            to_column_type=new_type,
         )
 
 

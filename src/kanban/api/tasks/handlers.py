@@ -263,6 +263,7 @@ async def add_task(cmd: CreateTask, uow: UnitOfWork, *, checklist: Sequence[str]
         payload={"title": body.title, "wipOverride": used},
         triggered_by=by or triggered_by(cmd.user_id),
         to_column_id=column.id,
+        to_column_type=column.type,
     )
     state = await task_state(conn, task_id)
     uow.record(TaskCreatedV1(task=state), aggregate_id=task_id, aggregate_version=1)
@@ -336,6 +337,8 @@ async def update_task(cmd: UpdateTask, uow: UnitOfWork) -> TaskOut:
         triggered_by=by,
         from_column_id=source.id if moved else None,
         to_column_id=changes["column_id"][1] if moved else None,
+        from_column_type=source.type if moved else None,
+        to_column_type=target.type if moved and target is not None else None,
     )
     if placement is not None:
         await log_transition(conn, task, placement, by)
@@ -366,6 +369,8 @@ async def move_task(cmd: MoveTask, uow: UnitOfWork) -> TaskOut:
             triggered_by=by,
             from_column_id=source.id,
             to_column_id=target.id,
+            from_column_type=source.type,
+            to_column_type=target.type,
         )
         await log_transition(conn, task, placement, by)
     else:

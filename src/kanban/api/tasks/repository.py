@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Row, Select, and_, bindparam, case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from kanban.api.analytics.stale import stale_after_days
 from kanban.api.errors import NotFound
 from kanban.api.tables import boards, checklist_items, columns, tags, task_events, task_tags, tasks
 from kanban.api.tasks.rules import RANK_STEP, BoardSettings, is_stale
@@ -87,11 +88,14 @@ async def hydrate(
         .group_by(checklist_items.c.task_id)
     )
     progress = {p.task_id: ChecklistProgress(total=p.total, done=int(p.done or 0)) for p in progress_rows}
+    thresholds: dict[str, int] = {}
     out = []
     seen_in_column: dict[str, int] = defaultdict(int)
     for row in rows:
         m = row._mapping
-        settings = BoardSettings.from_config(m["board_config"])
+        if m["board_id"] not in thresholds:
+            settings = BoardSettings.from_config(m["board_config"])
+            thresholds[m["board_id"]] = await stale_after_days(conn, m["board_id"], settings)
         if "dense_position" in m:
             index = int(m["dense_position"])
         else:  # whole columns in COLUMN_ORDER: the index is the row's place among its column's rows
@@ -105,7 +109,7 @@ async def hydrate(
                     "is_done": bool(m["is_done"]),
                     "needs_breakdown": bool(m["needs_breakdown"]),
                     "wip_override": bool(m["wip_override"]),
-                    "stale": is_stale(m["last_moved_at"], m["column_type"], settings.stale_after_days, now),
+                    "stale": is_stale(m["last_moved_at"], m["column_type"], thresholds[m["board_id"]], now),
                     "tags": tags_by_task.get(m["id"], []),
                     "checklist": progress.get(m["id"], ChecklistProgress()),
                 }

@@ -20,6 +20,9 @@ CONTEXTS: tuple[str, ...] = ("EMAIL", "MEETING", "PHONE", "READ", "WATCH", "DESK
 RESTING_TYPES = frozenset({"DONE", "ARCHIVE", "SOMEDAY"})
 
 DEFAULT_STALE_AFTER_DAYS = 7
+# "days": stale after staleAfterDays; "p85": after the board's own p85 cycle time (ADR 0022),
+# staleAfterDays standing in while fewer than 10 tasks finished in the last 90 days.
+StaleBasis = Literal["days", "p85"]
 DEFAULT_AUTO_APPLY_THRESHOLD = 0.9
 
 # Where each clarify decision sends a task; "trash" deletes it, "context" prefers a context lane.
@@ -51,6 +54,7 @@ class BoardSettings:
     stale_after_days: int = DEFAULT_STALE_AFTER_DAYS
     auto_apply_hints: bool = False
     auto_apply_threshold: float = DEFAULT_AUTO_APPLY_THRESHOLD
+    stale_basis: StaleBasis = "days"
 
     @classmethod
     def from_config(cls, config: dict[str, Any] | None) -> BoardSettings:
@@ -60,6 +64,7 @@ class BoardSettings:
             stale_after_days=int(config.get("stale_after_days", DEFAULT_STALE_AFTER_DAYS)),
             auto_apply_hints=bool(config.get("auto_apply_hints", False)),
             auto_apply_threshold=float(config.get("auto_apply_threshold", DEFAULT_AUTO_APPLY_THRESHOLD)),
+            stale_basis="p85" if config.get("stale_basis") == "p85" else "days",
         )
 
     def to_config(self) -> dict[str, Any]:
@@ -67,6 +72,7 @@ class BoardSettings:
             "stale_after_days": self.stale_after_days,
             "auto_apply_hints": self.auto_apply_hints,
             "auto_apply_threshold": self.auto_apply_threshold,
+            "stale_basis": self.stale_basis,
         }
 
 

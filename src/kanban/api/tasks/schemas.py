@@ -138,6 +138,8 @@ class TaskEventOut(ApiModel):
     type: str
     from_column_id: str | None
     to_column_id: str | None
+    from_column_type: str | None = None
+    to_column_type: str | None = None
     payload: dict[str, Any] | None
     triggered_by: str | None
     created_at: datetime

@@ -81,8 +81,19 @@ async def add_task_event(
     triggered_by: str,
     from_column_id: str | None = None,
     to_column_id: str | None = None,
+    from_column_type: str | None = None,
+    to_column_type: str | None = None,
 ) -> None:
-    """Append one row to the task's history (no version bump, no event: the caller does those)."""
+    """Append one row to the task's history (no version bump, no event: the caller does those).
+
+    The from/to column types are stored with the ids, so history keeps the type a column had at
+    the time; a caller that has the column rows passes them, otherwise they are looked up here.
+    """
+    missing = [c for c, t in ((from_column_id, from_column_type), (to_column_id, to_column_type)) if c and not t]
+    if missing:
+        found = dict((await conn.execute(select(columns.c.id, columns.c.type).where(columns.c.id.in_(missing)))).all())
+        from_column_type = from_column_type or (found.get(from_column_id) if from_column_id else None)
+        to_column_type = to_column_type or (found.get(to_column_id) if to_column_id else None)
     await conn.execute(
         task_events.insert().values(
             id=new_id(),
@@ -91,6 +102,8 @@ async def add_task_event(
             type=kind,
             from_column_id=from_column_id,
             to_column_id=to_column_id,
+            from_column_type=from_column_type,
+            to_column_type=to_column_type,
             payload=to_jsonable_python(payload) if payload is not None else None,
             triggered_by=triggered_by,
             created_at=utcnow(),
@@ -108,6 +121,8 @@ async def record_task_change(
     triggered_by: str,
     from_column_id: str | None = None,
     to_column_id: str | None = None,
+    from_column_type: str | None = None,
+    to_column_type: str | None = None,
 ) -> TaskState:
     """Bump the task's version, log `kind` in task_events and record TaskUpdatedV1 (TaskMovedV1 for "moved").
 
@@ -134,6 +149,8 @@ async def record_task_change(
         triggered_by=triggered_by,
         from_column_id=from_column_id,
         to_column_id=to_column_id,
+        from_column_type=from_column_type,
+        to_column_type=to_column_type,
     )
     state = await task_state(conn, task_id)
     if kind == "moved" and from_column_id is not None and to_column_id is not None:

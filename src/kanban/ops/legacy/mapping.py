@@ -306,6 +306,9 @@ def map_task_event(r: Row, ctx: LegacyContext, f: Findings) -> dict[str, Any]:
         "type": str(r["type"]),
         "from_column_id": _id(r["fromColumnId"]),
         "to_column_id": _id(r["toColumnId"]),
+        # The legacy log has no types: the columns' types at split time are the best left.
+        "from_column_type": ctx.column_types.get(str(r["fromColumnId"])) if r["fromColumnId"] else None,
+        "to_column_type": ctx.column_types.get(str(r["toColumnId"])) if r["toColumnId"] else None,
         "payload": _json(r["payload"]),
         "triggered_by": _fit(r["triggeredBy"], 100, "triggeredBy"),
         "created_at": _ts(r["createdAt"]),

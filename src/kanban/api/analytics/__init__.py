@@ -1,0 +1,1 @@
+"""Flow analytics read back from the task event log: CFD, throughput, cycle time, aging, forecasts."""
