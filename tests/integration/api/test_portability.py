@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -33,15 +34,23 @@ SCHEMA_FILE = Path(__file__).resolve().parents[3] / "docs" / "export.schema.json
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
+@asynccontextmanager
+async def instance(db: DatabaseUrl, **settings: str) -> AsyncIterator[ApiHarness]:
+    """An API instance of its own on `db`, driven through HTTP."""
+    app = create_app(settings_for("api", db, None, **settings), hub=MemoryHub())
+    transport = httpx.ASGITransport(app=app)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=transport, base_url="http://test/api/v1") as client,
+    ):
+        yield ApiHarness(client=client, app=app)
+
+
 @pytest.fixture
 async def fresh(database_factory: DatabaseFactory, backend: str) -> AsyncIterator[ApiHarness]:
     """A second, empty instance on the same backend: its own database and app."""
-    db: DatabaseUrl = await database_factory.create("api", backend)
-    app = create_app(settings_for("api", db, None, KANBAN_IMPORT_MAX_BYTES="200000"), hub=MemoryHub())
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test/api/v1") as client:
-            yield ApiHarness(client=client, app=app)
+    async with instance(await database_factory.create("api", backend), KANBAN_IMPORT_MAX_BYTES="200000") as api:
+        yield api
 
 
 def canonical(value: Any) -> Any:
@@ -57,8 +66,12 @@ async def rich_board(api: ApiHarness, me: dict[str, str]) -> str:
     board = await create_board(api, me, "Rich")
     b = board["id"]
     await c.patch(f"/boards/{b}/settings", json={"staleAfterDays": 3, "autoApplyHints": True}, headers=me)
-    lane = (await c.post(f"/boards/{b}/columns", json={"name": "@Phone", "type": "CONTEXT", "wipLimit": 2}, headers=me)).json()
-    project = (await c.post(f"/boards/{b}/projects", json={"name": "Move house", "desiredOutcome": "Settled"}, headers=me)).json()
+    lane = (
+        await c.post(f"/boards/{b}/columns", json={"name": "@Phone", "type": "CONTEXT", "wipLimit": 2}, headers=me)
+    ).json()
+    project = (
+        await c.post(f"/boards/{b}/projects", json={"name": "Move house", "desiredOutcome": "Settled"}, headers=me)
+    ).json()
     await c.post(f"/boards/{b}/tags", json={"name": "Errand", "color": "#112233"}, headers=me)
     first = await create_task(
         api, me, board, title="Call the movers", description="Ask about **Friday**", tags=["Errand", "phone"],
@@ -90,7 +103,12 @@ async def rich_board(api: ApiHarness, me: dict[str, str]) -> str:
         headers=me,
     )  # fmt: skip
     ids = {"board": b, "task": third["id"]}
-    await propose(api, ids, draft("priority", confidence=0.5, data={"priority": "LOW"}), draft("title", confidence=0.4, content="Old idea!"))
+    await propose(
+        api,
+        ids,
+        draft("priority", confidence=0.5, data={"priority": "LOW"}),
+        draft("title", confidence=0.4, content="Old idea!"),
+    )
     hints = (await c.get(f"/tasks/{third['id']}/hints", headers=me)).json()
     by_type = {h["hintType"]: h for h in hints}
     await c.post(f"/hints/{by_type['priority']['id']}/apply", headers=me)
@@ -181,7 +199,9 @@ async def test_the_account_export_holds_every_board_and_validates(api: ApiHarnes
 
 
 def test_the_schema_file_is_generated_from_the_tables() -> None:
-    assert json.loads(SCHEMA_FILE.read_text()) == document_schema(), "run: kanban export --schema > docs/export.schema.json"
+    assert json.loads(SCHEMA_FILE.read_text()) == document_schema(), (
+        "run: kanban export --schema > docs/export.schema.json"
+    )
 
 
 async def test_an_import_is_idempotent_isolated_and_announced(api: ApiHarness) -> None:
@@ -240,14 +260,10 @@ async def test_a_dangling_reference_is_named_and_nothing_is_written(api: ApiHarn
 
 
 async def test_too_many_tasks_is_a_422_naming_the_limit(database_factory: DatabaseFactory, backend: str) -> None:
-    db = await database_factory.create("api", backend)
-    app = create_app(settings_for("api", db, None, KANBAN_IMPORT_MAX_TASKS="2"), hub=MemoryHub())
-    async with app.router.lifespan_context(app):
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test/api/v1") as client:
-            harness = ApiHarness(client=client, app=app)
-            me = await harness.make_user()
-            board_id = await rich_board(harness, me)
-            document = (await client.get(f"/boards/{board_id}/export", headers=me)).content
-            response = await client.post("/imports", content=document, headers=me)
+    async with instance(await database_factory.create("api", backend), KANBAN_IMPORT_MAX_TASKS="2") as harness:
+        me = await harness.make_user()
+        board_id = await rich_board(harness, me)
+        document = (await harness.client.get(f"/boards/{board_id}/export", headers=me)).content
+        response = await harness.client.post("/imports", content=document, headers=me)
     assert response.status_code == 422 and response.json()["field"] == "tasks"
     assert "at most 2" in response.json()["detail"]

@@ -143,16 +143,18 @@ async def import_file(checked: CheckedFile, uow: UnitOfWork) -> ImportReport:
 async def _announce(uow: UnitOfWork, plan: ImportPlan) -> None:
     """One baseline event per imported aggregate, at the version the row keeps, in the import's transaction."""
     conn = uow.conn
-    for table, event, state in (
-        (boards, BoardCreatedV1, board_state),
-        (tags, TagCreatedV1, tag_state),
-        (projects, ProjectCreatedV1, project_state),
-    ):
-        key = {"boards": "board", "tags": "tag", "projects": "project"}[table.name]
+
+    async def rows_of(table: Any) -> list[Any]:
         new_ids = [row["id"] for row in plan.rows.get(table.name, [])]
         if not new_ids:
-            continue
-        for row in await conn.execute(select(table).where(table.c.id.in_(new_ids)).order_by(table.c.id)):
-            uow.record(event(**{key: state(row)}), aggregate_id=row.id, aggregate_version=row.version)
+            return []
+        return list(await conn.execute(select(table).where(table.c.id.in_(new_ids)).order_by(table.c.id)))
+
+    for row in await rows_of(boards):
+        uow.record(BoardCreatedV1(board=board_state(row)), aggregate_id=row.id, aggregate_version=row.version)
+    for row in await rows_of(tags):
+        uow.record(TagCreatedV1(tag=tag_state(row)), aggregate_id=row.id, aggregate_version=row.version)
+    for row in await rows_of(projects):
+        uow.record(ProjectCreatedV1(project=project_state(row)), aggregate_id=row.id, aggregate_version=row.version)
     for task in task_states(plan):
         uow.record(TaskCreatedV1(task=task), aggregate_id=task.task_id, aggregate_version=task.version)

@@ -85,7 +85,9 @@ def plan_import(document: dict[str, Any], user_id: str) -> ImportPlan:
         plan.board_ids.append(new_board)
         for entity in ENTITIES:
             bucket = rows.setdefault(entity.key, [])
-            bucket.extend(_owned(entity.table, _row(entity, item, ids), new_board, user_id) for item in board[entity.key])
+            bucket.extend(
+                _owned(entity.table, _row(entity, item, ids), new_board, user_id) for item in board[entity.key]
+            )
         rows.setdefault("taskTags", []).extend(
             {"task_id": ids.id(task["id"]), "tag_id": ids.id(tag)}
             for task in board["tasks"]

@@ -70,7 +70,9 @@ def _mapping(raw: str | None) -> dict[str, str] | None:
     except ValueError:
         mapping = None
     if not isinstance(mapping, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in mapping.items()):
-        raise InvalidInput('mapping must be a JSON object of field to CSV header, e.g. {"title": "Name"}', field="mapping")
+        raise InvalidInput(
+            'mapping must be a JSON object of field to CSV header, e.g. {"title": "Name"}', field="mapping"
+        )
     return mapping
 
 
@@ -78,8 +80,10 @@ def _mapping(raw: str | None) -> dict[str, str] | None:
     "/imports",
     status_code=status.HTTP_201_CREATED,
     response_model=ImportReport,
-    responses={200: {"model": ImportReport, "description": "This file was imported before: nothing changed"},
-               **problem_responses(401, 413, 422)},  # fmt: skip
+    responses={
+        200: {"model": ImportReport, "description": "This file was imported before: nothing changed"},
+        **problem_responses(401, 413, 422),
+    },  # fmt: skip
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -93,7 +97,9 @@ async def import_file(
     user_id: CurrentUserId,
     services: Services,
     format: Annotated[ImportFormat, Query(description="kanban (our export), trello, kanboard (CSV) or csv")] = "kanban",
-    mapping: Annotated[str | None, Query(description='csv only: JSON {field: CSV header}, e.g. {"title":"Name"}')] = None,
+    mapping: Annotated[
+        str | None, Query(description='csv only: JSON {field: CSV header}, e.g. {"title":"Name"}')
+    ] = None,
 ) -> ImportReport:
     """Import a file as new boards of the caller: ids are new, the Worker learns the tasks, the same file twice is a no-op."""
     limits = limits_of(services)

@@ -124,7 +124,9 @@ class DocumentBuilder:
             }
         )  # fmt: skip
         self._tasks_in[column_id] += 1
-        self.event(task_id, "created", created, to_column_id=column_id, payload={"title": title, "importedFrom": self.source})
+        self.event(
+            task_id, "created", created, to_column_id=column_id, payload={"title": title, "importedFrom": self.source}
+        )
         if done:
             self.event(task_id, "completed", finished)
         return task_id
@@ -136,7 +138,13 @@ class DocumentBuilder:
         )  # fmt: skip
 
     def event(
-        self, task_id: str, kind: str, at: str, *, to_column_id: str | None = None, payload: dict[str, Any] | None = None
+        self,
+        task_id: str,
+        kind: str,
+        at: str,
+        *,
+        to_column_id: str | None = None,
+        payload: dict[str, Any] | None = None,
     ) -> None:
         self._lists["taskEvents"].append(
             {"id": new_id(), "taskId": task_id, "type": kind, "fromColumnId": None, "toColumnId": to_column_id,
@@ -146,7 +154,7 @@ class DocumentBuilder:
     def skipped(self, what: str, count: int = 1) -> None:
         """Say what the file had that this board cannot hold (reported to the person, never silently lost)."""
         if count:
-            self.not_carried.append(what if count == 1 else f"{what} (×{count})")
+            self.not_carried.append(f"{what}: {count}")
 
     def document(self) -> dict[str, Any]:
         self.ensure_inbox()

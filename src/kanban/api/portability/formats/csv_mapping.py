@@ -54,7 +54,9 @@ def to_document(text: str, mapping: dict[str, str]) -> tuple[dict[str, Any], lis
             continue
         column_name = value(row, "column")
         if column_name and column_name not in columns:
-            columns[column_name] = b.column_of_type("INPUT", column_name) if column_name.lower() == "inbox" else b.column(column_name)
+            columns[column_name] = (
+                b.column_of_type("INPUT", column_name) if column_name.lower() == "inbox" else b.column(column_name)
+            )
         column_id = columns[column_name] if column_name else inbox
         if value(row, "done").lower() in _TRUE and b.column_type(column_id) != "DONE":
             column_id = b.column_of_type("DONE", "Done")

@@ -69,7 +69,9 @@ def to_document(text: str) -> tuple[dict[str, Any], list[str]]:
             columns[name] = b.column(name)
     b.ensure_inbox()
     counts: dict[str, int] = defaultdict(int)
-    ordered = sorted(rows, key=lambda r: (list(columns).index(r["Column"].strip() or "Untitled"), _int(r.get("Position"))))
+    ordered = sorted(
+        rows, key=lambda r: (list(columns).index(r["Column"].strip() or "Untitled"), _int(r.get("Position")))
+    )
     for row in ordered:
         closed = row.get("Status", "").strip().lower() in ("closed", "fermé", "geschlossen")
         in_column = columns[row["Column"].strip() or "Untitled"]
