@@ -198,6 +198,16 @@ class ProjectDeletedV1(_ToWorker):
     board_id: str
 
 
+class UserDeletedV1(_ToWorker):
+    """An account was deleted with everything in it: the Worker drops what it holds of these boards."""
+
+    TYPE: ClassVar[str] = "user.deleted"
+    AGGREGATE: ClassVar[str] = "user"
+    ORDERED: ClassVar[bool] = False
+    user_id: str
+    board_ids: tuple[str, ...]
+
+
 # --- API -> Worker: commands about analysis and acknowledgements --------------------------
 
 
