@@ -106,9 +106,9 @@ async def test_deleting_an_account_removes_its_rows_from_both_databases(system: 
     await _settled(system, leaving_tasks)
     async with system.worker.engine.connect() as conn:
         snapshots = await conn.scalar(
-            select(func.count()).select_from(worker_tables.task_snapshots).where(
-                worker_tables.task_snapshots.c.task_id.in_(leaving_tasks)
-            )
+            select(func.count())
+            .select_from(worker_tables.task_snapshots)
+            .where(worker_tables.task_snapshots.c.task_id.in_(leaving_tasks))
         )
     assert snapshots == 3
 
@@ -121,9 +121,9 @@ async def test_deleting_an_account_removes_its_rows_from_both_databases(system: 
     async def worker_forgot() -> bool:
         async with system.worker.engine.connect() as conn:
             left = await conn.scalar(
-                select(func.count()).select_from(worker_tables.task_snapshots).where(
-                    worker_tables.task_snapshots.c.task_id.in_(leaving_tasks)
-                )
+                select(func.count())
+                .select_from(worker_tables.task_snapshots)
+                .where(worker_tables.task_snapshots.c.task_id.in_(leaving_tasks))
             )
         return left == 0
 

@@ -19,6 +19,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "kanban.cli.doctor",
     "kanban.cli.migrate",
     "kanban.cli.events",
+    "kanban.cli.backup",
+    "kanban.cli.portability",
 )
 
 

@@ -26,7 +26,9 @@ async def user_deleted(event: Event, envelope: Envelope, uow: UnitOfWork) -> Non
     conn, boards = uow.conn, list(event.board_ids)
     # Materialised first: the snapshots that name these ids are deleted below.
     task_ids = list(
-        (await conn.execute(select(t.task_snapshots.c.task_id).where(t.task_snapshots.c.board_id.in_(boards)))).scalars()
+        (
+            await conn.execute(select(t.task_snapshots.c.task_id).where(t.task_snapshots.c.board_id.in_(boards)))
+        ).scalars()
     )
     project_ids = list(
         (
