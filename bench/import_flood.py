@@ -67,6 +67,16 @@ async def main(args: argparse.Namespace) -> None:
             import_seconds = time.perf_counter() - start
             assert imported.status_code == 201, imported.text
             a_board = imported.json()["boards"][0]["id"]
+            if args.trace:
+                import sqlite3
+
+                for _ in range(args.trace):
+                    db = sqlite3.connect(worker_db.database)
+                    inbox = db.execute("SELECT count(*) FROM inbox WHERE status = 'pending'").fetchone()[0]
+                    jobs = db.execute("SELECT status, count(*) FROM agent_jobs GROUP BY status").fetchall()
+                    db.close()
+                    print(f"{time.perf_counter() - start:6.1f}s inbox pending {inbox}, jobs {jobs}", flush=True)
+                    await asyncio.sleep(1)
             latencies = []
             for n in range(args.samples):
                 t0 = time.perf_counter()
@@ -97,4 +107,5 @@ if __name__ == "__main__":
     parser.add_argument("--transport", choices=("http", "nats"), default="http")
     parser.add_argument("--tasks", type=int, default=1000)
     parser.add_argument("--samples", type=int, default=10)
+    parser.add_argument("--trace", type=int, default=0, help=argparse.SUPPRESS)
     asyncio.run(main(parser.parse_args()))

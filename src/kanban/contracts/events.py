@@ -127,6 +127,20 @@ class TaskSnapshottedV1(_ToWorker):
     task: TaskState
 
 
+class TasksImportedV1(_ToWorker):
+    """Tasks that arrived in bulk (an import), announced a batch at a time instead of one event each.
+
+    The Worker records each as it would a `task.created` (snapshot, job, and the task's cursor at
+    `version`, so its later events apply in order) and analyses them as background work.
+    """
+
+    TYPE: ClassVar[str] = "tasks.imported"
+    AGGREGATE: ClassVar[str] = "board"
+    ORDERED: ClassVar[bool] = False
+    board_id: str
+    tasks: tuple[TaskState, ...]
+
+
 class TaskDeletedV1(_ToWorker):
     TYPE: ClassVar[str] = "task.deleted"
     AGGREGATE: ClassVar[str] = "task"

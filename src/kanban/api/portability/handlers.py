@@ -1,8 +1,10 @@
 """Export a board or an account as one document; import a file (ours, Trello's, Kanboard's, a CSV) as new boards.
 
-An import is one transaction: the rows, the events that tell the Worker about them (one baseline
-event per board, tag, project and task: never the per-field updates an equivalent series of API
-calls would send), and the ledger row that makes a second import of the same file a no-op.
+An import is one transaction: the rows, the events that tell the Worker about them, and the
+ledger row that makes a second import of the same file a no-op. The events are bounded: one
+baseline event per board, tag and project, and the tasks in batches (`tasks.imported`, at most
+TASKS_PER_EVENT each), never the per-field updates an equivalent series of API calls would send,
+so a thousand tasks are ten events in the Worker's inbox, not a thousand ahead of everyone else's.
 """
 
 from __future__ import annotations
@@ -30,9 +32,11 @@ from kanban.api.portability.validation import (
 from kanban.api.projects.handlers import project_state
 from kanban.api.tables import boards, imports, projects, tags, users
 from kanban.api.tags.state import tag_state
-from kanban.contracts.events import BoardCreatedV1, ProjectCreatedV1, TagCreatedV1, TaskCreatedV1
+from kanban.contracts.events import BoardCreatedV1, ProjectCreatedV1, TagCreatedV1, TasksImportedV1
 from kanban.db.types import new_id, utcnow
 from kanban.messaging.unit_of_work import UnitOfWork
+
+TASKS_PER_EVENT = 100
 
 
 @dataclass(frozen=True)
@@ -156,5 +160,11 @@ async def _announce(uow: UnitOfWork, plan: ImportPlan) -> None:
         uow.record(TagCreatedV1(tag=tag_state(row)), aggregate_id=row.id, aggregate_version=row.version)
     for row in await rows_of(projects):
         uow.record(ProjectCreatedV1(project=project_state(row)), aggregate_id=row.id, aggregate_version=row.version)
-    for task in task_states(plan):
-        uow.record(TaskCreatedV1(task=task), aggregate_id=task.task_id, aggregate_version=task.version)
+    states = task_states(plan)
+    for board_id in plan.board_ids:
+        on_board = [s for s in states if s.board_id == board_id]
+        for i in range(0, len(on_board), TASKS_PER_EVENT):
+            uow.record(
+                TasksImportedV1(board_id=board_id, tasks=tuple(on_board[i : i + TASKS_PER_EVENT])),
+                aggregate_id=board_id,
+            )

@@ -33,15 +33,21 @@ async def job_priority(conn: AsyncConnection, task_id: str) -> int:
 
 
 async def enqueue_job(
-    conn: AsyncConnection, task_id: str, task_version: int, reason: str, debounce_seconds: float
+    conn: AsyncConnection,
+    task_id: str,
+    task_version: int,
+    reason: str,
+    debounce_seconds: float,
+    priority: int | None = None,
 ) -> str:
     """The id of the queued job for the task: an existing one is pushed back, else a new one is added.
 
     A rerun the owner asked for is always interactive; other jobs are background while their board
-    has a bulk backlog (see BULK_BACKLOG).
+    has a bulk backlog (see BULK_BACKLOG), or when the caller says so (`priority`).
     """
     now = utcnow()
-    priority = INTERACTIVE if reason == "rerun" else await job_priority(conn, task_id)
+    if priority is None:
+        priority = INTERACTIVE if reason == "rerun" else await job_priority(conn, task_id)
     run_after = now + timedelta(seconds=debounce_seconds)
     existing = await conn.scalar(
         select(agent_jobs.c.id).where(agent_jobs.c.task_id == task_id, agent_jobs.c.status == "queued")
