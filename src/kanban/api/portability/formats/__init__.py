@@ -40,12 +40,17 @@ def convert(kind: str, body: bytes, csv_mapping: dict[str, str] | None = None) -
         export_id = document.get("exportId") if isinstance(document, dict) else None
         key = f"kanban:{export_id}" if isinstance(export_id, str) and export_id else file_key(kind, body)
         return Converted(document, key)
-    if kind == "trello":
-        document, skipped = trello.to_document(parse_json(body))
-    elif kind == "kanboard":
-        document, skipped = kanboard.to_document(decode_text(body))
-    elif kind == "csv":
-        document, skipped = generic_csv.to_document(decode_text(body), csv_mapping or {})
-    else:
-        raise InvalidInput(f"unknown import format {kind!r}", field="format")
+    try:
+        if kind == "trello":
+            document, skipped = trello.to_document(parse_json(body))
+        elif kind == "kanboard":
+            document, skipped = kanboard.to_document(decode_text(body))
+        elif kind == "csv":
+            document, skipped = generic_csv.to_document(decode_text(body), csv_mapping or {})
+        else:
+            raise InvalidInput(f"unknown import format {kind!r}", field="format")
+    except (TypeError, AttributeError, KeyError, ValueError) as exc:
+        # Another tool's file with a field of an unexpected shape: the file is at fault, say so.
+        raise InvalidInput(f"not a {kind} export this importer understands: {type(exc).__name__}: {exc}"[:300],
+                           field="body") from None  # fmt: skip
     return Converted(document, file_key(kind, body), skipped)
