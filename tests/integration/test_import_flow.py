@@ -23,7 +23,7 @@ async def _snapshot(system: System, task_id: str) -> dict | None:  # type: ignor
 async def test_imported_tasks_are_analysed_as_background_work_and_stay_in_order(system: System) -> None:
     api = system.api
     me = await api.make_user()
-    body = "Title,Column\nCall the plumber,Next\nBook flights,Next\nPaid the rent,Done\n".encode()
+    body = b"Title,Column\nCall the plumber,Next\nBook flights,Next\nPaid the rent,Done\n"
     reply = await api.client.post(
         "/imports",
         content=body,
