@@ -92,6 +92,13 @@ async def _pending(conn: Any, m: Any) -> int:
     return int(outbox or 0) + int(inbox or 0)
 
 
+async def _snapshots(system: System, task_ids: list[str]) -> int:
+    snapshots = worker_tables.task_snapshots
+    async with system.worker.engine.connect() as conn:
+        stmt = select(func.count()).select_from(snapshots).where(snapshots.c.task_id.in_(task_ids))
+        return int(await conn.scalar(stmt) or 0)
+
+
 async def test_deleting_an_account_removes_its_rows_from_both_databases(system: System) -> None:
     api_engine = system.api.app.state.services.engine  # type: ignore[attr-defined]
     stays = await _register(system, "stays@example.test")
@@ -104,13 +111,7 @@ async def test_deleting_an_account_removes_its_rows_from_both_databases(system: 
     leaves = await _register(system, "leaves@example.test")
     leaving_tasks = await _fill(system, leaves, "Secret")
     await _settled(system, leaving_tasks)
-    async with system.worker.engine.connect() as conn:
-        snapshots = await conn.scalar(
-            select(func.count())
-            .select_from(worker_tables.task_snapshots)
-            .where(worker_tables.task_snapshots.c.task_id.in_(leaving_tasks))
-        )
-    assert snapshots == 3
+    assert await _snapshots(system, leaving_tasks) == 3
 
     wrong = await system.api.client.request("DELETE", "/users/me", json={"password": "nope"}, headers=leaves)
     assert wrong.status_code == 422 and wrong.json()["field"] == "password"
@@ -119,13 +120,7 @@ async def test_deleting_an_account_removes_its_rows_from_both_databases(system: 
     assert (await system.api.client.get("/users/me", headers=leaves)).status_code == 401
 
     async def worker_forgot() -> bool:
-        async with system.worker.engine.connect() as conn:
-            left = await conn.scalar(
-                select(func.count())
-                .select_from(worker_tables.task_snapshots)
-                .where(worker_tables.task_snapshots.c.task_id.in_(leaving_tasks))
-            )
-        return left == 0
+        return await _snapshots(system, leaving_tasks) == 0
 
     await eventually(worker_forgot)
     messaging = {"outbox", "inbox", "aggregate_cursors", "dead_letters", "leases"}
