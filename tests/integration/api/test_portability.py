@@ -116,6 +116,14 @@ async def rich_board(api: ApiHarness, me: dict[str, str]) -> str:
     return b
 
 
+async def small_board(api: ApiHarness, me: dict[str, str], name: str = "Rich") -> str:
+    """A board with three tagged tasks: enough where the test is not about richness."""
+    board = await create_board(api, me, name)
+    for title in ("One", "Two", "Three"):
+        await create_task(api, me, board, title=title, tags=["t"])
+    return str(board["id"])
+
+
 async def every_read(api: ApiHarness, me: dict[str, str], board_id: str) -> dict[str, Any]:
     """Every API read of a board and of everything on it."""
     c = api.client
@@ -206,7 +214,7 @@ def test_the_schema_file_is_generated_from_the_tables() -> None:
 
 async def test_an_import_is_idempotent_isolated_and_announced(api: ApiHarness) -> None:
     me, other = await api.make_user(), await api.make_user()
-    board_id = await rich_board(api, me)
+    board_id = await small_board(api, me)
     theirs = await create_board(api, other, "Theirs")
     document = (await api.client.get(f"/boards/{board_id}/export", headers=me)).content
     before = await api.client.get(f"/boards/{theirs['id']}", headers=other)
@@ -252,7 +260,7 @@ async def test_oversized_and_broken_files_are_refused_with_a_problem(fresh: ApiH
 
 async def test_a_dangling_reference_is_named_and_nothing_is_written(api: ApiHarness) -> None:
     me = await api.make_user()
-    board_id = await rich_board(api, me)
+    board_id = await small_board(api, me)
     document = (await api.client.get(f"/boards/{board_id}/export", headers=me)).json()
     document["boards"][0]["tasks"][0]["columnId"] = "00000000-0000-0000-0000-000000000000"
     response = await api.client.post("/imports", json=document, headers=me)
@@ -264,7 +272,7 @@ async def test_a_dangling_reference_is_named_and_nothing_is_written(api: ApiHarn
 async def test_too_many_tasks_is_a_422_naming_the_limit(database_factory: DatabaseFactory, backend: str) -> None:
     async with instance(await database_factory.create("api", backend), KANBAN_IMPORT_MAX_TASKS="2") as harness:
         me = await harness.make_user()
-        board_id = await rich_board(harness, me)
+        board_id = await small_board(harness, me)
         document = (await harness.client.get(f"/boards/{board_id}/export", headers=me)).content
         response = await harness.client.post("/imports", content=document, headers=me)
     assert response.status_code == 422 and response.json()["field"] == "tasks"

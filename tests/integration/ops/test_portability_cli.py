@@ -10,7 +10,7 @@ import pytest
 
 from kanban.cli.main import main
 from kanban.db.urls import DatabaseUrl
-from tests.integration.api.test_portability import SCHEMA_FILE, instance, rich_board
+from tests.integration.api.test_portability import SCHEMA_FILE, instance, small_board
 from tests.support import settings as test_settings
 
 
@@ -28,7 +28,7 @@ async def test_export_then_import_from_the_command_line(
     async with instance(api_db) as api:
         me = await api.make_user("owner@example.test")
         other = await api.make_user("other@example.test")
-        board_id = await rich_board(api, me)
+        board_id = await small_board(api, me)
         out = tmp_path / "export.json"
 
         code, _, err = await _kanban(capsys, "export", "--email", "OWNER@example.test", "--out", str(out))
