@@ -80,7 +80,10 @@ def ensure_stopped(data_dir: Path, ports: dict[str, str]) -> None:
     for service, name in DATABASE_FILES.items():
         leases = _live_leases(data_dir / name)
         if leases:
-            raise BackupError(f"the {service} database is in use (live lease {leases[0]}): stop the services first")
+            raise BackupError(
+                f"the {service} database is in use (live lease {leases[0]}): stop the services first "
+                "(a crashed service's lease expires within 15 s)"
+            )
 
 
 def _holds_data(data_dir: Path) -> bool:
