@@ -17,12 +17,11 @@ import time
 import httpx
 
 from bench.support import (
-    JWT,
-    SECRET,
     drop_database,
     free_port,
     machine,
     scratch_database,
+    services_env,
     start_service,
     summary_ms,
     workdir,
@@ -44,17 +43,7 @@ async def main(args: argparse.Namespace) -> None:
     worker_db = await scratch_database("worker", args.backend, work)
     api_port = free_port()
     worker_ports = [free_port() for _ in range(args.workers)]
-    env = {
-        "API_DATABASE_URL": api_db.url.render_as_string(hide_password=False),
-        "WORKER_DATABASE_URL": worker_db.url.render_as_string(hide_password=False),
-        "KANBAN_TRANSPORT": args.transport,
-        "KANBAN_EVENTS_SECRET": SECRET,
-        "KANBAN_JWT_SECRET": JWT,
-        "KANBAN_API_EVENTS_URL": f"http://127.0.0.1:{api_port}/internal/events",
-        "KANBAN_WORKER_EVENTS_URL": f"http://127.0.0.1:{worker_ports[0]}/internal/events",
-        "KANBAN_JOB_DEBOUNCE_SECONDS": "0",
-        "KANBAN_LOG_LEVEL": "WARNING",
-    }
+    env = services_env(api_db, worker_db, args.transport, api_port, worker_ports[0], KANBAN_JOB_DEBOUNCE_SECONDS="0")
     procs = [start_service("worker", env, port, work / f"worker{i}.log") for i, port in enumerate(worker_ports)]
     procs.append(start_service("api", env, api_port, work / "api.log"))
     try:

@@ -88,3 +88,18 @@ def free_port() -> int:
 
 def workdir() -> Path:
     return Path(tempfile.mkdtemp(prefix="kanban-bench-"))
+
+
+def services_env(api_db: DatabaseUrl, worker_db: DatabaseUrl, transport: str, api_port: int, worker_port: int,
+                 **extra: str) -> dict[str, str]:  # fmt: skip
+    """The environment of both services of a benchmark: their databases, the transport, the peers' addresses."""
+    return {
+        "API_DATABASE_URL": api_db.url.render_as_string(hide_password=False),
+        "WORKER_DATABASE_URL": worker_db.url.render_as_string(hide_password=False),
+        "KANBAN_TRANSPORT": transport,
+        "KANBAN_EVENTS_SECRET": SECRET,
+        "KANBAN_JWT_SECRET": JWT,
+        "KANBAN_API_EVENTS_URL": f"http://127.0.0.1:{api_port}/internal/events",
+        "KANBAN_WORKER_EVENTS_URL": f"http://127.0.0.1:{worker_port}/internal/events",
+        "KANBAN_LOG_LEVEL": "WARNING",
+    } | extra

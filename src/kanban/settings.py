@@ -58,6 +58,9 @@ class Settings:
     inbox_max_attempts: int = 8
     inbox_gap_timeout_seconds: float = 30.0
     outbox_retention_hours: float = 72.0
+    # What one import may carry (docs: README "Your data").
+    import_max_bytes: int = 25 * 1024 * 1024
+    import_max_tasks: int = 10_000
     fetch_allow_hosts: tuple[str, ...] = ()
     fetch_allow_networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
     provider: ProviderSettings = field(default_factory=ProviderSettings)
@@ -240,6 +243,8 @@ def load_settings(service: Service, env: Mapping[str, str] | None = None, *, req
         inbox_max_attempts=_int(env, "KANBAN_INBOX_MAX_ATTEMPTS", 8, minimum=1),
         inbox_gap_timeout_seconds=_float(env, "KANBAN_INBOX_GAP_TIMEOUT_SECONDS", 30.0),
         outbox_retention_hours=_float(env, "KANBAN_OUTBOX_RETENTION_HOURS", 72.0),
+        import_max_bytes=_int(env, "KANBAN_IMPORT_MAX_BYTES", 25 * 1024 * 1024, minimum=1024),
+        import_max_tasks=_int(env, "KANBAN_IMPORT_MAX_TASKS", 10_000, minimum=1),
         fetch_allow_hosts=tuple(
             h.strip().lower() for h in env.get("KANBAN_FETCH_ALLOW_HOSTS", "").split(",") if h.strip()
         ),

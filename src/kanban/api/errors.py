@@ -54,3 +54,8 @@ class WipLimitReached(Conflict):
 class RateLimited(DomainError):
     status = 429
     title = "Too many requests"
+
+
+class PayloadTooLarge(DomainError):
+    status = 413
+    title = "Payload too large"

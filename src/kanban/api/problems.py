@@ -122,6 +122,7 @@ _DESCRIPTIONS = {
     409: "Conflicts with the current state; `detail` says how",
     412: "The If-Match version is stale",
     422: "A field is invalid; `field` or `errors` names it",
+    413: "The body is larger than the limit `detail` names",
     428: "An If-Match header is required",
     429: "Too many requests; wait `Retry-After` seconds",
 }

@@ -23,6 +23,7 @@ ROUTER_MODULES: tuple[str, ...] = (
     "kanban.api.hints.routes",
     "kanban.api.realtime.routes",
     "kanban.api.analytics.routes",
+    "kanban.api.portability.routes",
 )
 
 

@@ -278,4 +278,19 @@ email_action_tokens = Table(
     Column("created_at", UtcDateTime(), nullable=False),
 )
 
+# One row per file imported into an account: importing the same file again is a no-op, not a second board.
+imports = Table(
+    "imports",
+    metadata,
+    Column("id", Id(), primary_key=True),
+    Column("user_id", Id(), ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    # The file's identity: a native export's exportId, else the SHA-256 of its bytes, prefixed by its format.
+    Column("key", String(200), nullable=False),
+    Column("format", String(20), nullable=False),
+    Column("board_ids", JsonDocument, nullable=False),
+    Column("report", JsonDocument, nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    UniqueConstraint("user_id", "key"),
+)
+
 messaging = add_messaging_tables(metadata)

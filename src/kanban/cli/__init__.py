@@ -1,1 +1,1 @@
-"""The `kanban` command: up, api, worker, db, migrate, events, doctor."""
+"""The `kanban` command: up, api, worker, db, migrate, events, doctor, backup, restore, export, import."""

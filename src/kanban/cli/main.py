@@ -21,6 +21,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "kanban.cli.migrate",
     "kanban.cli.events",
     "kanban.cli.users",
+    "kanban.cli.backup",
+    "kanban.cli.portability",
 )
 
 

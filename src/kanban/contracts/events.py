@@ -127,6 +127,20 @@ class TaskSnapshottedV1(_ToWorker):
     task: TaskState
 
 
+class TasksImportedV1(_ToWorker):
+    """Tasks that arrived in bulk (an import), announced a batch at a time instead of one event each.
+
+    The Worker records each as it would a `task.created` (snapshot, job, and the task's cursor at
+    `version`, so its later events apply in order) and analyses them as background work.
+    """
+
+    TYPE: ClassVar[str] = "tasks.imported"
+    AGGREGATE: ClassVar[str] = "board"
+    ORDERED: ClassVar[bool] = False
+    board_id: str
+    tasks: tuple[TaskState, ...]
+
+
 class TaskDeletedV1(_ToWorker):
     TYPE: ClassVar[str] = "task.deleted"
     AGGREGATE: ClassVar[str] = "task"
@@ -196,6 +210,16 @@ class ProjectDeletedV1(_ToWorker):
     TERMINAL: ClassVar[bool] = True
     project_id: str
     board_id: str
+
+
+class UserDeletedV1(_ToWorker):
+    """An account was deleted with everything in it: the Worker drops what it holds of these boards."""
+
+    TYPE: ClassVar[str] = "user.deleted"
+    AGGREGATE: ClassVar[str] = "user"
+    ORDERED: ClassVar[bool] = False
+    user_id: str
+    board_ids: tuple[str, ...]
 
 
 # --- API -> Worker: commands about analysis and acknowledgements --------------------------

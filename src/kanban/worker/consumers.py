@@ -8,6 +8,7 @@ from kanban.messaging.inbox import Handler
 from kanban.messaging.unit_of_work import UnitOfWork
 from kanban.messaging.wakeup import Wakeup
 from kanban.settings import Settings
+from kanban.worker.accounts.handlers import account_handlers
 from kanban.worker.jobs.handlers import job_handlers
 from kanban.worker.snapshots.handlers import reference_handlers, task_handlers
 
@@ -27,6 +28,7 @@ def worker_event_handlers(settings: Settings, jobs_queued: Wakeup | None = None)
     handlers |= task_handlers(settings.job_debounce_seconds)
     handlers |= reference_handlers()
     handlers |= job_handlers()
+    handlers |= account_handlers()
     if jobs_queued is None:
         return handlers
     return {event_type: _waking(handler, jobs_queued) for event_type, handler in handlers.items()}

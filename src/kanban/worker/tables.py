@@ -72,6 +72,8 @@ agent_jobs = Table(
     Column("created_at", UtcDateTime(), nullable=False),
     Column("updated_at", UtcDateTime(), nullable=False),
     Column("finished_at", UtcDateTime(), nullable=True),
+    # 0 interactive, 1 background: jobs of a board digesting a bulk change (an import) wait behind others.
+    Column("priority", Integer, nullable=False, server_default="0"),
     Index("ix_agent_jobs_claim", "status", "run_after"),
     Index("ix_agent_jobs_task", "task_id", "status"),
     # At most one queued and one running job per task: a burst of edits coalesces.

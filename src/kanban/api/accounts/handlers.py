@@ -14,10 +14,12 @@ from sqlalchemy import Row
 from sqlalchemy.exc import IntegrityError
 
 from kanban.api.accounts import repository as repo
+from kanban.api.accounts.erasure import erase_user
 from kanban.api.errors import Conflict, InvalidInput, NotFound, Unauthorized
 from kanban.api.security import rate_limit
 from kanban.api.security.passwords import Passwords
 from kanban.api.security.tokens import issue_access_token, new_refresh_token, refresh_token_digest
+from kanban.contracts.events import UserDeletedV1
 from kanban.db.types import new_id, utcnow
 from kanban.messaging.unit_of_work import UnitOfWork
 
@@ -77,6 +79,12 @@ class Logout:
 class UpdateProfile:
     user_id: str
     changes: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class DeleteAccount:
+    user_id: str
+    password: str
 
 
 @dataclass(frozen=True)
@@ -194,18 +202,37 @@ async def change_password(cmd: ChangePassword, uow: UnitOfWork, policy: AuthPoli
     throttled like sign-ins, so a stolen access token cannot be used to guess the password.
     """
     now = utcnow()
-    key = f"password:{cmd.user_id}"
-    await rate_limit.ensure_allowed(uow.conn, {key: rate_limit.PER_EMAIL}, now)
-    user = await _existing_user(uow, cmd.user_id)
-    if not await asyncio.to_thread(policy.passwords.verify, user.password_hash, cmd.current_password):
-        await _count_failure(uow, [key], now)
-        message = "the current password is incorrect"
-        raise InvalidInput(message, field="currentPassword", errors=[_error("currentPassword", message)])
+    await _confirm_password(uow, policy, cmd.user_id, cmd.current_password, "currentPassword", now)
     new_hash = await asyncio.to_thread(policy.passwords.hash, cmd.new_password)
     await repo.update_user(uow.conn, cmd.user_id, {"password_hash": new_hash, "updated_at": now})
     await repo.revoke_all_of_user(uow.conn, cmd.user_id, now)
-    await rate_limit.clear_failures(uow.conn, key)
+    await rate_limit.clear_failures(uow.conn, f"password:{cmd.user_id}")
     await uow.commit()
+
+
+async def delete_account(cmd: DeleteAccount, uow: UnitOfWork, policy: AuthPolicy) -> None:
+    """Remove the user and everything of theirs in one transaction; the Worker is told by UserDeletedV1.
+
+    The password is asked again (422 naming `password` when wrong, throttled like a sign-in), so a
+    stolen access token alone cannot erase an account.
+    """
+    user = await _confirm_password(uow, policy, cmd.user_id, cmd.password, "password", utcnow())
+    board_ids = await erase_user(uow.conn, user.id, user.email)
+    uow.record(UserDeletedV1(user_id=user.id, board_ids=tuple(board_ids)), aggregate_id=user.id)
+    await uow.commit()
+
+
+async def _confirm_password(
+    uow: UnitOfWork, policy: AuthPolicy, user_id: str, password: str, field_name: str, now: datetime
+) -> Row:
+    key = f"password:{user_id}"
+    await rate_limit.ensure_allowed(uow.conn, {key: rate_limit.PER_EMAIL}, now)
+    user = await _existing_user(uow, user_id)
+    if not await asyncio.to_thread(policy.passwords.verify, user.password_hash, password):
+        await _count_failure(uow, [key], now)
+        message = f"the {'current ' if field_name == 'currentPassword' else ''}password is incorrect"
+        raise InvalidInput(message, field=field_name, errors=[_error(field_name, message)])
+    return user
 
 
 async def _issue_tokens(

@@ -11,6 +11,7 @@ from kanban.api.accounts import handlers
 from kanban.api.accounts.schemas import (
     AuthSession,
     ChangePasswordRequest,
+    DeleteAccountRequest,
     LoginRequest,
     LogoutRequest,
     RefreshRequest,
@@ -106,3 +107,13 @@ async def change_password(body: ChangePasswordRequest, user_id: CurrentUserId, u
         user_id=user_id, current_password=body.current_password, new_password=body.new_password
     )
     await handlers.change_password(cmd, uow, policy)
+
+
+@router.delete("/users/me", status_code=status.HTTP_204_NO_CONTENT, responses=problem_responses(401, 422, 429))
+async def delete_me(body: DeleteAccountRequest, user_id: CurrentUserId, uow: Uow, policy: Policy) -> None:
+    """Delete the account and everything in it (boards, tasks, history, hints, sign-ins), in one transaction.
+
+    Needs the password again (422 naming `password` when wrong). The Worker drops its copies
+    (snapshots, drafts, jobs) when the `user.deleted` event reaches it. Export first: `GET /users/me/export`.
+    """
+    await handlers.delete_account(handlers.DeleteAccount(user_id=user_id, password=body.password), uow, policy)

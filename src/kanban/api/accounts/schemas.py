@@ -75,6 +75,12 @@ class ChangePasswordRequest(RequestModel):
     new_password: Password
 
 
+class DeleteAccountRequest(RequestModel):
+    """The account's password, asked again before everything of it is erased."""
+
+    password: Annotated[str, Field(min_length=1, max_length=MAX_LENGTH)]
+
+
 class UserOut(ApiModel):
     id: str
     email: str

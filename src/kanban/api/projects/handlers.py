@@ -55,7 +55,7 @@ class ListProjects:
     offset: int = 0
 
 
-def _state(row: Row) -> ProjectState:
+def project_state(row: Row) -> ProjectState:
     m = row._mapping
     return ProjectState(
         project_id=m["id"], board_id=m["board_id"], name=m["name"], description=m["description"],
@@ -92,7 +92,7 @@ async def create_project(cmd: CreateProject, uow: UnitOfWork) -> Row:
         },
     )  # fmt: skip
     row = await repo.project_with_counts(uow.conn, project_id)
-    uow.record(ProjectCreatedV1(project=_state(row)), aggregate_id=project_id, aggregate_version=1)
+    uow.record(ProjectCreatedV1(project=project_state(row)), aggregate_id=project_id, aggregate_version=1)
     await uow.commit()
     return row
 
@@ -108,7 +108,7 @@ async def update_project(cmd: UpdateProject, uow: UnitOfWork) -> Row:
     values.update(version=project.version + 1, updated_at=utcnow())
     await repo.update_project(uow.conn, project.id, values)
     row = await repo.project_with_counts(uow.conn, project.id)
-    uow.record(ProjectUpdatedV1(project=_state(row)), aggregate_id=project.id, aggregate_version=row.version)
+    uow.record(ProjectUpdatedV1(project=project_state(row)), aggregate_id=project.id, aggregate_version=row.version)
     await uow.commit()
     return row
 

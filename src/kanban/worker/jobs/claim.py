@@ -1,5 +1,8 @@
 """Claiming a due job under a lease, renewing the lease, and giving a job back.
 
+Interactive jobs are claimed before background ones (a board digesting an import), each kind
+oldest first.
+
 A job is due when it is queued and its start time has come, or when it is running under a lease
 that expired (its worker died): that job is taken over. A queued job waits while its task has a
 running job (one running job per task). On PostgreSQL the claim locks with FOR UPDATE SKIP LOCKED,
@@ -57,7 +60,13 @@ async def claim_job(engine: AsyncEngine, owner: str, lease_seconds: float) -> Cl
 
 async def _claim(conn: AsyncConnection, owner: str, lease_seconds: float) -> ClaimedJob | None:
     now = utcnow()
-    candidate = select(agent_jobs.c.id, agent_jobs.c.status).where(_due(now)).order_by(agent_jobs.c.run_after).limit(1)
+    # Interactive jobs first (see queue.BULK_BACKLOG), then the oldest due.
+    candidate = (
+        select(agent_jobs.c.id, agent_jobs.c.status)
+        .where(_due(now))
+        .order_by(agent_jobs.c.priority, agent_jobs.c.run_after)
+        .limit(1)
+    )
     if conn.dialect.name == "postgresql":
         candidate = candidate.with_for_update(skip_locked=True, of=agent_jobs)
     picked = (await conn.execute(candidate)).first()

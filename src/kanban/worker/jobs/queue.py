@@ -8,18 +8,46 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kanban.db.types import new_id, utcnow
-from kanban.worker.tables import agent_jobs
+from kanban.worker.tables import agent_jobs, task_snapshots
+
+# A board with this many queued jobs is digesting a bulk change (an import of many tasks): its
+# further jobs are background work, claimed after every interactive job, so one person's thousand
+# imported tasks never hold up another person's one new task.
+BULK_BACKLOG = 20
+INTERACTIVE, BACKGROUND = 0, 1
+
+
+async def job_priority(conn: AsyncConnection, task_id: str) -> int:
+    """Background when the task's board already has BULK_BACKLOG queued jobs, else interactive."""
+    board = select(task_snapshots.c.board_id).where(task_snapshots.c.task_id == task_id).scalar_subquery()
+    backlog = await conn.scalar(
+        select(func.count())
+        .select_from(agent_jobs.join(task_snapshots, task_snapshots.c.task_id == agent_jobs.c.task_id))
+        .where(agent_jobs.c.status == "queued", task_snapshots.c.board_id == board)
+    )
+    return BACKGROUND if (backlog or 0) >= BULK_BACKLOG else INTERACTIVE
 
 
 async def enqueue_job(
-    conn: AsyncConnection, task_id: str, task_version: int, reason: str, debounce_seconds: float
+    conn: AsyncConnection,
+    task_id: str,
+    task_version: int,
+    reason: str,
+    debounce_seconds: float,
+    priority: int | None = None,
 ) -> str:
-    """The id of the queued job for the task: an existing one is pushed back, else a new one is added."""
+    """The id of the queued job for the task: an existing one is pushed back, else a new one is added.
+
+    A rerun the owner asked for is always interactive; other jobs are background while their board
+    has a bulk backlog (see BULK_BACKLOG), or when the caller says so (`priority`).
+    """
     now = utcnow()
+    if priority is None:
+        priority = INTERACTIVE if reason == "rerun" else await job_priority(conn, task_id)
     run_after = now + timedelta(seconds=debounce_seconds)
     existing = await conn.scalar(
         select(agent_jobs.c.id).where(agent_jobs.c.task_id == task_id, agent_jobs.c.status == "queued")
@@ -28,7 +56,7 @@ async def enqueue_job(
         await conn.execute(
             update(agent_jobs)
             .where(agent_jobs.c.id == existing)
-            .values(run_after=run_after, task_version=task_version, reason=reason, updated_at=now)
+            .values(run_after=run_after, task_version=task_version, reason=reason, priority=priority, updated_at=now)
         )
         return str(existing)
     job_id = new_id()
@@ -42,6 +70,7 @@ async def enqueue_job(
             run_after=run_after,
             attempts=0,
             progress=0,
+            priority=priority,
             created_at=now,
             updated_at=now,
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, select, update
 
 from kanban.contracts import events as ev
 from kanban.contracts.base import Event
@@ -14,8 +14,10 @@ from kanban.messaging.inbox import Handler
 from kanban.messaging.sql import upsert
 from kanban.messaging.unit_of_work import UnitOfWork
 from kanban.worker import tables as t
-from kanban.worker.jobs.queue import cancel_jobs, enqueue_job
+from kanban.worker.jobs.queue import BACKGROUND, cancel_jobs, enqueue_job
 
+# The Worker's inbox consumer (its service name): the cursors an import's batch starts are its own.
+CONSUMER = "worker"
 # Fields whose change is worth a new analysis; a move or a toggle of done is not.
 ANALYSED_FIELDS = frozenset({"title", "description", "tags", "project_id", "checklist"})
 
@@ -45,6 +47,29 @@ def task_handlers(debounce_seconds: float) -> dict[str, Handler]:
         if ANALYSED_FIELDS.intersection(event.changed_fields) and not event.task.is_done:
             await enqueue_job(uow.conn, event.task.task_id, event.task.version, "updated", debounce_seconds)
 
+    async def imported(event: Event, _: Envelope, uow: UnitOfWork) -> None:
+        """Each task as a task.created, except those a later event (a delete) already passed."""
+        assert isinstance(event, ev.TasksImportedV1)
+        cursors = t.messaging.cursors
+        ids = [task.task_id for task in event.tasks]
+        passed = {
+            row.aggregate_id
+            for row in await uow.conn.execute(
+                select(cursors.c.aggregate_id).where(cursors.c.consumer == CONSUMER, cursors.c.aggregate_id.in_(ids))
+            )
+        }
+        now = utcnow()
+        for task in event.tasks:
+            if task.task_id in passed:
+                continue
+            await _save_task(uow, task)
+            # The task's history starts here, at its imported version: its next event applies in order.
+            cursor = {"consumer": CONSUMER, "aggregate_id": task.task_id, "version": task.version, "deleted": False,
+                      "updated_at": now}  # fmt: skip
+            await uow.conn.execute(upsert(uow.conn, cursors, cursor, ["consumer", "aggregate_id"]))
+            if not task.is_done:
+                await enqueue_job(uow.conn, task.task_id, task.version, "imported", debounce_seconds, BACKGROUND)
+
     async def moved(event: Event, _: Envelope, uow: UnitOfWork) -> None:
         assert isinstance(event, ev.TaskMovedV1)
         await _save_task(uow, event.task)
@@ -72,6 +97,7 @@ def task_handlers(debounce_seconds: float) -> dict[str, Handler]:
     return {
         ev.TaskCreatedV1.TYPE: created,
         ev.TaskSnapshottedV1.TYPE: created,
+        ev.TasksImportedV1.TYPE: imported,
         ev.TaskUpdatedV1.TYPE: updated,
         ev.TaskMovedV1.TYPE: moved,
         ev.TaskDeletedV1.TYPE: deleted,

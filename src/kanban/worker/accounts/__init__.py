@@ -1,0 +1,1 @@
+"""What the Worker holds of an account, and how it lets go of it."""
