@@ -11,9 +11,14 @@ from kanban.worker.providers.tasks import ANALYSE, Analysis, AnalysisRequest
 
 class AnalyzerAgent:
     agent_id = "analyzer"
+    hint_types = ("context", "priority", "duration", "needs-breakdown", "title")
 
     def __init__(self, clock: Clock | None = None) -> None:
         self._clock = clock or SystemClock()
+
+    def reads(self, ctx: AgentContext) -> object:
+        # Not the column: a move is not worth a new analysis, so the Someday rule applies when one runs.
+        return [ctx.task.title, ctx.task.description, ctx.task.due_at]
 
     async def run(self, ctx: AgentContext, provider: Provider) -> AgentReport:
         task = ctx.task

@@ -11,6 +11,10 @@ from kanban.worker.providers.tasks import FORMAT_DESCRIPTION, FormattingRequest
 
 class FormatterAgent:
     agent_id = "formatter"
+    hint_types = ("description",)
+
+    def reads(self, ctx: AgentContext) -> object:
+        return ctx.task.description
 
     async def run(self, ctx: AgentContext, provider: Provider) -> AgentReport:
         description = ctx.task.description or ""

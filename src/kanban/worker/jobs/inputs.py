@@ -6,13 +6,13 @@ are analysed too.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kanban.contracts.events import TaskState
-from kanban.worker.tables import tag_snapshots, task_snapshots
+from kanban.worker.tables import agent_inputs, tag_snapshots, task_snapshots
 
 # Agents compare a task with its neighbours (duplicates); a bound keeps a huge board cheap.
 MAX_OPEN_TASKS = 500
@@ -24,6 +24,8 @@ class JobInput:
     task: TaskState
     board_tags: tuple[str, ...]
     open_tasks: tuple[TaskState, ...]
+    # What each agent read when it last ran on this task (agent id -> input fingerprint).
+    agent_keys: dict[str, str] = field(default_factory=dict)
 
 
 async def load_job_input(conn: AsyncConnection, task_id: str) -> JobInput | None:
@@ -60,4 +62,7 @@ async def load_job_input(conn: AsyncConnection, task_id: str) -> JobInput | None
         for state in (TaskState.model_validate(s) for s in neighbours if s is not None)
         if not state.is_done and state.column_type not in CLOSED_COLUMNS
     )
-    return JobInput(task=task, board_tags=tuple(tags), open_tasks=open_tasks)
+    keys = await conn.execute(
+        select(agent_inputs.c.agent_id, agent_inputs.c.input_key).where(agent_inputs.c.task_id == task_id)
+    )
+    return JobInput(task=task, board_tags=tuple(tags), open_tasks=open_tasks, agent_keys={a: k for a, k in keys.all()})
