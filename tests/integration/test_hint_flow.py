@@ -71,9 +71,11 @@ async def eventually(check: Callable[[], Awaitable[bool]]) -> None:
     raise AssertionError("the system never got there")
 
 
-async def create_task(system: System, user: dict[str, str], **config: Any) -> dict[str, str]:
+async def create_task(
+    system: System, user: dict[str, str], fields: dict[str, Any] | None = None, **config: Any
+) -> dict[str, str]:
     """A task row and its TaskCreatedV1 in one API transaction, as the tasks route writes them."""
-    ids = await seed_task(system.api, user, config=config)
+    ids = await seed_task(system.api, user, config=config, **(fields or {}))
     async with services(system.api).new_unit_of_work() as uow:
         state = await task_state(uow.conn, ids["task"])
         uow.record(TaskCreatedV1(task=state), aggregate_id=state.task_id, aggregate_version=state.version)
@@ -230,6 +232,57 @@ async def test_a_move_or_a_priority_change_queues_no_analysis(system: System) ->
 
     await eventually(worker_saw_both)
     assert await jobs_of(system, ids["task"]) == [("created", "succeeded")]
+
+
+@pytest.fixture
+async def real_system(api_db: DatabaseUrl, worker_db: DatabaseUrl) -> AsyncIterator[System]:
+    """Both services with the default agents on the local provider."""
+    hub = MemoryHub()
+    app = create_app(settings_for("api", api_db, worker_db), hub=hub)
+    worker = build_worker_services(settings_for("worker", api_db, worker_db), hub=hub)
+    runner = JobRunner(worker, config=RunnerConfig(concurrency=1, poll_seconds=0.01))
+    stop = asyncio.Event()
+    async with app.router.lifespan_context(app):
+        await worker.messaging.start()
+        jobs = asyncio.create_task(runner.run(stop))
+        try:
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://test/api/v1") as client:
+                yield System(ApiHarness(client=client, app=app), worker, FakePipeline())
+        finally:
+            stop.set()
+            await jobs
+            await worker.messaging.stop()
+            await worker.engine.dispose()
+
+
+async def test_applying_and_undoing_a_hint_do_not_propose_it_again(real_system: System) -> None:
+    system = real_system
+    user = await system.api.make_user()
+    fields = {
+        "title": "Set up the new laptop",
+        "description": "- install the password manager\n- enable disk encryption",
+    }
+    ids = await create_task(system, user, fields)
+    await analysed(system, user, ids["task"], jobs=1)
+    before = {h["hintType"]: h["id"] for h in await hints_of(system.api, user, ids["task"])}
+    actions = before["actions"]
+
+    assert (await system.api.client.post(f"/hints/{actions}/apply", headers=user)).status_code == 200
+    await analysed(system, user, ids["task"], jobs=2)  # the checklist changed: the actions agent looked again
+    assert (await system.api.client.post(f"/hints/{actions}/undo", headers=user)).status_code == 200
+    await analysed(system, user, ids["task"], jobs=3)  # and again, finding the steps it proposed (and was undone)
+
+    after = await hints_of(system.api, user, ids["task"])
+    assert [(h["id"], h["status"]) for h in after if h["hintType"] == "actions"] == [(actions, "undone")]
+    # The other agents read nothing that changed: their proposals are the same rows, not new copies.
+    assert {h["hintType"]: h["id"] for h in after if h["hintType"] != "actions"} == {
+        k: v for k, v in before.items() if k != "actions"
+    }
+    async with system.worker.engine.connect() as conn:
+        runs = await conn.execute(select(wt.agent_results.c.agent_id).where(wt.agent_results.c.task_id == ids["task"]))
+        ran = [r for (r,) in runs.all()]
+    assert ran.count("next-actions") == 3 and ran.count("analyzer") == 1
 
 
 async def test_the_real_agents_on_the_local_provider_propose_hints(api_db: DatabaseUrl, worker_db: DatabaseUrl) -> None:

@@ -427,7 +427,7 @@ def _topic(name: str, aliases: str, members: str) -> None:
 
 _topic(
     "finance",
-    "finance finances money financial bills banking budget",
+    "finance finances money financial bills banking budget cash",
     "pay bill bank tax invoice financial finances budget money insurance insurer savings saving isa pension mortgage expense refund "
     " fraud loan salary fee accountant excess claim instalment payment debt credit debit transfer £ $ € "
     "subscription membership netflix premium broker invest fund funds index_fund stock stocks share shares price quote "

@@ -77,6 +77,8 @@ def _hits(words: tuple[object, ...], members: frozenset[str]) -> int:
     texts = [w.text.lower() for w in words]  # type: ignore[attr-defined]
     hits = 0
     for i, (lem, low) in enumerate(zip(lemmas, texts, strict=True)):
+        if i and texts[i - 1] == "to" and lem in lx.ACTION_KINDS:
+            continue  # "to book a test" names an action, not a book
         pair = f"{lem} {lemmas[i + 1]}" if i + 1 < len(lemmas) else ""
         if pair and pair in members or lem in members or low in members:
             hits += 1
@@ -86,10 +88,10 @@ def _hits(words: tuple[object, ...], members: frozenset[str]) -> int:
 def _tag_score(tag: str, reading: TaskReading, scores: Counter[str]) -> int:
     key = lemma(tag.strip().replace("-", " ").replace("_", " "))
     raw = tag.strip().lower()
-    best = 0
-    for name, (aliases, _) in lx.TOPICS.items():
-        if raw in aliases or key in aliases:
-            best = max(best, scores.get(name, 0))
+    topics = [name for name, (aliases, _) in lx.TOPICS.items() if raw in aliases or key in aliases]
+    # A tag named after one of a topic's words ("groceries", "forms") stands for that topic.
+    topics = topics or [name for name, (_, members) in lx.TOPICS.items() if raw in members or key in members][:1]
+    best = max((scores.get(name, 0) for name in topics), default=0)
     if best:
         return best
     # A tag the lexicon has no topic for: its own word in the task's title or description.
