@@ -281,6 +281,9 @@ async def _record_analysis(
         "replaced": replaced, "failedAgents": dict(event.failed_agents),
     }  # fmt: skip
     realtime.publish_after_commit(uow, board_id, "analysis.completed", data)
+    # The Worker sends no "done" progress of its own; the stream still ends each job's progress.
+    done = {"taskId": event.task_id, "jobId": event.job_id, "stage": "done", "percent": 100, "status": "succeeded"}
+    realtime.publish_after_commit(uow, board_id, "agent.progress", done)
 
 
 async def record_failed_analysis(event: AnalysisFailedV1, uow: UnitOfWork) -> None:

@@ -30,11 +30,22 @@ from kanban.messaging.unit_of_work import UnitOfWork
 from kanban.messaging.wakeup import Wakeup
 from kanban.worker.agents.fingerprints import content_basis
 from kanban.worker.agents.pipeline import AgentContext, AgentOutcome, build_pipeline
-from kanban.worker.jobs.claim import ClaimedJob, claim_job, held, release_lease, renew_lease, requeue
+from kanban.worker.jobs.claim import (
+    ClaimedJob,
+    claim_job,
+    held,
+    next_due_in,
+    release_lease,
+    renew_lease,
+    requeue,
+)
 from kanban.worker.jobs.inputs import JobInput, load_job_input
 from kanban.worker.tables import agent_inputs, agent_jobs, agent_results, hint_drafts, task_snapshots
 
 log = logging.getLogger(__name__)
+
+# An idle slot's polling backs off to this; a job queued in this process still wakes it at once.
+MAX_IDLE_POLL_SECONDS = 5.0
 
 ProgressCallback = Callable[[str, int], Awaitable[None]]
 
@@ -112,6 +123,7 @@ class JobRunner:
         await asyncio.gather(*slots)
 
     async def _slot(self, stop: asyncio.Event) -> None:
+        idle = self.config.poll_seconds
         while not stop.is_set():
             try:
                 job = await claim_job(self._services.engine, self.owner, self.config.lease_seconds)
@@ -119,10 +131,30 @@ class JobRunner:
                 log.exception("job runner %s: claiming failed", self.owner)
                 job = None
             if job is None:
-                # Woken at once when this process queued a job; polling covers other processes' jobs.
-                await self._queued.wait(self.config.poll_seconds)
+                # An idle slot looks less and less often (this process's own jobs wake it at once).
+                woken = await self._idle(idle)
+                idle = self.config.poll_seconds if woken else min(idle * 2, MAX_IDLE_POLL_SECONDS)
                 continue
+            idle = self.config.poll_seconds
             await self._run_until_stopped(job, stop)
+
+    async def _idle(self, poll: float) -> bool:
+        """Wait for work: until the next queued job is due, else until this process queues one.
+
+        A queued job starts after its debounce; claiming before then costs a write transaction that
+        finds nothing, so the runner sleeps until the earliest start instead. Polling still covers
+        jobs other processes queue (and jobs held back while their task has one running).
+        Returns True when there is (or may be) work now: a job came due or this process queued one.
+        """
+        try:
+            due = await next_due_in(self._services.engine)
+        except Exception:
+            log.exception("job runner %s: reading the queue failed", self.owner)
+            due = None
+        if due:  # due 0 is a job held back behind its task's running one: that slot takes it next
+            await asyncio.sleep(min(due, poll))
+            return True
+        return await self._queued.wait(poll)
 
     async def _run_until_stopped(self, job: ClaimedJob, stop: asyncio.Event) -> None:
         work = asyncio.create_task(self.run_job(job), name=f"job-{job.id}")
@@ -274,17 +306,7 @@ class JobRunner:
                 ),
                 aggregate_id=task.task_id,
             )
-            uow.record(
-                AgentProgressV1(
-                    task_id=task.task_id,
-                    board_id=task.board_id,
-                    job_id=job.id,
-                    stage="done",
-                    percent=100,
-                    status="succeeded",
-                ),
-                aggregate_id=task.task_id,
-            )
+            # No separate "done" progress event: the API announces the end when it stores this analysis.
             await uow.commit()
 
     async def _fail(self, job: ClaimedJob, error: str) -> None:

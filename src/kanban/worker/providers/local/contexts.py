@@ -20,7 +20,7 @@ STRONG = 0.85
 OBJECT_DECIDES = 0.75
 DESCRIPTION_SAYS = 0.7
 WEAK = 0.5
-GUESS = 0.4
+GUESS = 0.3
 
 _VERB_CONTEXT: dict[str, tuple[Context, float]] = {
     "phone": ("PHONE", EXPLICIT),
