@@ -109,7 +109,9 @@ async def main(args: argparse.Namespace) -> None:
             print(
                 f"| jobs ({args.backend}, {args.transport}, {args.workers} worker process(es)) | {rate:,.1f} jobs/s for {len(ids)} tasks | {machine()} |"
             )
-            print(f"| Worker CPU per analysed task ({args.backend}, {args.transport}) | {cpu_ms:.1f} ms | {machine()} |")
+            print(
+                f"| Worker CPU per analysed task ({args.backend}, {args.transport}) | {cpu_ms:.1f} ms | {machine()} |"
+            )
     finally:
         for proc in procs:
             proc.terminate()

@@ -159,85 +159,17 @@ def _names_a_group(head: str) -> bool:
 _NUMBERS = frozenset(
     ["two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "both", "all", "these", "those"]
 )
-_FUNCTION_WORDS = frozenset(
-    [
-        "the",
-        "a",
-        "an",
-        "my",
-        "your",
-        "our",
-        "his",
-        "her",
-        "their",
-        "its",
-        "this",
-        "that",
-        "these",
-        "those",
-        "them",
-        "it",
-        "him",
-        "her",
-        "me",
-        "us",
-        "all",
-        "each",
-        "every",
-        "some",
-        "any",
-        "one",
-        "two",
-        "three",
-        "four",
-        "five",
-        "up",
-        "out",
-        "off",
-        "back",
-    ]
+_DETERMINERS = frozenset({"the", "a", "an", "my", "your", "our", "his", "her", "their", "its", "this", "that"})
+_PRONOUNS = frozenset({"it", "them", "him", "me", "us", "i", "we", "you", "he", "she", "they", "there", "here"})
+# What follows a verb in an imperative ("freeze the card", "sign it", "tape all four"): its object.
+_FUNCTION_WORDS = (
+    _DETERMINERS | _PRONOUNS | _NUMBERS | {"each", "every", "some", "any", "one", "up", "out", "off", "back"}
 )
-_NOT_VERBS = frozenset(
-    [
-        "i",
-        "we",
-        "you",
-        "he",
-        "she",
-        "they",
-        "it",
-        "there",
-        "here",
-        "this",
-        "that",
-        "the",
-        "a",
-        "an",
-        "my",
-        "your",
-        "our",
-        "his",
-        "her",
-        "their",
-        "maybe",
-        "perhaps",
-        "probably",
-        "possibly",
-        "also",
-        "just",
-        "not",
-        "no",
-        "only",
-        "still",
-        "even",
-        "especially",
-        "ideally",
-        "hopefully",
-        "definitely",
-        "about",
-        "around",
-    ]
-)
+# Words a clause may start with that are never its verb.
+_NOT_VERBS = _DETERMINERS | _PRONOUNS | {"these", "those"} | {
+    "maybe", "perhaps", "probably", "possibly", "also", "just", "not", "no", "only", "still", "even",
+    "especially", "ideally", "hopefully", "definitely", "about", "around",
+}  # fmt: skip
 
 
 def _verb_led(text: str) -> bool:
