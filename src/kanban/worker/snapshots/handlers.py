@@ -46,7 +46,8 @@ def task_handlers(debounce_seconds: float) -> dict[str, Handler]:
     async def created(event: Event, _: Envelope, uow: UnitOfWork) -> None:
         assert isinstance(event, ev.TaskCreatedV1 | ev.TaskSnapshottedV1)
         if await _save_task(uow, event.task, queue=True):
-            await enqueue_job(uow.conn, event.task.task_id, event.task.version, "created", debounce_seconds)
+            # A new task has no burst of edits to wait for: its first hints come at once.
+            await enqueue_job(uow.conn, event.task.task_id, event.task.version, "created", debounce_seconds=0)
 
     async def updated(event: Event, _: Envelope, uow: UnitOfWork) -> None:
         assert isinstance(event, ev.TaskUpdatedV1)

@@ -34,7 +34,7 @@ def similarity(title_a: str, description_a: str, title_b: str, description_b: st
     a, b = read_task(title_a, description_a), read_task(title_b, description_b)
     if not a.title_concepts or not b.title_concepts:
         return 0.0
-    shared = len(_matched(a.title_concepts, b.text_concepts | _joined(b)))
+    shared = len(_matched(a.title_concepts, b.text_concepts, _joined(b)))
     return shared / min(len(a.title_concepts), len(b.title_concepts))
 
 
@@ -46,10 +46,13 @@ def duplicate_score(a: TaskReading, b: TaskReading) -> float:
     core_b = b.title_concepts - _verbs(b)
     if not core_a or not core_b:
         return 0.0
-    left_a = core_a - _matched(core_a, b.text_concepts | _joined(b))
-    left_b = core_b - _matched(core_b, a.text_concepts | _joined(a))
+    left_a = core_a - _matched(core_a, b.text_concepts, _joined(b))
+    left_b = core_b - _matched(core_b, a.text_concepts, _joined(a))
     shared = len(core_a) - len(left_a)
     if shared == 0 or (left_a and left_b):
+        return 0.0
+    # The titles must share something: a word found only in the other's description is a detail.
+    if not _matched(core_a, b.title_concepts, _joined(b, title_only=True)):
         return 0.0
     covered = 1 - min(len(left_a) / len(core_a), len(left_b) / len(core_b))
     # One shared word is thin evidence unless it is all one of the titles says.
@@ -67,10 +70,11 @@ def _verbs(reading: TaskReading) -> frozenset[str]:
     return frozenset(verbs)
 
 
-def _matched(words: frozenset[str], other: frozenset[str]) -> frozenset[str]:
+def _matched(words: frozenset[str], other: frozenset[str], joined: frozenset[str] = frozenset()) -> frozenset[str]:
+    """The words found in `other` (exactly or as a near spelling) or among its run-together pairs."""
     out = set()
     for word in words:
-        if word in other or any(_near(word, o) for o in other):
+        if word in other or word in joined or any(_near(word, o) for o in other):
             out.add(word)
     return frozenset(out)
 
@@ -84,10 +88,13 @@ def _near(a: str, b: str) -> bool:
     return Levenshtein.distance(a, b, score_cutoff=1) <= 1
 
 
-def _joined(reading: TaskReading) -> frozenset[str]:
+def _joined(reading: TaskReading, *, title_only: bool = False) -> frozenset[str]:
     """Adjacent words run together, so "all hands" matches "allhands" and "kick off" "kickoff"."""
-    lemmas = [w.lemma for w in (*reading.title_words, *reading.description_words)]
-    return frozenset(f"{x}{y}" for x, y in zip(lemmas, lemmas[1:], strict=False))
+    words = reading.title_words if title_only else (*reading.title_words, *reading.description_words)
+    pairs = list(zip(words, words[1:], strict=False))
+    return frozenset(f"{x.lemma}{y.lemma}" for x, y in pairs) | frozenset(
+        lx.SYNONYMS.get(joined, joined) for joined in (f"{x.text}{y.text}".lower() for x, y in pairs)
+    )
 
 
 def _different_people(a: TaskReading, b: TaskReading) -> bool:
