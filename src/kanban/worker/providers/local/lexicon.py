@@ -13,6 +13,11 @@ from typing import Final
 # A task's lead verb (or a phrasal verb) names what a person will be doing. The kind decides the
 # GTD context, how long it usually takes, and which verbs count as the same intent for duplicates.
 
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
 ACTION_KINDS: Final[dict[str, str]] = {}
 
 
@@ -51,104 +56,24 @@ _kind("choose", "pick choose select")
 STEP_VERBS: Final = frozenset(
     {v.split()[0] for v in ACTION_KINDS}
     | set(
-        [
-            "look",
-            "tell",
-            "add",
-            "remove",
-            "redirect",
-            "borrow",
-            "bring",
-            "gather",
-            "restore",
-            "enable",
-            "disable",
-            "set",
-            "put",
-            "move",
-            "confirm",
-            "ask",
-            "find",
-            "list",
-            "note",
-            "take",
-            "leave",
-            "lock",
-            "unlock",
-            "label",
-            "charge",
-            "open",
-            "close",
-            "load",
-            "unload",
-            "split",
-            "split",
-            "write",
-            "sort",
-            "donate",
-            "recycle",
-            "throw",
-            "bin",
-            "rinse",
-            "soak",
-            "dry",
-            "iron",
-            "fold",
-            "tidy",
-            "measure",
-            "weigh",
-            "count",
-            "cut",
-            "wrap",
-            "bag",
-            "mark",
-            "initial",
-        ]
+        _words(
+            "look tell add remove redirect borrow bring gather restore enable disable set put move confirm "
+            "ask find list note take leave lock unlock label charge open close load unload split split write "
+            "sort donate recycle throw bin rinse soak dry iron fold tidy measure weigh count cut wrap bag "
+            "mark initial"
+        )
     )
 ) - {"go", "end", "try", "keep", "turn", "have", "present", "see"}
 
 # Words after which a title's first word is a noun, not a verb: "water bill", "book club", "phone contract".
 COMPOUND_HEADS: Final = frozenset(
-    [
-        "bill",
-        "bills",
-        "club",
-        "contract",
-        "meter",
-        "payment",
-        "case",
-        "number",
-        "charger",
-        "company",
-        "plan",
-        "provider",
-        "tank",
-        "filter",
-    ]
+    _words("bill bills club contract meter payment case number charger company plan provider tank filter")
 )
 # "give Grandpa a ring", "give the plumber a call": a phone call said with a noun.
 CALL_NOUNS: Final = frozenset(["ring", "call", "bell", "buzz", "shout"])
 
 # Verbs that say little about intent: "get the car serviced", "do my taxes", "sort the loft".
-GENERIC_VERBS: Final = frozenset(
-    [
-        "get",
-        "do",
-        "make",
-        "go",
-        "have",
-        "take",
-        "give",
-        "keep",
-        "turn",
-        "find",
-        "handle",
-        "sort",
-        "finish",
-        "start",
-        "try",
-    ]
-)
+GENERIC_VERBS: Final = frozenset(_words("get do make go have take give keep turn find handle sort finish start try"))
 
 # Phrasal verbs, longest first, recognised before single words ("pick up" is not "pick").
 PHRASAL: Final = tuple(
@@ -212,23 +137,10 @@ _things(
 
 # Where an errand happens.
 SHOPS: Final = frozenset(
-    [
-        "shop",
-        "store",
-        "supermarket",
-        "pharmacy",
-        "chemist",
-        "tailor",
-        "library",
-        "post_office",
-        "market",
-        "bakery",
-        "butcher",
-        "tip",
-        "charity_shop",
-        "garden_centre",
-        "hardware_store",
-    ]
+    _words(
+        "shop store supermarket pharmacy chemist tailor library post_office market bakery butcher tip "
+        "charity_shop garden_centre hardware_store"
+    )
 )
 
 # Words that say the task happens on a screen.
@@ -298,120 +210,24 @@ OPPOSED_INTENTS: Final = (
 # --- people, relations and words that say nothing ---------------------------------------------
 
 RELATIONS: Final = frozenset(
-    [
-        "mother",
-        "father",
-        "grandmother",
-        "grandfather",
-        "child",
-        "son",
-        "daughter",
-        "sister",
-        "brother",
-        "aunt",
-        "uncle",
-        "cousin",
-        "niece",
-        "nephew",
-        "wife",
-        "husband",
-        "partner",
-        "boyfriend",
-        "girlfriend",
-        "family",
-        "parent",
-        "parents",
-        "baby",
-        "twins",
-        "in-laws",
-    ]
+    _words(
+        "mother father grandmother grandfather child son daughter sister brother aunt uncle cousin niece "
+        "nephew wife husband partner boyfriend girlfriend family parent parents baby twins in-laws"
+    )
 )
 PEOPLE_ROLES: Final = frozenset(
-    [
-        "boss",
-        "manager",
-        "colleague",
-        "team",
-        "client",
-        "landlord",
-        "nanny",
-        "teacher",
-        "accountant",
-        "broker",
-        "agent",
-        "hr",
-        "neighbour",
-        "friend",
-        "coach",
-        "tutor",
-        "organiser",
-        "organisers",
-        "insurer",
-        "bank",
-        "council",
-        "school",
-        "office",
-    ]
+    _words(
+        "boss manager colleague team client landlord nanny teacher accountant broker agent hr neighbour "
+        "friend coach tutor organiser organisers insurer bank council school office"
+    )
 )
 # Content words too general to tell two tasks apart.
 VAGUE: Final = frozenset(
-    [
-        "thing",
-        "stuff",
-        "new",
-        "old",
-        "next",
-        "last",
-        "this",
-        "that",
-        "one",
-        "some",
-        "time",
-        "week",
-        "month",
-        "year",
-        "day",
-        "today",
-        "tomorrow",
-        "tonight",
-        "about",
-        "re",
-        "w/",
-        "via",
-        "due",
-        "full",
-        "keep",
-        "keeps",
-        "it",
-        "them",
-        "all",
-        "each",
-        "every",
-        "other",
-        "own",
-        "back",
-        "up",
-        "out",
-        "in",
-        "on",
-        "off",
-        "first",
-        "again",
-        "quick",
-        "little",
-        "big",
-        "small",
-        "few",
-        "lot",
-        "lots",
-        "soon",
-        "later",
-        "asap",
-        "urgent",
-        "please",
-        "maybe",
-        "still",
-    ]
+    _words(
+        "thing stuff new old next last this that one some time week month year day today tomorrow tonight "
+        "about re w/ via due full keep keeps it them all each every other own back up out in on off first "
+        "again quick little big small few lot lots soon later asap urgent please maybe still"
+    )
 )
 
 # --- topics, for tags ---------------------------------------------------------------------------
