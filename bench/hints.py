@@ -1,17 +1,20 @@
-"""Task created → hints visible through the API, and jobs per second with one and two Workers.
+"""Task created → hints visible through the API, jobs per second with one and two Workers, Worker CPU per task.
 
     .venv/bin/python -m bench.hints --backend sqlite --transport http
     .venv/bin/python -m bench.hints --backend postgres --transport nats --workers 2
 
 Both services run as their own processes with the `local` provider. Latency: tasks are created
 one at a time and the API is polled until the task's analyzer hints are visible. Throughput: a
-batch of tasks is created at once and the clock runs until every task has its hints.
+batch of tasks is created at once and the clock runs until every task has its hints. Worker CPU:
+the Worker processes' own CPU counters (user + system, from /proc) over the batch, divided by the
+tasks analysed: every event, job, agent run and acknowledgement a task costs the Worker.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import time
 
 import httpx
@@ -35,6 +38,16 @@ async def _hints_visible(client: httpx.AsyncClient, task_id: str, deadline: floa
             return True
         await asyncio.sleep(0.005)
     return False
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time the processes have used so far, from their own counters."""
+    total = 0
+    for pid in pids:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime (clock ticks)
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 async def main(args: argparse.Namespace) -> None:
@@ -66,6 +79,9 @@ async def main(args: argparse.Namespace) -> None:
                 f"| task created → hints visible ({args.backend}, {args.transport}) | {summary_ms(latencies)} | {machine()} |"
             )
 
+            worker_pids = [p.pid for p in procs[: args.workers]]
+            await asyncio.sleep(2)  # let the latency phase's stragglers (acknowledgements) settle
+            cpu_before = cpu_seconds(worker_pids)
             start = time.perf_counter()
             ids = []
             for n in range(args.jobs):
@@ -77,8 +93,13 @@ async def main(args: argparse.Namespace) -> None:
             for task_id in ids:
                 await _hints_visible(client, task_id, deadline)
             rate = len(ids) / (time.perf_counter() - start)
+            await asyncio.sleep(2)  # the acknowledgements of the last hints are Worker work too
+            cpu_ms = 1000 * (cpu_seconds(worker_pids) - cpu_before) / len(ids)
             print(
                 f"| jobs ({args.backend}, {args.transport}, {args.workers} worker process(es)) | {rate:,.1f} jobs/s for {len(ids)} tasks | {machine()} |"
+            )
+            print(
+                f"| Worker CPU per analysed task ({args.backend}, {args.transport}) | {cpu_ms:.1f} ms | {machine()} |"
             )
     finally:
         for proc in procs:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +19,8 @@ class FakeOutcome:
     error: str | None = None
     duration_ms: float = 1.0
     output: Any = None
+    hint_types: tuple[str, ...] = ()
+    input_key: str | None = None
 
 
 def draft(hint_type: str, confidence: float = 0.95, **fields: Any) -> HintDraft:
@@ -39,8 +41,15 @@ class FakePipeline:
     started: asyncio.Event = field(default_factory=asyncio.Event)
     seen: list[Any] = field(default_factory=list)
     between: Callable[[Any], Awaitable[None]] | None = None
+    # The hint types it judges; by default those it proposes this time.
+    hint_types: tuple[str, ...] | None = None
 
-    async def run(self, ctx: Any, on_progress: Callable[[str, int], Awaitable[None]]) -> list[FakeOutcome]:
+    def input_keys(self, ctx: Any) -> dict[str, str]:
+        return {"fake": f"{ctx.task.title}|{ctx.task.description}"}
+
+    async def run(
+        self, ctx: Any, on_progress: Callable[[str, int], Awaitable[None]], skip: Collection[str] = ()
+    ) -> list[FakeOutcome]:
         self.seen.append(ctx)
         self.started.set()
         await on_progress("agents", 50)
@@ -50,5 +59,15 @@ class FakePipeline:
             await self.gate.wait()
         if self.fail is not None:
             raise self.fail
+        if "fake" in skip:
+            return []
         drafts = self.make_drafts(ctx)
-        return [FakeOutcome(agent_id="fake", provider="local", drafts=tuple(drafts), output={"n": len(drafts)})]
+        # It judges the types it proposes: a re-run replaces those and leaves any other type alone.
+        types = self.hint_types or tuple(dict.fromkeys(d.hint_type for d in drafts))
+        key = self.input_keys(ctx)["fake"]
+        return [
+            FakeOutcome(
+                agent_id="fake", provider="local", drafts=tuple(drafts), output={"n": len(drafts)},
+                hint_types=types, input_key=key,
+            )
+        ]  # fmt: skip

@@ -255,14 +255,37 @@ hints = Table(
     Column("data", JsonDocument, nullable=True),
     Column("confidence", Float, nullable=True),
     Column("untrusted", Boolean, nullable=False, server_default=false()),
-    # proposed | applied | dismissed | undone
+    # proposed | applied | dismissed | undone | superseded (a later analysis replaced or withdrew it)
     Column("status", String(16), nullable=False, server_default="proposed"),
     Column("auto_applied", Boolean, nullable=False, server_default=false()),
     # What applying changed, so that undo can put it back.
     Column("undo", JsonDocument, nullable=True),
     Column("applied_at", UtcDateTime(), nullable=True),
     Column("dismissed_at", UtcDateTime(), nullable=True),
+    # The proposal this one replaced, and the one that replaced it (None when withdrawn).
+    Column("supersedes", Id(), nullable=True),
+    Column("superseded_by", Id(), nullable=True),
+    # The task content the hint was made from, and its value in comparable form: a value the owner
+    # dismissed or applied is not proposed again for the same content.
+    Column("basis", String(32), nullable=True),
+    Column("value_key", Text, nullable=True),
     *_timestamps(),
+    Index("ix_hints_task_status", "task_id", "status"),
+)
+
+# The last analysis of each task: analysed (with or without hints) or failed, visible in the API.
+task_analyses = Table(
+    "task_analyses",
+    metadata,
+    Column("task_id", Id(), ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True),
+    # analysed | failed
+    Column("status", String(16), nullable=False),
+    Column("job_id", Id(), nullable=True),
+    Column("task_version", Integer, nullable=True),
+    Column("proposed", Integer, nullable=False, server_default="0"),
+    Column("failed_agents", JsonDocument, nullable=True),
+    Column("error", Text, nullable=True),
+    Column("analysed_at", UtcDateTime(), nullable=False),
 )
 
 email_action_tokens = Table(

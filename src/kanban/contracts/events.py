@@ -272,6 +272,29 @@ class HintsProposedV1(_ToApi):
     drafts: tuple[HintDraft, ...]
 
 
+class HintsProposedV2(_ToApi):
+    """One analysis of a task: its drafts, and which hint types it judged, so a new analysis replaces the last.
+
+    `analysed_types` are the hint types whose agents ran to the end: a current proposal of such a
+    type that has no new draft is withdrawn, one of a type not analysed stays. `basis` identifies the
+    task content the agents read (title and description), so a value the owner already dismissed or
+    applied for that content is not proposed again. Sent even without drafts: the task is analysed.
+    """
+
+    TYPE: ClassVar[str] = "hints.proposed"
+    VERSION: ClassVar[int] = 2
+    AGGREGATE: ClassVar[str] = "analysis"
+    ORDERED: ClassVar[bool] = False
+    task_id: str
+    board_id: str
+    job_id: str
+    task_version: int
+    basis: str
+    analysed_types: tuple[str, ...]
+    drafts: tuple[HintDraft, ...]
+    failed_agents: dict[str, str] = Field(default_factory=dict)
+
+
 class AgentProgressV1(_ToApi):
     TYPE: ClassVar[str] = "agent.progress"
     AGGREGATE: ClassVar[str] = "analysis"

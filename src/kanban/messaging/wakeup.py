@@ -25,10 +25,14 @@ class Wakeup:
         """True when a signal arrived that no wait has consumed yet."""
         return self._event.is_set()
 
-    async def wait(self, timeout: float) -> None:
+    async def wait(self, timeout: float) -> bool:
+        """Wait for a signal or the timeout; True when signalled."""
+        signalled = False
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._event.wait(), timeout)
+            signalled = True
         self._event.clear()
+        return signalled
 
 
 class PostgresListener:

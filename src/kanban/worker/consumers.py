@@ -23,6 +23,10 @@ def _waking(handler: Handler, jobs_queued: Wakeup) -> Handler:
     return handle
 
 
+# Only these can queue a job; waking the runner for the others (tags, acknowledgements) costs a claim for nothing.
+_QUEUING = frozenset({"task.created", "task.snapshotted", "task.updated", "analysis.requested"})
+
+
 def worker_event_handlers(settings: Settings, jobs_queued: Wakeup | None = None) -> dict[str, Handler]:
     handlers: dict[str, Handler] = {}
     handlers |= task_handlers(settings.job_debounce_seconds)
@@ -31,4 +35,7 @@ def worker_event_handlers(settings: Settings, jobs_queued: Wakeup | None = None)
     handlers |= account_handlers()
     if jobs_queued is None:
         return handlers
-    return {event_type: _waking(handler, jobs_queued) for event_type, handler in handlers.items()}
+    return {
+        event_type: _waking(handler, jobs_queued) if event_type in _QUEUING else handler
+        for event_type, handler in handlers.items()
+    }

@@ -20,6 +20,8 @@ task_snapshots = Table(
     Column("state", JsonDocument, nullable=True),
     Column("deleted", Boolean, nullable=False, server_default=false()),
     Column("updated_at", UtcDateTime(), nullable=False),
+    # Fingerprint of every field an agent reads, as of the last job queued: an equal one queues none.
+    Column("input_key", String(32), nullable=True),
 )
 
 board_snapshots = Table(
@@ -124,6 +126,17 @@ hint_drafts = Table(
     Column("status", String(16), nullable=False),
     Column("created_at", UtcDateTime(), nullable=False),
     Column("synced_at", UtcDateTime(), nullable=True),
+)
+
+# What each agent read when it last ran on a task: an agent whose inputs are unchanged is not run again.
+agent_inputs = Table(
+    "agent_inputs",
+    metadata,
+    Column("task_id", Id(), primary_key=True),
+    Column("agent_id", String(100), primary_key=True),
+    Column("input_key", String(32), nullable=False),
+    Column("job_id", Id(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
 )
 
 # Working memory of the planning agents, one per project (the legacy LocalBrain).

@@ -373,3 +373,61 @@ async def test_nothing_is_applied_automatically_unless_the_board_allows_it(api: 
         await conn.execute(update(t.boards).values(config=AUTO))
     await propose(api, ids, draft("priority", confidence=0.7, data={"priority": "HIGH"}))
     assert (await task_row(api, ids["task"])).priority is None
+
+
+# --- one current proposal per type (HintsProposedV2) -----------------------------------------
+
+
+async def deliver(api: ApiHarness, event: ev.Event, task_id: str) -> None:
+    envelope = envelope_for(
+        event, source="worker", aggregate_id=task_id, aggregate_version=None, correlation_id=uuid4()
+    )
+    inbox = services(api).messaging.inbox
+    await inbox.receive([envelope])
+    await inbox.process_available()
+
+
+async def analyse(
+    api: ApiHarness, ids: dict[str, str], *drafts: ev.HintDraft, basis: str = "v1", types: tuple[str, ...] = ()
+) -> None:
+    """Deliver one analysis of the task, judging `types` (by default those of its drafts)."""
+    event = ev.HintsProposedV2(
+        task_id=ids["task"], board_id=ids["board"], job_id=new_id(), task_version=1, basis=basis,
+        analysed_types=types or tuple(d.hint_type for d in drafts), drafts=tuple(drafts),
+    )  # fmt: skip
+    await deliver(api, event, ids["task"])
+
+
+async def test_a_dismissed_tag_is_not_proposed_again_beside_a_new_one_until_the_content_changes(
+    api: ApiHarness,
+) -> None:
+    user = await api.make_user()
+    ids = await seed_task(api, user)
+    await analyse(api, ids, draft("tags", data={"tags": ["home", "work"], "new": []}))
+    [first] = await hints_of(api, user, ids["task"])
+    assert (await api.client.post(f"/hints/{first['id']}/dismiss", headers=user)).status_code == 200
+
+    await analyse(api, ids, draft("tags", data={"tags": ["home", "garden"], "new": []}))
+    proposed = await hints_of(api, user, ids["task"], status="proposed")
+    assert [h["data"]["tags"] for h in proposed] == [["garden"]]
+
+    await analyse(api, ids, draft("tags", data={"tags": ["home", "garden"], "new": []}), basis="edited")
+    proposed = await hints_of(api, user, ids["task"], status="proposed")
+    assert [h["data"]["tags"] for h in proposed] == [["home", "garden"]]
+    assert proposed[0]["supersedes"] is not None
+
+
+async def test_the_analysis_is_visible_with_its_count_and_a_failure_with_its_error(api: ApiHarness) -> None:
+    user = await api.make_user()
+    ids = await seed_task(api, user)
+    pending = await api.client.get(f"/tasks/{ids['task']}/analysis", headers=user)
+    assert pending.json()["status"] == "pending"
+
+    await analyse(api, ids, types=("context", "tags"))
+    analysed = (await api.client.get(f"/tasks/{ids['task']}/analysis", headers=user)).json()
+    assert (analysed["status"], analysed["proposed"]) == ("analysed", 0)
+
+    failure = ev.AnalysisFailedV1(task_id=ids["task"], board_id=ids["board"], job_id=new_id(), error="boom")
+    await deliver(api, failure, ids["task"])
+    failed = (await api.client.get(f"/tasks/{ids['task']}/analysis", headers=user)).json()
+    assert (failed["status"], failed["error"]) == ("failed", "boom")

@@ -116,3 +116,18 @@ async def test_a_page_with_almost_no_text_gets_no_summary() -> None:
     report = await LinkedPageAgent(fetcher).run(context_for(make_task(f"Try {url}")), LocalProvider())
 
     assert report.drafts == ()
+
+
+def test_a_summary_never_starts_with_the_page_heading_glued_to_a_sentence() -> None:
+    from kanban.worker.providers.local.summary import summarise
+    from kanban.worker.providers.tasks import SummaryRequest
+
+    text = (
+        "Sleep and memory: what the research says\nWhy a good night matters for learning new things\n"
+        "Sleep helps the brain keep what it learned during the day. Deep sleep replays the day's memories."
+    )
+    summary = summarise(SummaryRequest(page_title="Sleep and memory: what the research says", text=text)).summary
+
+    assert (
+        summary == "Sleep helps the brain keep what it learned during the day. Deep sleep replays the day's memories."
+    )

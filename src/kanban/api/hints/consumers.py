@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kanban.api.hints.handlers import store_proposed_hints
+from kanban.api.hints.handlers import record_failed_analysis, store_proposed_hints
 from kanban.api.realtime.hub import RealtimeHub
 from kanban.contracts import events as ev
 from kanban.contracts.base import Event
@@ -13,7 +13,7 @@ from kanban.messaging.unit_of_work import UnitOfWork
 
 def hint_event_handlers(realtime: RealtimeHub) -> dict[str, Handler]:
     async def proposed(event: Event, _: Envelope, uow: UnitOfWork) -> None:
-        assert isinstance(event, ev.HintsProposedV1)
+        assert isinstance(event, ev.HintsProposedV1 | ev.HintsProposedV2)
         await store_proposed_hints(event, uow, realtime)
 
     async def progress(event: Event, _: Envelope, uow: UnitOfWork) -> None:
@@ -29,6 +29,7 @@ def hint_event_handlers(realtime: RealtimeHub) -> dict[str, Handler]:
 
     async def failed(event: Event, _: Envelope, uow: UnitOfWork) -> None:
         assert isinstance(event, ev.AnalysisFailedV1)
+        await record_failed_analysis(event, uow)
         data = {"taskId": event.task_id, "jobId": event.job_id, "error": event.error}
         realtime.publish_after_commit(uow, event.board_id, "analysis.failed", data)
 

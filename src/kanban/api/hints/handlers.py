@@ -8,6 +8,7 @@ per task: a re-analysis triggered by an applied hint cannot feed itself.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,11 +18,20 @@ from kanban.api.errors import Conflict, NotFound
 from kanban.api.hints import repository as repo
 from kanban.api.hints.effects import TEXT_HINTS, HintNotApplicable, apply_effect, undo_effect
 from kanban.api.hints.schemas import HintOut
+from kanban.api.hints.values import SET_HINTS, elements, value_key, without_elements
 from kanban.api.ownership import owned_task
 from kanban.api.realtime.hub import RealtimeHub
 from kanban.api.tasks.rules import BoardSettings
 from kanban.api.tasks.state import record_task_change
-from kanban.contracts.events import AnalysisCancelledV1, AnalysisRequestedV1, HintsProposedV1, HintsSyncedV1
+from kanban.contracts.events import (
+    AnalysisCancelledV1,
+    AnalysisFailedV1,
+    AnalysisRequestedV1,
+    HintDraft,
+    HintsProposedV1,
+    HintsProposedV2,
+    HintsSyncedV1,
+)
 from kanban.db.types import utcnow
 from kanban.messaging.unit_of_work import UnitOfWork
 
@@ -170,21 +180,122 @@ async def _auto_apply(uow: UnitOfWork, task_id: str, hint_ids: list[str], thresh
         already.add(hint.hint_type)
 
 
-async def store_proposed_hints(event: HintsProposedV1, uow: UnitOfWork, realtime: RealtimeHub) -> None:
-    """Store the drafts as proposed hints (once per draft id), auto-apply what the board allows, acknowledge."""
+async def store_proposed_hints(
+    event: HintsProposedV1 | HintsProposedV2, uow: UnitOfWork, realtime: RealtimeHub
+) -> None:
+    """Make the analysis the task's current one: new values replace standing proposals, decided values stay out.
+
+    Per hint type, one proposal stands. A draft whose value is already proposed keeps that hint; a
+    new value supersedes it (both rows name each other); an analysed type without a draft withdraws
+    its proposal. Values the owner dismissed, applied or undid for the same task content are left
+    out. Then auto-apply what the board allows, record the analysis, and acknowledge the drafts.
+    """
     conn = uow.conn
     task = await repo.task_for_update(conn, event.task_id)
     if task is None:
         return  # deleted meanwhile; the Worker dropped its drafts with the task
+    v2 = isinstance(event, HintsProposedV2)
+    basis = event.basis if isinstance(event, HintsProposedV2) else None
     known = await repo.known_draft_ids(conn, [d.draft_id for d in event.drafts])
-    hint_ids = await repo.insert_hints(
-        conn, task.id, event.job_id, [d for d in event.drafts if d.draft_id not in known]
-    )
+    drafts = [d for d in event.drafts if d.draft_id not in known]
+    analysed = set(event.analysed_types) if isinstance(event, HintsProposedV2) else {d.hint_type for d in drafts}
+    replaced: dict[str, str | None] = {}
+    hint_ids: list[str] = []
+    if v2 or drafts:
+        decided = await repo.decided_hints(conn, task.id, basis) if basis is not None else []
+        standing: dict[str, list[Row]] = {}
+        for row in await repo.proposed_hints(conn, task.id):
+            standing.setdefault(row.hint_type, []).append(row)
+        kept_types: set[str] = set()
+        for draft in drafts:
+            fresh = _fresh(draft, decided) if v2 else draft
+            if fresh is None:
+                continue
+            key = value_key(fresh.hint_type, fresh.content, fresh.data)
+            olds = standing.get(fresh.hint_type, [])
+            same = next((o for o in olds if _key_of(o) == key), None)
+            kept_types.add(fresh.hint_type)
+            if same is not None and v2:
+                others = [o.id for o in olds if o.id != same.id]
+                await repo.supersede(conn, others, same.id)
+                replaced |= dict.fromkeys(others, same.id)
+                standing[fresh.hint_type] = [same]
+                continue
+            [new_id] = await repo.insert_hints(
+                conn, task.id, event.job_id, [fresh], basis=basis, value_keys=[key],
+                supersedes=[olds[0].id if olds and v2 else None],
+            )  # fmt: skip
+            hint_ids.append(new_id)
+            if v2:
+                await repo.supersede(conn, [o.id for o in olds], new_id)
+                replaced |= dict.fromkeys((o.id for o in olds), new_id)
+                standing[fresh.hint_type] = [await repo.hint_by_id(conn, new_id)]
+        if v2:  # an analysed type with nothing left to say withdraws what it said before
+            withdrawn = [o.id for kind in analysed - kept_types for o in standing.get(kind, [])]
+            await repo.supersede(conn, withdrawn, None)
+            replaced |= dict.fromkeys(withdrawn, None)
     board = BoardSettings.from_config(await repo.board_config(conn, task.board_id))
     if board.auto_apply_hints and hint_ids:
         await _auto_apply(uow, task.id, hint_ids, board.auto_apply_threshold)
+    if isinstance(event, HintsProposedV2):
+        await _record_analysis(uow, event, realtime, task.board_id, replaced)
     uow.record(HintsSyncedV1(task_id=task.id, draft_ids=tuple(d.draft_id for d in event.drafts)), aggregate_id=task.id)
+    for old_id in replaced:
+        realtime.publish_after_commit(
+            uow, task.board_id, "hint.updated", hint_json(await repo.hint_by_id(conn, old_id))
+        )
     if hint_ids:
         hints = [hint_json(await repo.hint_by_id(conn, hint_id)) for hint_id in hint_ids]
         realtime.publish_after_commit(uow, task.board_id, "hints", {"taskId": task.id, "hints": hints})
     uow.after_commit(lambda: realtime.publish_task_changes(uow.committed))
+
+
+def _fresh(draft: HintDraft, decided: Sequence[Row]) -> HintDraft | None:
+    """The draft without what the owner already decided for this content; None when nothing is left."""
+    same_type = [d for d in decided if d.hint_type == draft.hint_type]
+    if not same_type:
+        return draft
+    if draft.hint_type in SET_HINTS:
+        taken = {e for d in same_type for e in elements(d.hint_type, d.data)}
+        data = without_elements(draft.hint_type, draft.data, taken)
+        return None if data is None else draft.model_copy(update={"data": data})
+    key = value_key(draft.hint_type, draft.content, draft.data)
+    return None if any(_key_of(d) == key for d in same_type) else draft
+
+
+def _key_of(row: Row) -> str:
+    return row.value_key or value_key(row.hint_type, row.content, row.data)
+
+
+async def _record_analysis(
+    uow: UnitOfWork, event: HintsProposedV2, realtime: RealtimeHub, board_id: str, replaced: dict[str, str | None]
+) -> None:
+    proposed = len(await repo.proposed_hints(uow.conn, event.task_id))
+    now = utcnow()
+    await repo.save_analysis(
+        uow.conn, event.task_id, status="analysed", job_id=event.job_id, task_version=event.task_version,
+        proposed=proposed, failed_agents=dict(event.failed_agents) or None, error=None, analysed_at=now,
+    )  # fmt: skip
+    data = {
+        "taskId": event.task_id, "jobId": event.job_id, "status": "analysed", "proposed": proposed,
+        "replaced": replaced, "failedAgents": dict(event.failed_agents),
+    }  # fmt: skip
+    realtime.publish_after_commit(uow, board_id, "analysis.completed", data)
+    # The Worker sends no "done" progress of its own; the stream still ends each job's progress.
+    done = {"taskId": event.task_id, "jobId": event.job_id, "stage": "done", "percent": 100, "status": "succeeded"}
+    realtime.publish_after_commit(uow, board_id, "agent.progress", done)
+
+
+async def record_failed_analysis(event: AnalysisFailedV1, uow: UnitOfWork) -> None:
+    """A job that gave up: the task shows as failed, with the error, until an analysis succeeds."""
+    if await repo.task_for_update(uow.conn, event.task_id) is None:
+        return
+    await repo.save_analysis(
+        uow.conn, event.task_id, status="failed", job_id=event.job_id, task_version=None, proposed=0,
+        failed_agents=None, error=event.error, analysed_at=utcnow(),
+    )  # fmt: skip
+
+
+async def get_analysis(task_id: str, user_id: str, uow: UnitOfWork) -> Row | None:
+    await owned_task(uow.conn, task_id, user_id)
+    return await repo.task_analysis(uow.conn, task_id)

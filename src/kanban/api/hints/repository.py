@@ -8,9 +8,10 @@ from typing import Any
 from sqlalchemy import Row, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from kanban.api.tables import boards, hints, tasks
+from kanban.api.tables import boards, hints, task_analyses, tasks
 from kanban.contracts.events import HintDraft
 from kanban.db.types import new_id, utcnow
+from kanban.messaging.sql import upsert
 
 
 async def owned_hint(conn: AsyncConnection, hint_id: str, user_id: str, *, for_update: bool = False) -> Row | None:
@@ -30,9 +31,10 @@ async def hint_by_id(conn: AsyncConnection, hint_id: str) -> Row:
 
 
 async def task_hints(conn: AsyncConnection, task_id: str, status: str | None = None) -> list[Row]:
+    """The task's hints with `status`; without one, every hint but those a later analysis replaced."""
     stmt = select(hints).where(hints.c.task_id == task_id)
-    if status is not None:
-        stmt = stmt.where(hints.c.status == status)
+    shown = hints.c.status == status if status is not None else hints.c.status != "superseded"
+    stmt = stmt.where(shown)
     return list((await conn.execute(stmt.order_by(hints.c.created_at, hints.c.id))).all())
 
 
@@ -62,13 +64,27 @@ async def applied_types(conn: AsyncConnection, task_id: str) -> set[str]:
     return set(rows.scalars())
 
 
-async def insert_hints(conn: AsyncConnection, task_id: str, job_id: str, drafts: Sequence[HintDraft]) -> list[str]:
+async def insert_hints(
+    conn: AsyncConnection,
+    task_id: str,
+    job_id: str,
+    drafts: Sequence[HintDraft],
+    *,
+    basis: str | None = None,
+    value_keys: Sequence[str | None] | None = None,
+    supersedes: Sequence[str | None] | None = None,
+) -> list[str]:
     """Insert proposed hints for the drafts; returns their ids in order."""
     if not drafts:
         return []
     now = utcnow()
+    keys = list(value_keys) if value_keys is not None else [None] * len(drafts)
+    replaced = list(supersedes) if supersedes is not None else [None] * len(drafts)
     rows = [
         {
+            "basis": basis,
+            "value_key": key,
+            "supersedes": old,
             "id": new_id(),
             "task_id": task_id,
             "draft_id": d.draft_id,
@@ -85,7 +101,7 @@ async def insert_hints(conn: AsyncConnection, task_id: str, job_id: str, drafts:
             "created_at": now,
             "updated_at": now,
         }
-        for d in drafts
+        for d, key, old in zip(drafts, keys, replaced, strict=True)
     ]
     await conn.execute(hints.insert(), rows)
     return [str(r["id"]) for r in rows]
@@ -93,3 +109,36 @@ async def insert_hints(conn: AsyncConnection, task_id: str, job_id: str, drafts:
 
 async def set_hint(conn: AsyncConnection, hint_id: str, **values: Any) -> None:
     await conn.execute(update(hints).where(hints.c.id == hint_id).values(updated_at=utcnow(), **values))
+
+
+async def proposed_hints(conn: AsyncConnection, task_id: str) -> list[Row]:
+    """The task's standing proposals, oldest first."""
+    stmt = select(hints).where(hints.c.task_id == task_id, hints.c.status == "proposed")
+    return list((await conn.execute(stmt.order_by(hints.c.created_at, hints.c.id))).all())
+
+
+async def decided_hints(conn: AsyncConnection, task_id: str, basis: str) -> list[Row]:
+    """Hints the owner (or auto-apply) decided on for this content of the task: applied, dismissed, undone."""
+    stmt = select(hints.c.hint_type, hints.c.content, hints.c.data, hints.c.value_key).where(
+        hints.c.task_id == task_id,
+        hints.c.basis == basis,
+        hints.c.status.in_(("applied", "dismissed", "undone")),
+    )
+    return list((await conn.execute(stmt)).all())
+
+
+async def supersede(conn: AsyncConnection, hint_ids: Sequence[str], by: str | None) -> None:
+    if hint_ids:
+        await conn.execute(
+            update(hints)
+            .where(hints.c.id.in_(hint_ids), hints.c.status == "proposed")
+            .values(status="superseded", superseded_by=by, updated_at=utcnow())
+        )
+
+
+async def save_analysis(conn: AsyncConnection, task_id: str, **values: Any) -> None:
+    await conn.execute(upsert(conn, task_analyses, {"task_id": task_id, **values}, ["task_id"]))
+
+
+async def task_analysis(conn: AsyncConnection, task_id: str) -> Row | None:
+    return (await conn.execute(select(task_analyses).where(task_analyses.c.task_id == task_id))).first()

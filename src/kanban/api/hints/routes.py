@@ -1,4 +1,4 @@
-"""Hint routes: list a task's hints, apply, dismiss, undo; re-run or cancel a task's analysis."""
+"""Hint routes: list a task's hints, apply, dismiss, undo; see, re-run or cancel a task's analysis."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from fastapi import APIRouter, Query
 
 from kanban.api.deps import CurrentUserId, Services, Uow
 from kanban.api.hints import handlers
-from kanban.api.hints.schemas import AnalysisAccepted, HintOut, HintStatus
+from kanban.api.hints.schemas import AnalysisAccepted, AnalysisOut, HintOut, HintStatus
 from kanban.api.problems import problem_responses
 
 router = APIRouter(tags=["hints"])
@@ -36,6 +36,14 @@ async def dismiss_hint(hintId: str, user_id: CurrentUserId, uow: Uow, services: 
 async def undo_hint(hintId: str, user_id: CurrentUserId, uow: Uow, services: Services) -> HintOut:
     row = await handlers.undo_hint(handlers.HintCommand(user_id, hintId), uow, services.realtime)
     return HintOut.model_validate(row)
+
+
+@router.get("/tasks/{taskId}/analysis", response_model=AnalysisOut, responses=problem_responses(401, 404))
+async def get_analysis(taskId: str, user_id: CurrentUserId, uow: Uow) -> AnalysisOut:
+    row = await handlers.get_analysis(taskId, user_id, uow)
+    if row is None:
+        return AnalysisOut(task_id=taskId, status="pending")
+    return AnalysisOut.model_validate(row)
 
 
 @router.post(

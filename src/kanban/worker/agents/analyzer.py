@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import re
-
 from kanban.contracts.events import HintDraft, TaskState
-from kanban.worker.agents.base import AgentReport, new_draft
+from kanban.worker.agents.base import AgentReport, changes_words, new_draft
 from kanban.worker.agents.context import AgentContext, Clock, SystemClock
 from kanban.worker.providers.base import Provider
 from kanban.worker.providers.tasks import ANALYSE, Analysis, AnalysisRequest
@@ -13,9 +11,14 @@ from kanban.worker.providers.tasks import ANALYSE, Analysis, AnalysisRequest
 
 class AnalyzerAgent:
     agent_id = "analyzer"
+    hint_types = ("context", "priority", "duration", "needs-breakdown", "title")
 
     def __init__(self, clock: Clock | None = None) -> None:
         self._clock = clock or SystemClock()
+
+    def reads(self, ctx: AgentContext) -> object:
+        # Not the column: a move is not worth a new analysis, so the Someday rule applies when one runs.
+        return [ctx.task.title, ctx.task.description, ctx.task.due_at]
 
     async def run(self, ctx: AgentContext, provider: Provider) -> AgentReport:
         task = ctx.task
@@ -49,22 +52,9 @@ class AnalyzerAgent:
                 )
             )
         title = (analysis.title or "").strip()
-        if title and _differs(title, task.title):
+        if title and changes_words(title, task.title):
             drafts.append(new_draft(self.agent_id, "title", analysis.title_confidence, content=title))
         return drafts
 
     def _draft(self, hint_type: str, confidence: float, data: dict[str, object]) -> HintDraft:
         return new_draft(self.agent_id, hint_type, confidence, data=dict(data))
-
-
-def _differs(proposed: str, current: str) -> bool:
-    """Only a change in words or a fixed all-caps title is worth proposing, not spacing or one capital."""
-    if proposed == current:
-        return False
-    letters = [c for c in current if c.isalpha()]
-    shouted = len(letters) >= 6 and all(c.isupper() for c in letters)
-    return shouted or _folded(proposed) != _folded(current)
-
-
-def _folded(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip().casefold()

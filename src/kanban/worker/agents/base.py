@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -50,3 +51,12 @@ def new_draft(
         confidence=round(min(1.0, max(0.0, confidence)), 3),
         untrusted=untrusted,
     )
+
+
+def changes_words(proposed: str | None, current: str | None) -> bool:
+    """Whether a text hint changes the words, not only spacing, case, brackets or punctuation."""
+    return _bare(proposed) != _bare(current)
+
+
+def _bare(text: str | None) -> str:
+    return re.sub(r"[\W_]+", "", (text or "").casefold())

@@ -16,6 +16,10 @@ CANDIDATE_FLOOR = 0.2
 
 class DuplicatesAgent:
     agent_id = "duplicates"
+    hint_types = ("duplicate",)
+
+    def reads(self, ctx: AgentContext) -> object:
+        return [ctx.task.title, ctx.task.description]
 
     async def run(self, ctx: AgentContext, provider: Provider) -> AgentReport:
         task = ctx.task

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kanban.contracts.events import HintDraft
-from kanban.worker.agents.base import AgentReport, new_draft
+from kanban.worker.agents.base import AgentReport, changes_words, new_draft
 from kanban.worker.agents.context import AgentContext
 from kanban.worker.providers.base import Provider
 from kanban.worker.providers.tasks import FORMAT_DESCRIPTION, FormattingRequest
@@ -11,6 +11,10 @@ from kanban.worker.providers.tasks import FORMAT_DESCRIPTION, FormattingRequest
 
 class FormatterAgent:
     agent_id = "formatter"
+    hint_types = ("description",)
+
+    def reads(self, ctx: AgentContext) -> object:
+        return ctx.task.description
 
     async def run(self, ctx: AgentContext, provider: Provider) -> AgentReport:
         description = ctx.task.description or ""
@@ -19,6 +23,7 @@ class FormatterAgent:
         answer = await provider.complete(FORMAT_DESCRIPTION, FormattingRequest(description=description))
         markdown = answer.output.markdown.strip()
         drafts: tuple[HintDraft, ...] = ()
-        if markdown and markdown != description.strip():
+        # Reformatting that leaves the words as they were is not worth a person's attention.
+        if markdown and changes_words(markdown, description):
             drafts = (new_draft(self.agent_id, "description", answer.output.confidence, content=markdown),)
         return AgentReport(drafts=drafts, provider=answer.provider, output=answer.output.model_dump(mode="json"))

@@ -25,6 +25,10 @@ MIN_TEXT_CHARS = 40
 
 class LinkedPageAgent:
     agent_id = "linked-page"
+    hint_types = ("summary",)
+
+    def reads(self, ctx: AgentContext) -> object:
+        return first_url(ctx.task.title) or first_url(ctx.task.description or "")
 
     def __init__(self, fetcher: PageFetcher) -> None:
         self._fetcher = fetcher

@@ -13,6 +13,10 @@ from kanban.worker.providers.tasks import NEXT_ACTIONS, ActionsRequest
 
 class NextActionsAgent:
     agent_id = "next-actions"
+    hint_types = ("actions",)
+
+    def reads(self, ctx: AgentContext) -> object:
+        return [ctx.task.title, ctx.task.description, list(ctx.task.checklist)]
 
     async def run(self, ctx: AgentContext, provider: Provider) -> AgentReport:
         task = ctx.task

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +15,7 @@ from kanban.worker.agents.analyzer import AnalyzerAgent
 from kanban.worker.agents.base import Agent, AgentFailed
 from kanban.worker.agents.context import AgentContext
 from kanban.worker.agents.duplicates import DuplicatesAgent
+from kanban.worker.agents.fingerprints import fingerprint
 from kanban.worker.agents.formatter import FormatterAgent
 from kanban.worker.agents.linked_page import LinkedPageAgent
 from kanban.worker.agents.next_actions import NextActionsAgent
@@ -38,6 +39,19 @@ class AgentOutcome:
     error: str | None
     duration_ms: float
     output: dict[str, Any] | None
+    # The hint types this agent judged, and the fingerprint of what it read (None: not known).
+    hint_types: tuple[str, ...] = ()
+    input_key: str | None = None
+
+
+def hint_types_of(agent: Agent) -> tuple[str, ...]:
+    return tuple(getattr(agent, "hint_types", ()))
+
+
+def input_key(agent: Agent, ctx: AgentContext) -> str:
+    """The fingerprint of what the agent reads; an agent that does not say reads the whole task."""
+    reads = getattr(agent, "reads", None)
+    return fingerprint(reads(ctx) if reads is not None else ctx.task.model_dump(mode="json"))
 
 
 def default_agents(fetcher: PageFetcher) -> tuple[Agent, ...]:
@@ -56,8 +70,12 @@ class Pipeline:
         self.provider = provider
         self.agents = tuple(agents) if agents is not None else default_agents(fetcher)
 
-    async def run(self, ctx: AgentContext, on_progress: Progress) -> list[AgentOutcome]:
-        """Run the agents side by side; one failing is recorded in its outcome and stops none of the others."""
+    def input_keys(self, ctx: AgentContext) -> dict[str, str]:
+        return {agent.agent_id: input_key(agent, ctx) for agent in self.agents}
+
+    async def run(self, ctx: AgentContext, on_progress: Progress, skip: Collection[str] = ()) -> list[AgentOutcome]:
+        """Run the agents side by side (those in `skip` not at all); one failing stops none of the others."""
+        agents = [agent for agent in self.agents if agent.agent_id not in skip]
         outcomes: dict[int, AgentOutcome] = {}
         done = 0
         lock = asyncio.Lock()
@@ -69,14 +87,13 @@ class Pipeline:
             async with lock:
                 outcomes[index] = outcome
                 done += 1
-                await on_progress(agent.agent_id, round(100 * done / len(self.agents)))
+                await on_progress(agent.agent_id, round(100 * done / len(agents)))
 
-        if not self.agents:
+        if not agents:
             await on_progress("done", 100)
             return []
         runs = [
-            asyncio.create_task(run_one(i, agent), name=f"agent-{agent.agent_id}")
-            for i, agent in enumerate(self.agents)
+            asyncio.create_task(run_one(i, agent), name=f"agent-{agent.agent_id}") for i, agent in enumerate(agents)
         ]
         try:
             await asyncio.gather(*runs)
@@ -87,7 +104,7 @@ class Pipeline:
                 run.cancel()
             await asyncio.gather(*runs, return_exceptions=True)
             raise
-        return [outcomes[index] for index in range(len(self.agents))]
+        return [outcomes[index] for index in range(len(agents))]
 
     async def _run_agent(self, agent: Agent, ctx: AgentContext) -> AgentOutcome:
         started = time.perf_counter()
@@ -105,6 +122,8 @@ class Pipeline:
             error=None,
             duration_ms=_elapsed_ms(started),
             output=report.output,
+            hint_types=hint_types_of(agent),
+            input_key=input_key(agent, ctx),
         )
 
     def _outcome(self, agent: Agent, started: float, error: str) -> AgentOutcome:

@@ -10,6 +10,10 @@ from kanban.worker.providers.tasks import SUGGEST_TAGS, TagsRequest
 
 class TaggerAgent:
     agent_id = "tagger"
+    hint_types = ("tags",)
+
+    def reads(self, ctx: AgentContext) -> object:
+        return [ctx.task.title, ctx.task.description, sorted(ctx.task.tags), sorted(ctx.board_tags)]
 
     async def run(self, ctx: AgentContext, provider: Provider) -> AgentReport:
         task = ctx.task

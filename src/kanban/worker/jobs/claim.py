@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import ColumnElement, and_, exists, or_, select, update
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -46,6 +46,18 @@ def _due(now: object) -> ColumnElement[bool]:
         and_(agent_jobs.c.status == "queued", agent_jobs.c.run_after <= now, ~task_busy),
         and_(agent_jobs.c.status == "running", agent_jobs.c.lease_expires_at < now),
     )
+
+
+async def next_due_in(engine: AsyncEngine) -> float | None:
+    """Seconds until the earliest queued job may start (0 when one is due now); None when none is queued.
+
+    A read without the write lock, so an idle runner sleeps until then instead of polling claims.
+    """
+    async with engine.connect() as conn:
+        earliest = await conn.scalar(select(func.min(agent_jobs.c.run_after)).where(agent_jobs.c.status == "queued"))
+    if earliest is None:
+        return None
+    return max(0.0, (earliest - utcnow()).total_seconds())
 
 
 async def claim_job(engine: AsyncEngine, owner: str, lease_seconds: float) -> ClaimedJob | None:

@@ -6,13 +6,14 @@ are analysed too.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import OrderedDict
+from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kanban.contracts.events import TaskState
-from kanban.worker.tables import tag_snapshots, task_snapshots
+from kanban.worker.tables import agent_inputs, tag_snapshots, task_snapshots
 
 # Agents compare a task with its neighbours (duplicates); a bound keeps a huge board cheap.
 MAX_OPEN_TASKS = 500
@@ -24,6 +25,45 @@ class JobInput:
     task: TaskState
     board_tags: tuple[str, ...]
     open_tasks: tuple[TaskState, ...]
+    # What each agent read when it last ran on this task (agent id -> input fingerprint).
+    agent_keys: dict[str, str] = field(default_factory=dict)
+
+
+# Parsed neighbour states by (task id, version): a board's tasks are read from JSON once per version
+# in this process, not once per job that compares with them.
+_STATES: OrderedDict[tuple[str, int], TaskState] = OrderedDict()
+STATE_CACHE_SIZE = 5000
+
+
+async def _neighbours(conn: AsyncConnection, task: TaskState) -> tuple[TaskState, ...]:
+    versions = (
+        await conn.execute(
+            select(task_snapshots.c.task_id, task_snapshots.c.version)
+            .where(
+                task_snapshots.c.board_id == task.board_id,
+                task_snapshots.c.task_id != task.task_id,
+                task_snapshots.c.deleted.is_(False),
+            )
+            .order_by(task_snapshots.c.updated_at.desc())
+            .limit(MAX_OPEN_TASKS)
+        )
+    ).all()
+    missing = [task_id for task_id, version in versions if (task_id, version) not in _STATES]
+    if missing:
+        rows = await conn.execute(
+            select(task_snapshots.c.task_id, task_snapshots.c.version, task_snapshots.c.state).where(
+                task_snapshots.c.task_id.in_(missing)
+            )
+        )
+        for task_id, version, state in rows.all():
+            if state is not None:
+                _STATES[(task_id, version)] = TaskState.model_validate(state)
+        while len(_STATES) > STATE_CACHE_SIZE:
+            _STATES.popitem(last=False)
+    found = (_STATES.get(key) for key in ((t, v) for t, v in versions))
+    return tuple(
+        state for state in found if state is not None and not state.is_done and state.column_type not in CLOSED_COLUMNS
+    )
 
 
 async def load_job_input(conn: AsyncConnection, task_id: str) -> JobInput | None:
@@ -43,21 +83,8 @@ async def load_job_input(conn: AsyncConnection, task_id: str) -> JobInput | None
             .order_by(tag_snapshots.c.name)
         )
     ).scalars()
-    neighbours = (
-        await conn.execute(
-            select(task_snapshots.c.state)
-            .where(
-                task_snapshots.c.board_id == task.board_id,
-                task_snapshots.c.task_id != task_id,
-                task_snapshots.c.deleted.is_(False),
-            )
-            .order_by(task_snapshots.c.updated_at.desc())
-            .limit(MAX_OPEN_TASKS)
-        )
-    ).scalars()
-    open_tasks = tuple(
-        state
-        for state in (TaskState.model_validate(s) for s in neighbours if s is not None)
-        if not state.is_done and state.column_type not in CLOSED_COLUMNS
+    open_tasks = await _neighbours(conn, task)
+    keys = await conn.execute(
+        select(agent_inputs.c.agent_id, agent_inputs.c.input_key).where(agent_inputs.c.task_id == task_id)
     )
-    return JobInput(task=task, board_tags=tuple(tags), open_tasks=open_tasks)
+    return JobInput(task=task, board_tags=tuple(tags), open_tasks=open_tasks, agent_keys={a: k for a, k in keys.all()})

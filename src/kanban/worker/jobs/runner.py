@@ -1,7 +1,7 @@
 """Runs agent jobs: claim under a lease, keep the lease alive, run the agents, commit the drafts once.
 
 `worker_concurrency` slots each run one job at a time. A job's results commit in ONE transaction
-with its `HintsProposedV1` event, and only while this worker still holds the job; a job that was
+with its `HintsProposedV2` event, and only while this worker still holds the job; a job that was
 cancelled or taken over meanwhile drops its results. A failure is retried with backoff until
 `job_max_attempts`, then the job ends `failed` with its error kept and an `AnalysisFailedV1`.
 On stop no new job is claimed; running jobs get a bounded time to finish, else their lease is
@@ -14,26 +14,38 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from pydantic_core import to_jsonable_python
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
-from kanban.contracts.events import AgentProgressV1, AnalysisFailedV1, HintDraft, HintsProposedV1
+from kanban.contracts.events import AgentProgressV1, AnalysisFailedV1, HintDraft, HintsProposedV2
 from kanban.db.types import new_id, utcnow
 from kanban.messaging.backoff import Backoff
 from kanban.messaging.runtime import process_owner_id
 from kanban.messaging.unit_of_work import UnitOfWork
 from kanban.messaging.wakeup import Wakeup
+from kanban.worker.agents.fingerprints import content_basis
 from kanban.worker.agents.pipeline import AgentContext, AgentOutcome, build_pipeline
-from kanban.worker.jobs.claim import ClaimedJob, claim_job, held, release_lease, renew_lease, requeue
+from kanban.worker.jobs.claim import (
+    ClaimedJob,
+    claim_job,
+    held,
+    next_due_in,
+    release_lease,
+    renew_lease,
+    requeue,
+)
 from kanban.worker.jobs.inputs import JobInput, load_job_input
-from kanban.worker.tables import agent_jobs, agent_results, hint_drafts, task_snapshots
+from kanban.worker.tables import agent_inputs, agent_jobs, agent_results, hint_drafts, task_snapshots
 
 log = logging.getLogger(__name__)
+
+# An idle slot's polling backs off to this; a job queued in this process still wakes it at once.
+MAX_IDLE_POLL_SECONDS = 5.0
 
 ProgressCallback = Callable[[str, int], Awaitable[None]]
 
@@ -41,7 +53,11 @@ ProgressCallback = Callable[[str, int], Awaitable[None]]
 class PipelineLike(Protocol):
     """The port the runner needs from the agents (kanban.worker.agents.pipeline.Pipeline)."""
 
-    async def run(self, ctx: AgentContext, on_progress: ProgressCallback) -> Sequence[AgentOutcome]: ...
+    def input_keys(self, ctx: AgentContext) -> dict[str, str]: ...
+
+    async def run(
+        self, ctx: AgentContext, on_progress: ProgressCallback, skip: Collection[str] = ()
+    ) -> Sequence[AgentOutcome]: ...
 
 
 class ServicesLike(Protocol):
@@ -58,8 +74,9 @@ class RunnerConfig:
     lease_seconds: float = 30.0
     max_attempts: int = 5
     poll_seconds: float = 0.25
-    # Intermediate progress is reported at most this often: a fast job costs two progress
-    # events (start, done), a slow one a steady trickle of real percentages.
+    # Intermediate progress is reported at most this often, and only once a job has run that
+    # long: a fast job costs no progress event of its own (its completion says "done"), a slow
+    # one a steady trickle of real percentages.
     progress_interval_seconds: float = 0.25
     stop_grace_seconds: float = 10.0
     retry: Backoff = field(default_factory=lambda: Backoff(base_seconds=2.0, max_seconds=300.0))
@@ -106,6 +123,7 @@ class JobRunner:
         await asyncio.gather(*slots)
 
     async def _slot(self, stop: asyncio.Event) -> None:
+        idle = self.config.poll_seconds
         while not stop.is_set():
             try:
                 job = await claim_job(self._services.engine, self.owner, self.config.lease_seconds)
@@ -113,10 +131,30 @@ class JobRunner:
                 log.exception("job runner %s: claiming failed", self.owner)
                 job = None
             if job is None:
-                # Woken at once when this process queued a job; polling covers other processes' jobs.
-                await self._queued.wait(self.config.poll_seconds)
+                # An idle slot looks less and less often (this process's own jobs wake it at once).
+                woken = await self._idle(idle)
+                idle = self.config.poll_seconds if woken else min(idle * 2, MAX_IDLE_POLL_SECONDS)
                 continue
+            idle = self.config.poll_seconds
             await self._run_until_stopped(job, stop)
+
+    async def _idle(self, poll: float) -> bool:
+        """Wait for work: until the next queued job is due, else until this process queues one.
+
+        A queued job starts after its debounce; claiming before then costs a write transaction that
+        finds nothing, so the runner sleeps until the earliest start instead. Polling still covers
+        jobs other processes queue (and jobs held back while their task has one running).
+        Returns True when there is (or may be) work now: a job came due or this process queued one.
+        """
+        try:
+            due = await next_due_in(self._services.engine)
+        except Exception:
+            log.exception("job runner %s: reading the queue failed", self.owner)
+            due = None
+        if due:  # due 0 is a job held back behind its task's running one: that slot takes it next
+            await asyncio.sleep(min(due, poll))
+            return True
+        return await self._queued.wait(poll)
 
     async def _run_until_stopped(self, job: ClaimedJob, stop: asyncio.Event) -> None:
         work = asyncio.create_task(self.run_job(job), name=f"job-{job.id}")
@@ -161,19 +199,22 @@ class JobRunner:
         lost = asyncio.Event()
         board_id = job_input.task.board_id
 
-        last_report = {"at": -1.0}
         loop = asyncio.get_running_loop()
+        last_report = {"at": loop.time()}
 
         async def on_progress(stage: str, percent: int) -> None:
-            if 0 < percent < 100 and loop.time() - last_report["at"] < self.config.progress_interval_seconds:
+            if not 0 < percent < 100 or loop.time() - last_report["at"] < self.config.progress_interval_seconds:
                 return
             last_report["at"] = loop.time()
             if not await self._report_progress(job, board_id, stage, percent):
                 lost.set()
 
         heartbeat = asyncio.create_task(self._heartbeat(job, lost))
-        await on_progress("started", 0)
-        work = asyncio.create_task(self.pipeline.run(agent_context(job_input), on_progress))
+        ctx = agent_context(job_input)
+        skip: set[str] = set()
+        if job.reason != "rerun":  # the owner's re-run runs every agent; otherwise only those whose inputs changed
+            skip = {a for a, key in self.pipeline.input_keys(ctx).items() if job_input.agent_keys.get(a) == key}
+        work = asyncio.create_task(self.pipeline.run(ctx, on_progress, skip))
         lost_wait = asyncio.create_task(lost.wait())
         try:
             await asyncio.wait({work, lost_wait}, return_when=asyncio.FIRST_COMPLETED)
@@ -248,29 +289,24 @@ class JobRunner:
                 return
             if outcomes:
                 await uow.conn.execute(agent_results.insert(), [_result_row(job, o, now) for o in outcomes])
+                await _remember_inputs(uow.conn, job, outcomes, now)
             if drafts:
                 await uow.conn.execute(hint_drafts.insert(), [_draft_row(job, d, now) for d in drafts])
-                uow.record(
-                    HintsProposedV1(
-                        task_id=task.task_id,
-                        board_id=task.board_id,
-                        job_id=job.id,
-                        task_version=task.version,
-                        drafts=tuple(drafts),
-                    ),
-                    aggregate_id=task.task_id,
-                )
+            # Sent even with no drafts: the API marks the task analysed and withdraws what no longer holds.
             uow.record(
-                AgentProgressV1(
+                HintsProposedV2(
                     task_id=task.task_id,
                     board_id=task.board_id,
                     job_id=job.id,
-                    stage="done",
-                    percent=100,
-                    status="succeeded",
+                    task_version=task.version,
+                    basis=content_basis(task),
+                    analysed_types=tuple(t for o in outcomes if o.error is None for t in o.hint_types),
+                    drafts=tuple(drafts),
+                    failed_agents={o.agent_id: o.error for o in outcomes if o.error is not None},
                 ),
                 aggregate_id=task.task_id,
             )
+            # No separate "done" progress event: the API announces the end when it stores this analysis.
             await uow.commit()
 
     async def _fail(self, job: ClaimedJob, error: str) -> None:
@@ -316,6 +352,24 @@ class JobRunner:
         return board
 
 
+async def _remember_inputs(conn: Any, job: ClaimedJob, outcomes: Sequence[AgentOutcome], now: Any) -> None:
+    """What each agent that succeeded read, so the next job skips it while that stays the same."""
+    rows = [
+        {"task_id": job.task_id, "agent_id": o.agent_id, "input_key": o.input_key, "job_id": job.id, "updated_at": now}
+        for o in outcomes
+        if o.error is None and o.input_key is not None
+    ]
+    if not rows:
+        return
+    # Two statements whatever the number of agents: this runs once per analysed task.
+    await conn.execute(
+        delete(agent_inputs).where(
+            agent_inputs.c.task_id == job.task_id, agent_inputs.c.agent_id.in_([r["agent_id"] for r in rows])
+        )
+    )
+    await conn.execute(agent_inputs.insert(), rows)
+
+
 def _result_row(job: ClaimedJob, outcome: AgentOutcome, now: Any) -> dict[str, Any]:
     return {
         "id": new_id(),
@@ -345,5 +399,3 @@ def _draft_row(job: ClaimedJob, draft: HintDraft, now: Any) -> dict[str, Any]:
         "status": "pending",
         "created_at": now,
     }
-
-

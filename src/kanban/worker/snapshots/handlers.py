@@ -14,15 +14,24 @@ from kanban.messaging.inbox import Handler
 from kanban.messaging.sql import upsert
 from kanban.messaging.unit_of_work import UnitOfWork
 from kanban.worker import tables as t
+from kanban.worker.agents.fingerprints import analysis_key
 from kanban.worker.jobs.queue import BACKGROUND, cancel_jobs, enqueue_job
 
 # The Worker's inbox consumer (its service name): the cursors an import's batch starts are its own.
 CONSUMER = "worker"
-# Fields whose change is worth a new analysis; a move or a toggle of done is not.
-ANALYSED_FIELDS = frozenset({"title", "description", "tags", "project_id", "checklist"})
 
 
-async def _save_task(uow: UnitOfWork, task: ev.TaskState) -> None:
+async def _save_task(uow: UnitOfWork, task: ev.TaskState, *, queue: bool) -> str | None:
+    """Save the snapshot; the new analysis key when the change is worth a job (`queue` and inputs changed).
+
+    Only a change to what the agents read queues analysis: a move, a priority or context set by
+    hand or by an applied hint, a done toggle, leave the key as it was.
+    """
+    key = analysis_key(task)
+    previous = await uow.conn.scalar(
+        select(t.task_snapshots.c.input_key).where(t.task_snapshots.c.task_id == task.task_id)
+    )
+    wanted = queue and not task.is_done and previous != key
     row = {
         "task_id": task.task_id,
         "board_id": task.board_id,
@@ -30,21 +39,22 @@ async def _save_task(uow: UnitOfWork, task: ev.TaskState) -> None:
         "state": task.model_dump(mode="json"),
         "deleted": False,
         "updated_at": utcnow(),
+        "input_key": key if wanted else previous,
     }
     await uow.conn.execute(upsert(uow.conn, t.task_snapshots, row, ["task_id"]))
+    return key if wanted else None
 
 
 def task_handlers(debounce_seconds: float) -> dict[str, Handler]:
     async def created(event: Event, _: Envelope, uow: UnitOfWork) -> None:
         assert isinstance(event, ev.TaskCreatedV1 | ev.TaskSnapshottedV1)
-        await _save_task(uow, event.task)
-        if not event.task.is_done:
-            await enqueue_job(uow.conn, event.task.task_id, event.task.version, "created", debounce_seconds)
+        if await _save_task(uow, event.task, queue=True):
+            # A new task has no burst of edits to wait for: its first hints come at once.
+            await enqueue_job(uow.conn, event.task.task_id, event.task.version, "created", debounce_seconds=0)
 
     async def updated(event: Event, _: Envelope, uow: UnitOfWork) -> None:
         assert isinstance(event, ev.TaskUpdatedV1)
-        await _save_task(uow, event.task)
-        if ANALYSED_FIELDS.intersection(event.changed_fields) and not event.task.is_done:
+        if await _save_task(uow, event.task, queue=True):
             await enqueue_job(uow.conn, event.task.task_id, event.task.version, "updated", debounce_seconds)
 
     async def imported(event: Event, _: Envelope, uow: UnitOfWork) -> None:
@@ -62,17 +72,17 @@ def task_handlers(debounce_seconds: float) -> dict[str, Handler]:
         for task in event.tasks:
             if task.task_id in passed:
                 continue
-            await _save_task(uow, task)
+            wanted = await _save_task(uow, task, queue=True)
             # The task's history starts here, at its imported version: its next event applies in order.
             cursor = {"consumer": CONSUMER, "aggregate_id": task.task_id, "version": task.version, "deleted": False,
                       "updated_at": now}  # fmt: skip
             await uow.conn.execute(upsert(uow.conn, cursors, cursor, ["consumer", "aggregate_id"]))
-            if not task.is_done:
+            if wanted:
                 await enqueue_job(uow.conn, task.task_id, task.version, "imported", debounce_seconds, BACKGROUND)
 
     async def moved(event: Event, _: Envelope, uow: UnitOfWork) -> None:
         assert isinstance(event, ev.TaskMovedV1)
-        await _save_task(uow, event.task)
+        await _save_task(uow, event.task, queue=False)
 
     async def deleted(event: Event, _: Envelope, uow: UnitOfWork) -> None:
         assert isinstance(event, ev.TaskDeletedV1)

@@ -3,35 +3,24 @@
 from __future__ import annotations
 
 import re
-from collections import Counter
 from datetime import timedelta
 
 from kanban.worker.providers.local.actions import extract_actions
-from kanban.worker.providers.local.text import URL_PATTERN, list_item, stem, stem_set, stems, words
+from kanban.worker.providers.local.contexts import EXPLICIT, infer_context
+from kanban.worker.providers.local.features import TaskReading, read_task
+from kanban.worker.providers.local.text import URL_PATTERN, list_item, stem, stem_set, words
 from kanban.worker.providers.tasks import Analysis, AnalysisRequest, Context, Priority
 
-# Stems that point at a context; a verb at the start of the title counts the most.
-_CONTEXT_WORDS: dict[Context, frozenset[str]] = {
-    "PHONE": stem_set("call phone ring dial voicemail callback sms"),
-    "EMAIL": stem_set("email reply inbox send forward newsletter respond unsubscribe"),
-    "MEETING": stem_set("meeting meet sync standup agenda discuss interview workshop retro 1:1 one-on-one"),
-    "READ": stem_set("read article book paper blog chapter essay study whitepaper"),
-    "WATCH": stem_set("watch video youtube movie film webinar lecture episode documentary"),
-    "DESK": stem_set(
-        "write draft fix code update fill pay invoice tax prepare plan spreadsheet report implement refactor "
-        "deploy design build review edit print scan file submit budget"
-    ),
-}
 _WATCH_HOSTS = ("youtube.com", "youtu.be", "vimeo.com", "twitch.tv", "netflix.com")
 
 _HIGH = re.compile(
-    r"\b(urgent(ly)?|asap|immediately|critical|blocker|blocking|today|tonight|right away|overdue|deadline|"
-    r"important|top priority|high priority|p0|p1)\b|!!",
+    r"\b(urgent(ly)?|asap|immediately|critical|blocker|blocking|today|tonight|right away|by tomorrow|"
+    r"first thing|top priority|high priority|p0|p1|emergency)\b|!!",
     re.IGNORECASE,
 )
 _LOW = re.compile(
-    r"\b(someday|some day|eventually|nice to have|when i have time|no rush|not urgent|low priority|"
-    r"if time permits|whenever|one day|p3)\b",
+    r"\b(someday|some day|eventually|nice to have|when i have time|no rush|no hurry|not urgent|low priority|"
+    r"if time permits|whenever|one day|p3|sometime|some time|at some point|rainy day|no deadline)\b",
     re.IGNORECASE,
 )
 
@@ -40,15 +29,14 @@ _EXPLICIT_DURATION = re.compile(
     r"|(?P<word>half an|an|a)\s+(?P<word_unit>hour|minute))\b",
     re.IGNORECASE,
 )
-_TYPICAL_MINUTES: dict[Context, int] = {
-    "PHONE": 15,
-    "EMAIL": 10,
-    "MEETING": 60,
-    "READ": 30,
-    "WATCH": 45,
-    "DESK": 30,
-    "OTHER": 30,
-}
+# Typical minutes of each kind of action; a task whose action is unknown gets a half-hour guess.
+_TYPICAL_MINUTES: dict[str, int] = {
+    "phone": 15, "email": 10, "send": 10, "ask": 10, "read": 30, "watch": 45, "listen": 30, "meet": 60,
+    "arrange": 15, "write": 60, "desk": 30, "pay": 10, "cancel": 15, "renew": 20, "acquire": 30,
+    "return": 30, "fix": 60, "clean": 60, "garden": 60, "make": 60, "think": 30, "check": 10,
+    "visit": 60, "choose": 30,
+}  # fmt: skip
+_UNKNOWN_MINUTES = 30
 _BIG_WORDS = stem_set("project organise organize renovate migrate launch redesign overhaul relocate wedding")
 
 _TITLE_NOISE = re.compile(
@@ -61,9 +49,10 @@ _TRAILING_NOISE = re.compile(r"(?:\s*[-–(]?\s*\b(?:asap|urgent)\b\)?)?[\s.!?:;
 
 def analyse(request: AnalysisRequest) -> Analysis:
     text = f"{request.title}\n{request.description}"
-    context, context_confidence = _context(request.title, text)
+    reading = read_task(request.title, request.description)
+    context, context_confidence = _context(reading, text)
     priority, priority_confidence = _priority(request, text)
-    minutes, minutes_confidence = _duration(text, context)
+    minutes, minutes_confidence = _duration(text, reading)
     breakdown = _needs_breakdown(request, minutes)
     title = _clean_title(request.title)
     return Analysis(
@@ -80,28 +69,10 @@ def analyse(request: AnalysisRequest) -> Analysis:
     )
 
 
-def _context(title: str, text: str) -> tuple[Context | None, float]:
-    scores: Counter[Context] = Counter()
-    title_stems = stems(title)
-    for position, word in enumerate(title_stems):
-        for context, vocabulary in _CONTEXT_WORDS.items():
-            if word in vocabulary:
-                scores[context] += 4 if position == 0 else 2
-    for word in stems(text):
-        for context, vocabulary in _CONTEXT_WORDS.items():
-            if word in vocabulary:
-                scores[context] += 1
-    if any(host in url.lower() for url in URL_PATTERN.findall(text) for host in _WATCH_HOSTS):
-        scores["WATCH"] += 4
-    if not scores:
-        return None, 0.0
-    ranked = scores.most_common()
-    best, score = ranked[0]
-    runner_up = ranked[1][1] if len(ranked) > 1 else 0
-    if score < 2 or score == runner_up:
-        return None, 0.0
-    margin = (score - runner_up) / score
-    return best, round(min(0.95, 0.5 + 0.45 * margin), 2)
+def _context(reading: TaskReading, text: str) -> tuple[Context | None, float]:
+    if reading.kind is None and any(host in url.lower() for url in URL_PATTERN.findall(text) for host in _WATCH_HOSTS):
+        return "WATCH", EXPLICIT
+    return infer_context(reading)
 
 
 def _priority(request: AnalysisRequest, text: str) -> tuple[Priority | None, float]:
@@ -119,7 +90,8 @@ def _priority(request: AnalysisRequest, text: str) -> tuple[Priority | None, flo
     return None, 0.0
 
 
-def _duration(text: str, context: Context | None) -> tuple[int | None, float]:
+def _duration(text: str, reading: TaskReading) -> tuple[int | None, float]:
+    """An explicit duration when the task gives one, else the typical time of its kind of action."""
     match = _EXPLICIT_DURATION.search(text)
     if match:
         if match.group("n"):
@@ -129,9 +101,10 @@ def _duration(text: str, context: Context | None) -> tuple[int | None, float]:
         minutes = number * 60 if unit.lower().startswith("h") else number
         if 1 <= minutes <= 7 * 24 * 60:
             return round(minutes), 0.9
-    if context is None:
-        return None, 0.0
-    return _TYPICAL_MINUTES[context], 0.45
+    kind = reading.kind or next(iter(reading.title_kinds), None)
+    if kind is None:
+        return _UNKNOWN_MINUTES, 0.3
+    return _TYPICAL_MINUTES.get(kind, _UNKNOWN_MINUTES), 0.45
 
 
 def _needs_breakdown(request: AnalysisRequest, minutes: int | None) -> bool | None:

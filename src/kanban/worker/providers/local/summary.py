@@ -8,11 +8,19 @@ from kanban.worker.providers.local.text import sentences, stems
 from kanban.worker.providers.tasks import Summary, SummaryRequest
 
 MAX_SENTENCES = 3
+_ENDS = frozenset(".!?\"'”’)")
 MAX_CHARS = 700
 
 
 def summarise(request: SummaryRequest) -> Summary:
-    candidates = [s for s in sentences(request.text) if 5 <= len(s.split()) <= 60]
+    # Headings are not sentences: a line without closing punctuation, or the page's own title, would
+    # read glued to the sentence after it.
+    title = _folded(request.page_title)
+    candidates = [
+        s
+        for s in sentences(request.text)
+        if 5 <= len(s.split()) <= 60 and _folded(s) != title and (s.rstrip()[-1:] in _ENDS or len(s.split()) >= 15)
+    ]
     if not candidates:
         fallback = " ".join(request.text.split())[:MAX_CHARS]
         return Summary(summary=fallback, confidence=0.3 if fallback else 0.0)
@@ -36,3 +44,7 @@ def summarise(request: SummaryRequest) -> Summary:
         summary = f"{summary} {sentence}".strip()
     summary = summary or chosen[0][2][:MAX_CHARS]
     return Summary(summary=summary, confidence=0.6)
+
+
+def _folded(text: str) -> str:
+    return " ".join(text.split()).casefold().rstrip(".!?:")
