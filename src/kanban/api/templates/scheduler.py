@@ -35,7 +35,7 @@ class SchedulerConfig:
     batch_size: int = 50
 
 
-def _request(payload: dict[str, object]) -> CreateTaskRequest:
+def occurrence_request(payload: dict[str, object]) -> CreateTaskRequest:
     """The create request an occurrence makes; payloads are stored camelCase, as the API takes them."""
     fields = {name: payload.get(name, payload.get(_camel(name))) for name in TASK_FIELDS}
     return CreateTaskRequest.model_validate({k: v for k, v in fields.items() if v is not None})
@@ -74,10 +74,11 @@ async def run_due_templates(
             payload = dict(template.payload or {})
             try:
                 await add_task(
-                    CreateTask(user_id=template.owner_id, board_id=template.board_id, body=_request(payload)),
+                    CreateTask(user_id=template.owner_id, board_id=template.board_id, body=occurrence_request(payload)),
                     uow,
                     checklist=[str(item) for item in payload.get("checklist") or []],
                     by=f"template:{template.id}",
+                    source="template",
                 )
                 created += 1
             except (DomainError, ValueError) as exc:
