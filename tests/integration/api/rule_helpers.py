@@ -1,0 +1,56 @@
+"""Rules made and watched through the HTTP API: create one, wait for the engine to settle, read its runs."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from sqlalchemy import func, select
+
+from kanban.api.rules.consumers import RULES_CONSUMER
+from kanban.api.rules.scheduler import run_time_triggers
+from kanban.api.tables import messaging
+from tests.integration.api.conftest import ApiHarness
+
+SETTLE_DEADLINE_SECONDS = 60.0
+
+
+async def add_rule(api: ApiHarness, me: dict[str, str], board_id: str, **rule: Any) -> dict[str, Any]:
+    rule.setdefault("name", "A rule")
+    rule.setdefault("conditions", [])
+    created = await api.client.post(f"/boards/{board_id}/rules", json=rule, headers=me)
+    assert created.status_code == 201, created.text
+    return created.json()  # type: ignore[no-any-return]
+
+
+async def settle(api: ApiHarness) -> None:
+    """Wait until the rule engine's inbox has nothing pending (every chain has run to its end)."""
+    inbox = messaging.inbox
+    stmt = select(func.count()).where(inbox.c.consumer == RULES_CONSUMER, inbox.c.status == "pending")
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + SETTLE_DEADLINE_SECONDS
+    while True:
+        async with api.app.state.services.engine.connect() as conn:  # type: ignore[attr-defined]
+            pending = int((await conn.execute(stmt)).scalar_one())
+        if pending == 0:
+            return
+        assert loop.time() < deadline, f"{pending} rule events still pending"
+        await asyncio.sleep(0.05)
+
+
+async def runs(api: ApiHarness, me: dict[str, str], rule_id: str) -> list[dict[str, Any]]:
+    response = await api.client.get(f"/rules/{rule_id}/runs", params={"limit": 200}, headers=me)
+    assert response.status_code == 200, response.text
+    return response.json()["items"]  # type: ignore[no-any-return]
+
+
+async def history(api: ApiHarness, me: dict[str, str], task_id: str) -> list[dict[str, Any]]:
+    response = await api.client.get(f"/tasks/{task_id}/events", params={"limit": 200}, headers=me)
+    assert response.status_code == 200, response.text
+    return response.json()["items"]  # type: ignore[no-any-return]
+
+
+async def tick(api: ApiHarness, now: Any = None) -> int:
+    """One round of the time triggers, as the scheduler would run it at `now`."""
+    services = api.app.state.services  # type: ignore[attr-defined]
+    return await run_time_triggers(services.engine, services.messaging.new_unit_of_work, now=now)
