@@ -121,6 +121,9 @@ async def run_rule(
         detail = exc.detail if isinstance(exc, DomainError) else str(exc)
         return await _settle(uow, rule, run["id"], "failed", plan.changes, detail, now)
     recorded = uow.recorded_since(mark)
+    if not (recorded or plan.notes):
+        # The handlers found nothing to change (the task was already so): not an action taken.
+        return await _settle(uow, rule, run["id"], "skipped", [], "nothing to change", now)
     await repo.insert_origins(conn, [env.key for env in recorded], rule.id, occ.depth)
     if created:
         await repo.update_run(conn, run["id"], {"detail": {"changes": plan.changes, "createdTaskIds": created}})

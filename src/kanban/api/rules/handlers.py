@@ -243,6 +243,8 @@ async def dry_run(rule_id: str, user_id: str, task_ids: list[str] | None, uow: U
 async def run_now(rule_id: str, user_id: str, task_ids: list[str], uow: UnitOfWork) -> list[tuple[str, RunOutcome]]:
     """The manual trigger: run the rule on the chosen tasks now (enabled or not), every run recorded."""
     rule = RuleSpec.from_row(await _owned_rule(uow, rule_id, user_id))
+    if not task_ids:
+        raise InvalidInput("choose at least one task to run the rule on", field="taskIds")
     outcomes = await run_manually(uow, rule, task_ids)
     await uow.commit()
     return outcomes

@@ -321,6 +321,20 @@ def plan_actions(rule: RuleSpec, task: TaskView | None, columns: list[Column], n
                 plan.changes.append({"action": kind})
             case _:
                 raise CannotPlan(f"unknown action '{kind}'")
+    return _net(plan, task)
+
+
+def _net(plan: Plan, task: TaskView | None) -> Plan:
+    """Only what the actions change in the end: removing then adding a tag, or setting a value back, is nothing."""
+    if task is None:
+        return plan
+    plan.fields = {k: v for k, v in plan.fields.items() if getattr(task, k) != v}
+    if plan.tags is not None and sorted(t.lower() for t in plan.tags) == sorted(t.lower() for t in task.tags):
+        plan.tags = None
+    kept = [c for c in plan.changes if "field" not in c and c.get("action") not in ("add_tag", "remove_tag")]
+    fields = [{"field": _camel(k), "old": _json(getattr(task, k)), "new": _json(v)} for k, v in plan.fields.items()]
+    tags = [] if plan.tags is None else [{"field": "tags", "old": list(task.tags), "new": plan.tags}]
+    plan.changes = fields + tags + kept
     return plan
 
 

@@ -105,11 +105,11 @@ def _outcome(task_id: str, outcome: RunOutcome) -> dict[str, Any]:
 
 @router.post("/rules/{ruleId}/run", responses=problem_responses(401, 404, 422))
 async def run_now(
-    ruleId: str, body: ManualRunRequest, user_id: CurrentUserId, uow: Uow
+    ruleId: str, user_id: CurrentUserId, uow: Uow, body: ManualRunRequest | None = None
 ) -> dict[str, list[dict[str, Any]]]:
     """Run the rule now on the chosen tasks: the manual trigger. Conditions apply; each run is logged."""
     # The request's unit of work announces its task changes on the board streams itself.
-    outcomes = await handlers.run_now(ruleId, user_id, body.task_ids, uow)
+    outcomes = await handlers.run_now(ruleId, user_id, body.task_ids if body else [], uow)
     return {"results": [_outcome(task_id, outcome) for task_id, outcome in outcomes]}
 
 
