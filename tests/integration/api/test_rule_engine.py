@@ -75,14 +75,18 @@ async def test_moves_field_changes_and_checklists_fire_their_triggers(api: ApiHa
     )  # fmt: skip
 
     task = await create_task(api, me, board, title="Ask Alex")
-    move = await api.client.post(f"/tasks/{task['id']}/move", json={"columnId": column_id(board, "WAITING")}, headers=me)
+    move = await api.client.post(
+        f"/tasks/{task['id']}/move", json={"columnId": column_id(board, "WAITING")}, headers=me
+    )
     assert move.status_code == 200
     await settle(api)
     waited = await _task(api, me, task["id"])
     assert waited["waitingFor"] == "Alex" and waited["dueAt"] is not None
     assert [r["status"] for r in await runs(api, me, waiting["id"])] == ["applied"]
 
-    back = await api.client.post(f"/tasks/{task['id']}/move", json={"columnId": column_id(board, "CONTEXT")}, headers=me)
+    back = await api.client.post(
+        f"/tasks/{task['id']}/move", json={"columnId": column_id(board, "CONTEXT")}, headers=me
+    )
     assert back.status_code == 200
     await settle(api)
     cleared = await _task(api, me, task["id"])
@@ -124,7 +128,11 @@ async def test_a_rule_created_task_carries_its_source_and_fires_source_filtered_
     await settle(api)
     listed = (await api.client.get(f"/boards/{board['id']}/tasks", params={"q": "invoice"}, headers=me)).json()
     [created] = listed["items"]
-    assert (created["columnId"], created["source"], _tags(created)) == (column_id(board, "CONTEXT"), "rule", ["automatic"])
+    assert (created["columnId"], created["source"], _tags(created)) == (
+        column_id(board, "CONTEXT"),
+        "rule",
+        ["automatic"],
+    )
     assert created["checklist"] == {"total": 2, "done": 0}
     assert [r["depth"] for r in await runs(api, me, from_rule["id"])] == [2]
     assert await runs(api, me, from_email["id"]) == []
@@ -282,7 +290,9 @@ async def test_rule_chains_stop_at_the_cap_and_ping_pong_terminates(api: ApiHarn
     assert 1 <= len(by_rule) <= 3
     statuses = [r["status"] for r in await runs(api, me, ping["id"]) + await runs(api, me, pong["id"])]
     assert "skipped" in statuses
-    capped = next(r for r in await runs(api, me, ping["id"]) + await runs(api, me, pong["id"]) if r["status"] == "skipped")
+    capped = next(
+        r for r in await runs(api, me, ping["id"]) + await runs(api, me, pong["id"]) if r["status"] == "skipped"
+    )
     assert "chain depth cap" in capped["reason"] and capped["depth"] == 4
     assert all(r["depth"] <= 4 for r in await runs(api, me, selfish["id"]))
 
@@ -332,7 +342,9 @@ async def test_a_legacy_rule_runs_in_its_translated_form(api: ApiHarness) -> Non
     from kanban.api.tables import tasks
 
     async with api.app.state.services.engine.begin() as conn:  # type: ignore[attr-defined]
-        await conn.execute(update(tasks).where(tasks.c.id == stale["id"]).values(last_moved_at=now - timedelta(days=30)))
+        await conn.execute(
+            update(tasks).where(tasks.c.id == stale["id"]).values(last_moved_at=now - timedelta(days=30))
+        )
         await conn.execute(update(rules).where(rules.c.id == rule_id).values(next_run_at=now - timedelta(minutes=1)))
     await tick(api)
     assert (await _task(api, me, stale["id"]))["columnId"] == column_id(board, "SOMEDAY")

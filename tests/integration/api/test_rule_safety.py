@@ -70,7 +70,9 @@ async def _scenario(api_db: DatabaseUrl, documents: list[dict[str, Any]], steps:
                 if kind == "create":
                     await create_task(api, me, board, title="another")
                 elif kind == "move":
-                    await client.post(f"/tasks/{task['id']}/move", json={"columnId": column_id(board, value)}, headers=me)
+                    await client.post(
+                        f"/tasks/{task['id']}/move", json={"columnId": column_id(board, value)}, headers=me
+                    )
                 else:
                     await client.patch(f"/tasks/{task['id']}", json={kind: value}, headers=me)
             await settle(api)  # no loop: every chain ends, so the rule inbox drains
@@ -94,9 +96,7 @@ async def _check(api: ApiHarness, me: dict[str, str], rule_ids: list[str]) -> No
                 )
             ).scalars()
         )
-        origins = {
-            row.event_id: row.rule_id for row in await conn.execute(select(rule_event_origins))
-        }
+        origins = {row.event_id: row.rule_id for row in await conn.execute(select(rule_event_origins))}
         keys = Counter((r.rule_id, r.trigger_key) for r in await conn.execute(select(rule_runs)))
     assert max(keys.values(), default=1) == 1
     for rule_id in rule_ids:

@@ -131,11 +131,11 @@ async def list_presets(_: CurrentUserId) -> list[PresetResponse]:
 
 
 @router.post(
-    "/boards/{boardId}/rule-presets/{key}",
+    "/boards/{boardId}/rule-presets/{presetKey}",
     status_code=status.HTTP_201_CREATED,
     response_model=RuleResponse,
     responses=problem_responses(401, 404, 422),
 )
-async def install_preset(boardId: str, key: str, user_id: CurrentUserId, uow: Uow) -> RuleResponse:
+async def install_preset(boardId: str, presetKey: str, user_id: CurrentUserId, uow: Uow) -> RuleResponse:
     """Add a preset to the board as an ordinary rule (enabled); edit or disable it like any other."""
-    return _rule(await handlers.install_preset(boardId, key, user_id, uow))
+    return _rule(await handlers.install_preset(boardId, presetKey, user_id, uow))
