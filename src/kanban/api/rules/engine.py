@@ -87,15 +87,19 @@ async def run_rule(
     *,
     now: datetime,
     publish: Publish = _no_publish,
-    record_no_match: bool = True,
+    no_matches: list[dict[str, Any]] | None = None,
 ) -> RunOutcome:
-    """Evaluate, plan and apply one rule on one task (or on the board when `task` is None); record the run."""
+    """Evaluate, plan and apply one rule on one task (or on the board when `task` is None); record the run.
+
+    A run whose conditions do not hold is added to `no_matches` (the caller logs them in one
+    statement), or not logged when that is None.
+    """
     conn = uow.conn
     if task is not None:
         reason = conditions_hold(rule, task, now)
         if reason is not None:
-            if record_no_match:
-                await repo.claim_run(conn, run_row(rule, task, occ, "no_match", {"reason": reason}))
+            if no_matches is not None:
+                no_matches.append(run_row(rule, task, occ, "no_match", {"reason": reason}))
             return RunOutcome("no_match", [], reason)
     try:
         plan = plan_actions(rule, task, columns, now)
@@ -176,6 +180,18 @@ async def on_task_event(event: Event, envelope: Envelope, uow: UnitOfWork, publi
     facts = await _facts(uow, event, columns, task)
     occ = Occurrence(key=envelope.key, depth=depth, event_id=envelope.key, event_type=envelope.type)
     now = utcnow()
+    quiet: list[dict[str, Any]] = []  # runs that did nothing (no match, chain cap): logged in one statement
+    try:
+        await _run_all(uow, specs, origin, facts, task, columns, occ, now, publish, quiet)
+    finally:
+        await repo.log_runs(conn, quiet)
+
+
+async def _run_all(
+    uow: UnitOfWork, specs: list[RuleSpec], origin: Any, facts: TaskEventFacts, task: TaskView,
+    columns: list[Column], occ: Occurrence, now: datetime, publish: Publish, quiet: list[dict[str, Any]],
+) -> None:  # fmt: skip
+    conn, depth = uow.conn, occ.depth
     for rule in specs:
         if origin is not None and origin.rule_id == rule.id:
             continue  # a rule never reacts to its own change
@@ -183,15 +199,15 @@ async def on_task_event(event: Event, envelope: Envelope, uow: UnitOfWork, publi
             continue
         if depth > MAX_CHAIN_DEPTH:
             reason = f"chain depth cap reached ({MAX_CHAIN_DEPTH} rules in a row)"
-            await repo.claim_run(conn, run_row(rule, task, occ, "skipped", {"reason": reason}))
+            quiet.append(run_row(rule, task, occ, "skipped", {"reason": reason}))
             continue
-        outcome = await run_rule(uow, rule, task, occ, columns, now=now, publish=publish)
+        outcome = await run_rule(uow, rule, task, occ, columns, now=now, publish=publish, no_matches=quiet)
         if outcome.status == "applied":
             # Later rules see what this one did, as a person's next change would.
             reread = await repo.task_view(conn, task.id)
             if reread is None:
                 return
-            task, columns = reread, await repo.board_columns(conn, state.board_id)
+            task, columns = reread, await repo.board_columns(conn, task.board_id)
 
 
 async def _facts(uow: UnitOfWork, event: Event, columns: list[Column], task: TaskView) -> TaskEventFacts:
@@ -239,6 +255,7 @@ async def run_manually(
     request = new_id()
     now = utcnow()
     out: list[tuple[str, RunOutcome]] = []
+    quiet: list[dict[str, Any]] = []
     for task_id in task_ids:
         task = await repo.task_view(uow.conn, task_id)
         if task is None or task.board_id != rule.board_id:
@@ -246,5 +263,6 @@ async def run_manually(
             continue
         columns = await repo.board_columns(uow.conn, rule.board_id)
         occ = Occurrence(key=f"manual:{request}:{task_id}", event_type="manual")
-        out.append((task_id, await run_rule(uow, rule, task, occ, columns, now=now, publish=publish)))
+        out.append((task_id, await run_rule(uow, rule, task, occ, columns, now=now, publish=publish, no_matches=quiet)))
+    await repo.log_runs(uow.conn, quiet)
     return out

@@ -164,6 +164,12 @@ async def claim_run(conn: AsyncConnection, values: dict[str, Any]) -> bool:
     return bool(result.rowcount)
 
 
+async def log_runs(conn: AsyncConnection, rows: list[dict[str, Any]]) -> None:
+    """Log runs that changed nothing, in one statement (a redelivered trigger logs nothing twice)."""
+    if rows:
+        await conn.execute(insert_ignoring_duplicates(conn, rule_runs, rows))
+
+
 async def update_run(conn: AsyncConnection, run_id: str, values: dict[str, Any]) -> None:
     await conn.execute(update(rule_runs).where(rule_runs.c.id == run_id).values(**values))
 

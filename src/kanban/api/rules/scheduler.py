@@ -118,9 +118,7 @@ async def _run_task_trigger(
                 occurrence_at=at,
             )  # fmt: skip
             # A task that does not match yet is looked at again next round: it may come to match.
-            outcome = await run_rule(
-                uow, rule, task, occ, board, now=now, publish=publish or _ignore, record_no_match=False
-            )
+            outcome = await run_rule(uow, rule, task, occ, board, now=now, publish=publish or _ignore)
             if outcome.status == "applied":
                 applied += 1
                 board = await repo.board_columns(uow.conn, rule.board_id)
@@ -170,7 +168,7 @@ async def _fire_schedule(uow: UnitOfWork, rule: RuleSpec, at: datetime, now: dat
     if rule.conditions:
         for task in await repo.task_views(uow.conn, tasks.c.board_id == rule.board_id):
             occ = Occurrence(key=f"{key}:{task.id}", event_type="schedule", occurrence_at=at)
-            outcome = await run_rule(uow, rule, task, occ, board, now=now, publish=publish, record_no_match=False)
+            outcome = await run_rule(uow, rule, task, occ, board, now=now, publish=publish)
             if outcome.status == "applied":
                 applied += 1
                 board = await repo.board_columns(uow.conn, rule.board_id)

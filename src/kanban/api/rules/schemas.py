@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, StringConstraints, ValidationInfo, field_validator
+from pydantic import Field, StringConstraints, ValidationInfo, field_validator, model_validator
 
 from kanban.api.schemas import ApiModel, RequestModel
 from kanban.api.templates.rrule import InvalidRecurrence, parse_rrule, parse_timezone
@@ -235,12 +235,11 @@ class CreateTaskConfig(RequestModel):
         default_factory=list, max_length=50
     )
 
-    @field_validator("template_id")
-    @classmethod
-    def _title_or_template(cls, v: str | None, info: ValidationInfo) -> str | None:
-        if v is None and not info.data.get("title"):
+    @model_validator(mode="after")
+    def _title_or_template(self) -> CreateTaskConfig:
+        if self.template_id is None and not self.title:
             raise ValueError("create_task needs a title or a templateId")
-        return v
+        return self
 
 
 class AddNoteConfig(RequestModel):
@@ -352,7 +351,7 @@ def stored_document(body: CreateRuleRequest | UpdateRuleRequest) -> dict[str, An
     """The JSON a rule is stored as: what was given (no null for every option this version added),
     every trigger and action with a `config` object."""
     given = body.model_dump(by_alias=True, mode="json", exclude_unset=True)
-    document = {k: given[k] for k in ("trigger", "conditions", "actions") if k in given}
+    document: dict[str, Any] = {k: given[k] for k in ("trigger", "conditions", "actions") if k in given}
     if isinstance(body, CreateRuleRequest):
         document.setdefault("conditions", [])
     for part in [document.get("trigger"), *(document.get("actions") or [])]:
