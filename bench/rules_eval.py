@@ -83,19 +83,22 @@ async def main(backend: str, mutations: int) -> None:
             task_id = await add_task(CreateTask(user_id, board_id, CreateTaskRequest(title="t")), uow)
             await uow.commit()
 
-        async def mutate(uow: UnitOfWork, n: int) -> float:
-            started = time.perf_counter()
+        cpu = {"with": 0.0, "without": 0.0, "evaluation": 0.0}
+
+        async def mutate(uow: UnitOfWork, n: int, key: str) -> float:
+            started, cpu_started = time.perf_counter(), time.process_time()
             async with uow:
                 body = UpdateTaskRequest(title=f"title {n}")
                 await change_task(UpdateTask(user_id=user_id, task_id=task_id, body=body), uow)
                 await uow.commit()
+            cpu[key] += time.process_time() - cpu_started
             return time.perf_counter() - started
 
         with_rules: list[float] = []
         without: list[float] = []
         for n in range(mutations):
-            with_rules.append(await mutate(services.messaging.new_unit_of_work(), 2 * n))
-            without.append(await mutate(UnitOfWork(engine, tables.messaging, "api"), 2 * n + 1))
+            with_rules.append(await mutate(services.messaging.new_unit_of_work(), 2 * n, "with"))
+            without.append(await mutate(UnitOfWork(engine, tables.messaging, "api"), 2 * n + 1, "without"))
 
         inbox = tables.messaging.inbox
         async with engine.connect() as conn:
@@ -105,10 +108,11 @@ async def main(backend: str, mutations: int) -> None:
         evaluation: list[float] = []
         for raw in rows[1:]:  # the first is the task's creation
             envelope = Envelope.model_validate_json(raw)
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), time.process_time()
             async with services.messaging.new_unit_of_work() as uow:
                 await on_task_event(decode(envelope), envelope, uow)
                 await uow.commit()
+            cpu["evaluation"] += time.process_time() - cpu_started
             evaluation.append(time.perf_counter() - started)
         async with engine.connect() as conn:
             logged = len((await conn.execute(select(tables.rule_runs.c.id))).all())
@@ -122,6 +126,11 @@ async def main(backend: str, mutations: int) -> None:
             f"| {backend} | {summary_ms(with_rules)} | {summary_ms(without)} | {added * 1000:.2f} ms | {summary_ms(evaluation)} |"
         )
         print(f"runs logged: {logged} ({logged / max(1, len(evaluation)):.0f} per event)")
+        per = {k: v / (mutations if k != "evaluation" else max(1, len(evaluation))) * 1000 for k, v in cpu.items()}
+        print(
+            f"API process CPU: mutation {per['with']:.2f} ms with rules, {per['without']:.2f} ms without "
+            f"(added {per['with'] - per['without']:.2f} ms); evaluation {per['evaluation']:.2f} ms per event"
+        )
     finally:
         await engine.dispose()
         await drop_database(api_db)
