@@ -9,7 +9,8 @@ from sqlalchemy import func, select
 
 from kanban.api.rules.consumers import RULES_CONSUMER
 from kanban.api.rules.scheduler import run_time_triggers
-from kanban.api.tables import messaging
+from kanban.api.tables import messaging, rules
+from kanban.db.types import new_id, utcnow
 from tests.integration.api.conftest import ApiHarness
 
 SETTLE_DEADLINE_SECONDS = 60.0
@@ -54,3 +55,13 @@ async def tick(api: ApiHarness, now: Any = None) -> int:
     """One round of the time triggers, as the scheduler would run it at `now`."""
     services = api.app.state.services  # type: ignore[attr-defined]
     return await run_time_triggers(services.engine, services.messaging.new_unit_of_work, now=now)
+
+
+async def insert_stored_rule(api: ApiHarness, board_id: str, owner_id: str, **values: Any) -> str:
+    """A rule row written as the legacy system (and `kanban migrate split`) left it, unvalidated."""
+    rule_id, now = new_id(), utcnow()
+    row = {"id": rule_id, "board_id": board_id, "owner_id": owner_id, "name": "stored", "enabled": True,
+           "priority": 100, "conditions": None, "created_at": now, "updated_at": now, **values}  # fmt: skip
+    async with api.app.state.services.engine.begin() as conn:  # type: ignore[attr-defined]
+        await conn.execute(rules.insert().values(**row))
+    return rule_id

@@ -7,11 +7,11 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from kanban.api.tables import messaging, rules
-from kanban.db.types import new_id, utcnow
+from kanban.api.tables import messaging, rules, tasks
+from kanban.db.types import utcnow
 from tests.integration.api.board_helpers import column_id, create_board, create_task
 from tests.integration.api.conftest import ApiHarness
-from tests.integration.api.rule_helpers import add_rule, history, runs, settle, tick
+from tests.integration.api.rule_helpers import add_rule, history, insert_stored_rule, runs, settle, tick
 
 
 async def _task(api: ApiHarness, me: dict[str, str], task_id: str) -> dict[str, Any]:
@@ -300,15 +300,15 @@ async def test_rule_chains_stop_at_the_cap_and_ping_pong_terminates(api: ApiHarn
 async def test_a_rule_that_keeps_failing_is_disabled_with_the_reason(api: ApiHarness) -> None:
     me = await api.make_user()
     board = await create_board(api, me)
-    rule_id, now = new_id(), utcnow()
-    async with api.app.state.services.engine.begin() as conn:  # type: ignore[attr-defined]
-        await conn.execute(
-            rules.insert().values(
-                id=rule_id, board_id=board["id"], owner_id=me["X-User-Id"], name="legacy notify", enabled=True,
-                priority=1, trigger={"type": "task.created"}, conditions=None,
-                actions=[{"type": "notify", "config": {"to": "me"}}], created_at=now, updated_at=now,
-            )
-        )  # fmt: skip
+    rule_id = await insert_stored_rule(
+        api,
+        board["id"],
+        me["X-User-Id"],
+        name="legacy notify",
+        priority=1,
+        trigger={"type": "task.created"},
+        actions=[{"type": "notify", "config": {"to": "me"}}],
+    )
     for n in range(5):
         await create_task(api, me, board, title=f"t{n}")
         await settle(api)
@@ -323,24 +323,19 @@ async def test_a_legacy_rule_runs_in_its_translated_form(api: ApiHarness) -> Non
     """The shapes `kanban migrate split` copies verbatim: a cron schedule, a `stale` condition, `move.to`."""
     me = await api.make_user()
     board = await create_board(api, me)
-    rule_id, now = new_id(), utcnow()
-    async with api.app.state.services.engine.begin() as conn:  # type: ignore[attr-defined]
-        await conn.execute(
-            rules.insert().values(
-                id=rule_id, board_id=board["id"], owner_id=me["X-User-Id"], name="Stale after 7 days",
-                enabled=True, priority=100, trigger={"type": "schedule", "config": {"cron": "0 9 * * *"}},
-                conditions=[{"field": "stale", "operator": "eq", "value": True}],
-                actions=[{"type": "move", "config": {"to": "SOMEDAY"}}], created_at=now, updated_at=now,
-            )
-        )  # fmt: skip
+    rule_id = await insert_stored_rule(
+        api, board["id"], me["X-User-Id"], name="Stale after 7 days",
+        trigger={"type": "schedule", "config": {"cron": "0 9 * * *"}},
+        conditions=[{"field": "stale", "operator": "eq", "value": True}],
+        actions=[{"type": "move", "config": {"to": "SOMEDAY"}}],
+    )  # fmt: skip
+    now = utcnow()
     stale = await create_task(api, me, board, title="Old", columnId=column_id(board, "CONTEXT"))
     fresh = await create_task(api, me, board, title="New", columnId=column_id(board, "CONTEXT"))
     await settle(api)
     await tick(api)  # the first round gives the migrated rule its next occurrence
     shown = (await api.client.get(f"/rules/{rule_id}", headers=me)).json()
     assert shown["nextRunAt"] is not None
-    from kanban.api.tables import tasks
-
     async with api.app.state.services.engine.begin() as conn:  # type: ignore[attr-defined]
         await conn.execute(
             update(tasks).where(tasks.c.id == stale["id"]).values(last_moved_at=now - timedelta(days=30))

@@ -7,14 +7,13 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, case, delete, exists, func, insert, select, update
+from sqlalchemy import ColumnElement, Row, delete, exists, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kanban.api.rules.model import MAX_FAILURES, Column, TaskView
 from kanban.api.tables import (
     boards,
-    checklist_items,
     columns,
     projects,
     rule_event_origins,
@@ -24,6 +23,7 @@ from kanban.api.tables import (
     task_tags,
     tasks,
 )
+from kanban.api.tasks.repository import checklist_counts
 from kanban.api.tasks.rules import BoardSettings
 from kanban.db.types import utcnow
 from kanban.messaging.sql import insert_ignoring_duplicates
@@ -93,18 +93,7 @@ async def task_views(conn: AsyncConnection, where: ColumnElement[bool], limit: i
         .order_by(tags.c.name_key)
     ):
         tag_names[task_id].append(name)
-    progress = {
-        p.task_id: (int(p.total), int(p.done or 0))
-        for p in await conn.execute(
-            select(
-                checklist_items.c.task_id,
-                func.count().label("total"),
-                func.sum(case((checklist_items.c.is_done.is_(True), 1), else_=0)).label("done"),
-            )
-            .where(checklist_items.c.task_id.in_(ids))
-            .group_by(checklist_items.c.task_id)
-        )
-    }
+    progress = await checklist_counts(conn, ids)
     views = []
     for r in rows:
         m = r._mapping

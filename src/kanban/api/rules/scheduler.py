@@ -10,7 +10,6 @@ unique run row.
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -27,10 +26,9 @@ from kanban.api.tables import columns, rules, tasks
 from kanban.api.templates.rrule import InvalidRecurrence, next_occurrence
 from kanban.contracts.envelope import Envelope
 from kanban.db.types import utcnow
-from kanban.messaging.lease import Lease
+from kanban.messaging.lease import Lease, run_rounds_while_leased
 from kanban.messaging.unit_of_work import UnitOfWork
 
-log = logging.getLogger(__name__)
 ORIGIN_RETENTION = timedelta(days=7)
 
 
@@ -191,15 +189,7 @@ class RuleScheduler:
         self._config = config
 
     async def run(self, stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            try:
-                if await self._lease.acquire():
-                    await run_time_triggers(self._engine, self._new_uow, publish=self._publish, config=self._config)
-            except Exception:
-                # Loop boundary: a failed round claims nothing; the next round finds the same occurrences.
-                log.exception("rule scheduler: round failed")
-            try:
-                await asyncio.wait_for(stop.wait(), self._config.poll_seconds)
-            except TimeoutError:
-                pass
-        await self._lease.release()
+        await run_rounds_while_leased(
+            stop, self._lease, self._config.poll_seconds,
+            lambda: run_time_triggers(self._engine, self._new_uow, publish=self._publish, config=self._config),
+        )  # fmt: skip

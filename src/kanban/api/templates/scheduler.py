@@ -22,7 +22,7 @@ from kanban.api.tasks.handlers import CreateTask, add_task
 from kanban.api.tasks.schemas import CreateTaskRequest
 from kanban.api.templates.rrule import next_occurrence
 from kanban.db.types import utcnow
-from kanban.messaging.lease import Lease
+from kanban.messaging.lease import Lease, run_rounds_while_leased
 from kanban.messaging.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -104,15 +104,6 @@ class TemplateScheduler:
         self._config = config
 
     async def run(self, stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            try:
-                if await self._lease.acquire():
-                    await run_due_templates(self._engine, self._new_uow)
-            except Exception:
-                # Loop boundary: a failed round leaves every occurrence due; the next round retries.
-                log.exception("template scheduler: round failed")
-            try:
-                await asyncio.wait_for(stop.wait(), self._config.poll_seconds)
-            except TimeoutError:
-                pass
-        await self._lease.release()
+        await run_rounds_while_leased(
+            stop, self._lease, self._config.poll_seconds, lambda: run_due_templates(self._engine, self._new_uow)
+        )
