@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
@@ -11,7 +12,15 @@ from kanban.api.tables import messaging, rules, tasks
 from kanban.db.types import utcnow
 from tests.integration.api.board_helpers import column_id, create_board, create_task
 from tests.integration.api.conftest import ApiHarness
-from tests.integration.api.rule_helpers import add_rule, history, insert_stored_rule, runs, settle, tick
+from tests.integration.api.rule_helpers import (
+    SETTLE_DEADLINE_SECONDS,
+    add_rule,
+    history,
+    insert_stored_rule,
+    runs,
+    settle,
+    tick,
+)
 
 
 async def _task(api: ApiHarness, me: dict[str, str], task_id: str) -> dict[str, Any]:
@@ -344,3 +353,21 @@ async def test_a_legacy_rule_runs_in_its_translated_form(api: ApiHarness) -> Non
     await tick(api)
     assert (await _task(api, me, stale["id"]))["columnId"] == column_id(board, "SOMEDAY")
     assert (await _task(api, me, fresh["id"]))["columnId"] == column_id(board, "CONTEXT")
+
+
+async def test_a_rules_change_reaches_the_board_stream(api: ApiHarness) -> None:
+    me = await api.make_user()
+    board = await create_board(api, me)
+    await add_rule(
+        api, me, board["id"], trigger={"type": "task.created"},
+        actions=[{"type": "move_to_type", "config": {"columnType": "SOMEDAY"}}],
+    )  # fmt: skip
+    hub = api.app.state.services.realtime  # type: ignore[attr-defined]
+    async with hub.subscribe(board["id"]) as queue:
+        task = await create_task(api, me, board, title="Maybe later")
+        while True:  # the stream's own deadline: the test fails by timeout if the move never comes
+            message = await asyncio.wait_for(queue.get(), SETTLE_DEADLINE_SECONDS)
+            assert message is not None
+            if message.event == "task.moved" and message.data["taskId"] == task["id"]:
+                break
+    assert message.data["columnId"] == column_id(board, "SOMEDAY")
