@@ -112,7 +112,7 @@ async def _check(api: ApiHarness, me: dict[str, str], rule_ids: list[str]) -> No
         assert all(origins.get(r["eventId"]) != rule_id for r in log)
 
 
-@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(documents=rule_docs, steps=changes)
 def test_random_rules_on_random_changes_never_loop_nor_act_twice(
     api_db: DatabaseUrl, documents: list[dict[str, Any]], steps: list[tuple[str, Any]]
