@@ -42,6 +42,7 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/boards/{boardId}/projects"): {"name": "x"},
     ("PATCH", "/projects/{projectId}"): {"name": "x"},
     ("POST", "/boards/{boardId}/rules"): RULE,
+    ("POST", "/boards/{boardId}/rules/dry-run"): RULE,
     ("PATCH", "/rules/{ruleId}"): {"name": "x"},
     ("POST", "/rules/{ruleId}/run"): {"taskIds": ["{taskId}"]},
     ("POST", "/boards/{boardId}/templates"): TEMPLATE,

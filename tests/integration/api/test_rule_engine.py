@@ -239,6 +239,15 @@ async def test_dry_run_writes_nothing_and_a_manual_run_applies_every_action(api:
     assert {"field": "tags", "old": ["tidy"], "new": []} in by_task[tidy["id"]]["changes"]
     assert (await _task(api, me, tidy["id"]))["version"] == tidy["version"]
     assert await runs(api, me, rule["id"]) == []
+    draft = {"name": "draft", "trigger": {"type": "manual"}, "taskIds": [plain["id"]],
+             "actions": [{"type": "set_priority", "config": {"priority": "HIGH"}}]}  # fmt: skip
+    drafted = await api.client.post(f"/boards/{board['id']}/rules/dry-run", json=draft, headers=me)
+    assert drafted.status_code == 200, drafted.text
+    [only] = drafted.json()["tasks"]
+    assert only["matches"] and only["changes"] == [{"field": "priority", "old": None, "new": "HIGH"}]
+    bad = {**draft, "actions": [{"type": "archive"}, {"type": "move", "config": {"columnId": "elsewhere"}}]}
+    refused = await api.client.post(f"/boards/{board['id']}/rules/dry-run", json=bad, headers=me)
+    assert refused.status_code == 422 and refused.json()["field"] == "actions.1.config.columnId"
 
     ran = await api.client.post(f"/rules/{rule['id']}/run", json={"taskIds": [tidy["id"], plain["id"]]}, headers=me)
     assert ran.status_code == 200, ran.text

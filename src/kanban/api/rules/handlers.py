@@ -210,7 +210,21 @@ DRY_RUN_LIMIT = 500
 
 async def dry_run(rule_id: str, user_id: str, task_ids: list[str] | None, uow: UnitOfWork) -> DryRun:
     """Which tasks the rule's conditions match and what its actions would change; nothing is written."""
-    rule = RuleSpec.from_row(await _owned_rule(uow, rule_id, user_id))
+    return await _preview(RuleSpec.from_row(await _owned_rule(uow, rule_id, user_id)), task_ids, uow)
+
+
+async def dry_run_draft(cmd: CreateRule, task_ids: list[str] | None, uow: UnitOfWork) -> DryRun:
+    """The same preview for a rule not saved yet (an editor's "test before saving"); its references are checked."""
+    await owned_board(uow.conn, cmd.board_id, cmd.user_id)
+    document = {"trigger": cmd.trigger, "conditions": cmd.conditions, "actions": cmd.actions}
+    await _check_references(uow, cmd.board_id, document)
+    spec = RuleSpec(
+        "draft", cmd.board_id, cmd.user_id, cmd.name, cmd.priority, cmd.trigger, cmd.conditions, cmd.actions
+    )
+    return await _preview(spec, task_ids, uow)
+
+
+async def _preview(rule: RuleSpec, task_ids: list[str] | None, uow: UnitOfWork) -> DryRun:
     where = tasks.c.board_id == rule.board_id
     if task_ids is not None:
         where = where & tasks.c.id.in_(task_ids)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 from sqlalchemy import Row
@@ -14,10 +14,13 @@ from kanban.api.rules.engine import RunOutcome
 from kanban.api.rules.presets import PRESETS
 from kanban.api.rules.schemas import (
     CreateRuleRequest,
+    DraftDryRunRequest,
     DryRunRequest,
     DryRunResponse,
     DryRunTask,
     ManualRunRequest,
+    ManualRunResponse,
+    ManualRunResult,
     PresetResponse,
     RuleResponse,
     RunResponse,
@@ -91,7 +94,22 @@ async def list_runs(
 
 @router.post("/rules/{ruleId}/dry-run", response_model=DryRunResponse, responses=problem_responses(401, 404, 422))
 async def dry_run(ruleId: str, user_id: CurrentUserId, uow: Uow, body: DryRunRequest | None = None) -> DryRunResponse:
-    result = await handlers.dry_run(ruleId, user_id, body.task_ids if body else None, uow)
+    """Which tasks the rule would act on and what it would change; nothing is written."""
+    return _dry_run(await handlers.dry_run(ruleId, user_id, body.task_ids if body else None, uow))
+
+
+@router.post(
+    "/boards/{boardId}/rules/dry-run", response_model=DryRunResponse, responses=problem_responses(401, 404, 422)
+)
+async def dry_run_draft(boardId: str, body: DraftDryRunRequest, user_id: CurrentUserId, uow: Uow) -> DryRunResponse:
+    """Preview a rule before saving it: the same validation as creating it, and nothing is written."""
+    cmd = handlers.CreateRule(
+        user_id=user_id, board_id=boardId, name=body.name, priority=body.priority, **stored_document(body)
+    )
+    return _dry_run(await handlers.dry_run_draft(cmd, body.task_ids, uow))
+
+
+def _dry_run(result: handlers.DryRun) -> DryRunResponse:
     return DryRunResponse(
         rule_id=result.rule_id,
         board_changes=result.board_changes,
@@ -99,18 +117,20 @@ async def dry_run(ruleId: str, user_id: CurrentUserId, uow: Uow, body: DryRunReq
     )
 
 
-def _outcome(task_id: str, outcome: RunOutcome) -> dict[str, Any]:
-    return {"taskId": task_id, "status": outcome.status, "changes": outcome.changes, "reason": outcome.reason}
+def _outcome(task_id: str, outcome: RunOutcome) -> ManualRunResult:
+    return ManualRunResult.model_validate(
+        {"taskId": task_id, "status": outcome.status, "changes": outcome.changes, "reason": outcome.reason}
+    )
 
 
-@router.post("/rules/{ruleId}/run", responses=problem_responses(401, 404, 422))
+@router.post("/rules/{ruleId}/run", response_model=ManualRunResponse, responses=problem_responses(401, 404, 422))
 async def run_now(
     ruleId: str, user_id: CurrentUserId, uow: Uow, body: ManualRunRequest | None = None
-) -> dict[str, list[dict[str, Any]]]:
+) -> ManualRunResponse:
     """Run the rule now on the chosen tasks: the manual trigger. Conditions apply; each run is logged."""
     # The request's unit of work announces its task changes on the board streams itself.
     outcomes = await handlers.run_now(ruleId, user_id, body.task_ids if body else [], uow)
-    return {"results": [_outcome(task_id, outcome) for task_id, outcome in outcomes]}
+    return ManualRunResponse(results=[_outcome(task_id, outcome) for task_id, outcome in outcomes])
 
 
 @router.get("/rule-presets", response_model=list[PresetResponse], responses=problem_responses(401))

@@ -442,8 +442,25 @@ class DryRunResponse(ApiModel):
     tasks: list[DryRunTask]
 
 
+class DraftDryRunRequest(CreateRuleRequest):
+    """A whole rule, not saved, to preview on the board's tasks."""
+
+    task_ids: list[str] | None = Field(default=None, max_length=500, description="Default: every task on the board")
+
+
 class ManualRunRequest(RequestModel):
     task_ids: list[str] = Field(min_length=1, max_length=200)
+
+
+class ManualRunResult(ApiModel):
+    task_id: str
+    status: Literal["applied", "no_match", "refused", "failed", "skipped", "duplicate"]
+    changes: list[dict[str, Any]] = Field(default_factory=list)
+    reason: str | None = None
+
+
+class ManualRunResponse(ApiModel):
+    results: list[ManualRunResult]
 
 
 class PresetResponse(ApiModel):
