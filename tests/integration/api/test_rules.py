@@ -191,3 +191,14 @@ async def test_the_engine_vocabulary_is_validated_with_the_field_named(api: ApiH
         assert field in problem_fields(response.json()), (overrides, response.json())
     ok = a_rule(board, trigger={"type": "task.overdue"}, actions=[{"type": "mark_done"}])
     assert (await api.client.post(f"/boards/{board.board_id}/rules", json=ok, headers=me)).status_code == 201
+
+
+async def test_a_condition_without_a_value_is_refused_or_stored_with_a_null_one(api: ApiHarness) -> None:
+    me = await api.make_user()
+    board = await make_board(api, me)
+    needs_list = a_rule(board, conditions=[{"field": "columnId", "operator": "in"}])
+    refused = await api.client.post(f"/boards/{board.board_id}/rules", json=needs_list, headers=me)
+    assert refused.status_code == 422 and "conditions.0.value" in problem_fields(refused.json())
+    empty = a_rule(board, conditions=[{"field": "context", "operator": "eq"}])
+    created = await api.client.post(f"/boards/{board.board_id}/rules", json=empty, headers=me)
+    assert created.json()["conditions"] == [{"field": "context", "operator": "eq", "value": None}]

@@ -153,7 +153,8 @@ ORDERED_FIELDS = frozenset({"dueAt", "durationMinutes", "ageDays"})
 class Condition(RequestModel):
     field: ConditionField
     operator: Operator
-    value: Any = None
+    # Checked even when left out: `in` or `contains` without a value is a 422, not a rule that never matches.
+    value: Any = Field(default=None, validate_default=True)
 
     @field_validator("value")
     @classmethod
@@ -354,6 +355,8 @@ def stored_document(body: CreateRuleRequest | UpdateRuleRequest) -> dict[str, An
     document: dict[str, Any] = {k: given[k] for k in ("trigger", "conditions", "actions") if k in given}
     if isinstance(body, CreateRuleRequest):
         document.setdefault("conditions", [])
+    for condition in document.get("conditions") or []:
+        condition.setdefault("value", None)
     for part in [document.get("trigger"), *(document.get("actions") or [])]:
         if isinstance(part, dict):
             part.setdefault("config", {})
