@@ -83,7 +83,7 @@ def _run(row: Row) -> RunResponse:
     return RunResponse.model_validate({**m, "changes": detail.get("changes") or [], "reason": detail.get("reason")})
 
 
-@router.get("/rules/{ruleId}/runs", response_model=Page[RunResponse], responses=problem_responses(401, 404))
+@router.get("/rules/{ruleId}/runs", response_model=Page[RunResponse], responses=problem_responses(401, 404, 422))
 async def list_runs(
     ruleId: str, user_id: CurrentUserId, uow: Uow,
     limit: Annotated[int, Query(ge=1, le=200)] = 50, offset: Annotated[int, Query(ge=0)] = 0,
