@@ -4,20 +4,22 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from kanban.api import tables
 from kanban.api.consumers import api_event_handlers
 from kanban.api.realtime.hub import RealtimeHub
+from kanban.api.rules.consumers import RULES_CONSUMER, rule_event_handlers
+from kanban.api.rules.scheduler import RuleScheduler
 from kanban.api.templates.scheduler import TemplateScheduler
 from kanban.db.engine import make_engine
 from kanban.messaging.broadcast import LocalOnly, NatsBroadcast
 from kanban.messaging.inbox import InboxConfig
 from kanban.messaging.lease import Lease
 from kanban.messaging.relay import RelayConfig
-from kanban.messaging.runtime import MessagingRuntime, make_transport, process_owner_id
+from kanban.messaging.runtime import LocalConsumer, MessagingRuntime, make_transport, process_owner_id
 from kanban.messaging.transports.base import Transport
 from kanban.messaging.transports.memory import MemoryHub
 from kanban.messaging.unit_of_work import UnitOfWork
@@ -33,6 +35,7 @@ class ApiServices:
     messaging: MessagingRuntime
     realtime: RealtimeHub = field(default_factory=RealtimeHub)
     scheduler: TemplateScheduler | None = None
+    rule_scheduler: RuleScheduler | None = None
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
     _background: list[asyncio.Task[None]] = field(default_factory=list)
 
@@ -48,6 +51,8 @@ class ApiServices:
         self._stop.clear()
         if self.scheduler is not None:
             self._background.append(asyncio.create_task(self.scheduler.run(self._stop), name="template-scheduler"))
+        if self.rule_scheduler is not None:
+            self._background.append(asyncio.create_task(self.rule_scheduler.run(self._stop), name="rule-scheduler"))
 
     async def stop(self) -> None:
         self._stop.set()
@@ -67,6 +72,11 @@ def build_api_services(
     # With NATS, any replica's changes reach the streams open on every replica.
     broadcast = NatsBroadcast(settings.nats_url) if settings.transport == "nats" else LocalOnly()
     realtime = RealtimeHub(broadcast=broadcast)
+    inbox_config = InboxConfig(
+        max_attempts=settings.inbox_max_attempts,
+        gap_timeout_seconds=settings.inbox_gap_timeout_seconds,
+        events_per_transaction=1 if settings.database.is_sqlite else 50,
+    )
     messaging = MessagingRuntime(
         service="api",
         database=settings.database,
@@ -74,16 +84,25 @@ def build_api_services(
         tables=tables.messaging,
         transport=transport,
         handlers=api_event_handlers(realtime),
-        inbox_config=InboxConfig(
-            max_attempts=settings.inbox_max_attempts,
-            gap_timeout_seconds=settings.inbox_gap_timeout_seconds,
-            events_per_transaction=1 if settings.database.is_sqlite else 50,
-        ),
+        inbox_config=inbox_config,
         relay_config=RelayConfig(retention_hours=settings.outbox_retention_hours),
+        # Automation rules run on the API's own task events, whichever path recorded them.
+        local_consumer=LocalConsumer(
+            RULES_CONSUMER, rule_event_handlers(realtime), replace(inbox_config, start_at_any_version=True)
+        ),
     )
     scheduler = TemplateScheduler(
         engine,
         messaging.new_unit_of_work,
         Lease(engine, tables.messaging, "templates:api", process_owner_id(), ttl_seconds=120),
     )
-    return ApiServices(settings=settings, engine=engine, messaging=messaging, realtime=realtime, scheduler=scheduler)
+    rule_scheduler = RuleScheduler(
+        engine,
+        messaging.new_unit_of_work,
+        Lease(engine, tables.messaging, "rules:api", process_owner_id(), ttl_seconds=120),
+        publish=realtime.publish_task_changes,
+    )
+    return ApiServices(
+        settings=settings, engine=engine, messaging=messaging, realtime=realtime, scheduler=scheduler,
+        rule_scheduler=rule_scheduler,
+    )  # fmt: skip

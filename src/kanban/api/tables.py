@@ -221,6 +221,45 @@ rules = Table(
     Column("actions", JsonDocument, nullable=False),
     Column("last_run_at", UtcDateTime(), nullable=True),
     *_timestamps(),
+    # The next occurrence of a `schedule` trigger; claimed by moving it forward (like templates).
+    Column("next_run_at", UtcDateTime(), nullable=True),
+    # Failed runs in a row; at the limit the rule is disabled and `disabled_reason` says why.
+    Column("failure_count", Integer, nullable=False, server_default="0"),
+    Column("disabled_reason", Text, nullable=True),
+)
+
+# Every run of a rule: when, on which event or occurrence, and what it did or why it did nothing.
+# `trigger_key` (the event id, or the time occurrence) is unique per rule: each fires once.
+rule_runs = Table(
+    "rule_runs",
+    metadata,
+    Column("id", Id(), primary_key=True),
+    Column("rule_id", Id(), ForeignKey("rules.id", ondelete="CASCADE"), nullable=False),
+    Column("board_id", Id(), ForeignKey("boards.id", ondelete="CASCADE"), nullable=False),
+    Column("trigger_key", String(200), nullable=False),
+    Column("event_id", String(36), nullable=True),
+    Column("event_type", String(32), nullable=True),
+    # No foreign key: the run log of a deleted task stays readable.
+    Column("task_id", Id(), nullable=True),
+    Column("occurrence_at", UtcDateTime(), nullable=True),
+    # applied | no_match | refused | failed | skipped
+    Column("status", String(16), nullable=False),
+    Column("depth", Integer, nullable=False, server_default="0"),
+    Column("detail", JsonDocument, nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    UniqueConstraint("rule_id", "trigger_key"),
+    Index("ix_rule_runs_rule_time", "rule_id", "created_at"),
+    Index("ix_rule_runs_rule_task", "rule_id", "task_id", "occurrence_at"),
+)
+
+# Which rule recorded an event, and how deep in a chain: the engine's loop guard.
+rule_event_origins = Table(
+    "rule_event_origins",
+    metadata,
+    Column("event_id", String(36), primary_key=True),
+    Column("rule_id", Id(), nullable=False),
+    Column("depth", Integer, nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False, index=True),
 )
 
 recurring_templates = Table(

@@ -20,7 +20,7 @@ from itertools import groupby
 from typing import Any
 
 from sqlalchemy import select, text, update
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from kanban.contracts.base import ContractError, Event
 from kanban.contracts.envelope import Envelope
@@ -52,6 +52,9 @@ class InboxConfig:
     # where a write transaction locks the whole file, 1 lets receiving interleave with applying.
     events_per_transaction: int = 50
     poll_seconds: float = 1.0
+    # A consumer of its own service's events (LocalDelivery) may start a task's order at any version:
+    # tasks that existed before it (or came from a migration) have no earlier event to wait for.
+    start_at_any_version: bool = False
     backoff: Backoff = field(default_factory=lambda: Backoff(base_seconds=0.5, max_seconds=300.0))
 
 
@@ -80,6 +83,52 @@ class _Batch:
     failed: list[tuple[_Row, _Failure]] = field(default_factory=list)
     undecodable: list[tuple[_Row, str]] = field(default_factory=list)
     applied_aggregates: set[str] = field(default_factory=set)
+
+
+async def insert_into_inbox(
+    conn: AsyncConnection, tables: MessagingTables, consumer: str, envelopes: Sequence[Envelope]
+) -> None:
+    """Pending inbox rows for `envelopes` on the caller's transaction (duplicates ignored)."""
+    now = utcnow()
+    rows = [
+        {
+            "consumer": consumer,
+            "event_id": env.key,
+            "event_type": env.type,
+            "aggregate_id": env.aggregate_id,
+            "aggregate_version": env.aggregate_version,
+            "envelope": env.model_dump_json(),
+            "status": "pending",
+            "attempts": 0,
+            "received_at": now,
+            "next_attempt_at": now,
+        }
+        for env in envelopes
+    ]
+    await conn.execute(insert_ignoring_duplicates(conn, tables.inbox, rows))
+    if conn.dialect.name == "postgresql":
+        # The replica that received may not be the one processing (the lease holder): wake it.
+        await conn.execute(text("SELECT pg_notify(:channel, '')"), {"channel": inbox_channel(consumer)})
+
+
+@dataclass(frozen=True)
+class LocalDelivery:
+    """Events a service consumes itself: they enter its own inbox in the transaction that records them.
+
+    No transport is involved, so the consumer sees every committed change of every path at least
+    once, in the same order and with the same exactly-once effect as an event from the peer.
+    """
+
+    consumer: str
+    tables: MessagingTables
+    event_types: frozenset[str]
+    wakeup: Wakeup
+
+    async def deliver(self, conn: AsyncConnection, envelopes: Sequence[Envelope]) -> bool:
+        chosen = [env for env in envelopes if env.type in self.event_types]
+        if chosen:
+            await insert_into_inbox(conn, self.tables, self.consumer, chosen)
+        return bool(chosen)
 
 
 class Inbox:
@@ -112,28 +161,9 @@ class Inbox:
             return
         # One event twice in a batch would be one row anyway; dropping it here keeps the INSERT simple.
         envelopes = list({env.key: env for env in envelopes}.values())
-        now = utcnow()
-        rows = [
-            {
-                "consumer": self.consumer,
-                "event_id": env.key,
-                "event_type": env.type,
-                "aggregate_id": env.aggregate_id,
-                "aggregate_version": env.aggregate_version,
-                "envelope": env.model_dump_json(),
-                "status": "pending",
-                "attempts": 0,
-                "received_at": now,
-                "next_attempt_at": now,
-            }
-            for env in envelopes
-        ]
         async with self._engine.begin() as conn:
-            await conn.execute(insert_ignoring_duplicates(conn, self._t.inbox, rows))
-            if conn.dialect.name == "postgresql":
-                # The replica that received may not be the one processing (the lease holder): wake it.
-                await conn.execute(text("SELECT pg_notify(:channel, '')"), {"channel": inbox_channel(self.consumer)})
-        EVENTS_RECEIVED.labels(self.consumer).inc(len(rows))
+            await insert_into_inbox(conn, self._t, self.consumer, envelopes)
+        EVENTS_RECEIVED.labels(self.consumer).inc(len(envelopes))
         self.wakeup.signal()
 
     # --- processing -----------------------------------------------------------------------
@@ -278,7 +308,7 @@ class Inbox:
         if cls.TERMINAL:
             return "apply"
         expected_next = cursor is not None and version == cursor.version + 1
-        fresh_start = cursor is None and (cls.BASELINE or version == 1)
+        fresh_start = cursor is None and (cls.BASELINE or version == 1 or self._config.start_at_any_version)
         if expected_next or fresh_start:
             return "apply"
         waited = utcnow() - row.received_at

@@ -6,6 +6,9 @@ on SQLite and PostgreSQL alike.
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -14,6 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from kanban.db.types import utcnow
 from kanban.messaging.tables import MessagingTables
+
+log = logging.getLogger(__name__)
 
 
 class Lease:
@@ -44,3 +49,21 @@ class Lease:
             await conn.execute(
                 self._table.delete().where((self._table.c.name == self.name) & (self._table.c.owner == self.owner))
             )
+
+
+async def run_rounds_while_leased(
+    stop: asyncio.Event, lease: Lease, poll_seconds: float, round_: Callable[[], Awaitable[object]]
+) -> None:
+    """Every `poll_seconds` until `stop`: one `round_` while this process holds `lease` (a scheduler's loop)."""
+    while not stop.is_set():
+        try:
+            if await lease.acquire():
+                await round_()
+        except Exception:
+            # Loop boundary: a failed round claimed nothing, so the next round finds the same work.
+            log.exception("%s: round failed", lease.name)
+        try:
+            await asyncio.wait_for(stop.wait(), poll_seconds)
+        except TimeoutError:
+            pass
+    await lease.release()

@@ -7,11 +7,12 @@ import contextlib
 import logging
 import os
 import socket
+from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from kanban.db.urls import DatabaseUrl
-from kanban.messaging.inbox import Handler, Inbox, InboxConfig
+from kanban.messaging.inbox import Handler, Inbox, InboxConfig, LocalDelivery
 from kanban.messaging.lease import Lease
 from kanban.messaging.metrics import run_metrics_refresh
 from kanban.messaging.outbox import inbox_channel, notify_channel
@@ -42,6 +43,19 @@ def process_owner_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{id(asyncio.get_event_loop_policy()):x}"
 
 
+@dataclass(frozen=True)
+class LocalConsumer:
+    """A consumer of the service's own events (`event_types`), fed in the recording transaction."""
+
+    name: str
+    handlers: dict[str, Handler]
+    config: InboxConfig = InboxConfig(start_at_any_version=True)
+
+    @property
+    def event_types(self) -> frozenset[str]:
+        return frozenset(self.handlers)
+
+
 class MessagingRuntime:
     """The service's outbox relay and inbox processor, over one transport."""
 
@@ -57,6 +71,7 @@ class MessagingRuntime:
         inbox_config: InboxConfig = InboxConfig(),
         relay_config: RelayConfig = RelayConfig(),
         owner: str | None = None,
+        local_consumer: LocalConsumer | None = None,
     ) -> None:
         self.service = service
         self.engine = engine
@@ -75,6 +90,17 @@ class MessagingRuntime:
         )
         self.inbox = Inbox(service, engine, tables, handlers, self.new_unit_of_work, inbox_config)
         self._inbox_lease = Lease(engine, tables, f"inbox:{service}", self._owner, ttl_seconds=15)
+        self.local_inbox: Inbox | None = None
+        self._local_delivery: LocalDelivery | None = None
+        if local_consumer is not None:
+            self.local_inbox = Inbox(
+                local_consumer.name, engine, tables, local_consumer.handlers, self.new_unit_of_work,
+                local_consumer.config,
+            )  # fmt: skip
+            self._local_delivery = LocalDelivery(
+                local_consumer.name, tables, local_consumer.event_types, self.local_inbox.wakeup
+            )
+            self._local_lease = Lease(engine, tables, f"inbox:{local_consumer.name}", self._owner, ttl_seconds=15)
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._listeners: list[PostgresListener] = []
@@ -87,7 +113,10 @@ class MessagingRuntime:
         return self.transport.name
 
     def new_unit_of_work(self) -> UnitOfWork:
-        return UnitOfWork(self.engine, self.tables, self.service, on_commit=self.relay_wakeup.signal)
+        return UnitOfWork(
+            self.engine, self.tables, self.service, on_commit=self.relay_wakeup.signal,
+            local_delivery=self._local_delivery,
+        )  # fmt: skip
 
     async def start(self) -> None:
         await self.transport.start()
@@ -97,6 +126,10 @@ class MessagingRuntime:
                 PostgresListener(self._database, notify_channel(self.service), self.relay_wakeup),
                 PostgresListener(self._database, inbox_channel(self.service), self.inbox.wakeup),
             ]
+            if self.local_inbox is not None:
+                self._listeners.append(
+                    PostgresListener(self._database, inbox_channel(self.local_inbox.consumer), self.local_inbox.wakeup)
+                )
             for listener in self._listeners:
                 await listener.start()
         self._stop.clear()
@@ -110,11 +143,19 @@ class MessagingRuntime:
                 name=f"metrics:{self.service}",
             ),
         ]
+        if self.local_inbox is not None:
+            self._tasks.append(
+                asyncio.create_task(
+                    self.local_inbox.run(self._stop, self._local_lease), name=f"inbox:{self.local_inbox.consumer}"
+                )
+            )
 
     async def stop(self) -> None:
         self._stop.set()
         self.relay_wakeup.signal()
         self.inbox.wakeup.signal()
+        if self.local_inbox is not None:
+            self.local_inbox.wakeup.signal()
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await asyncio.wait_for(task, 10)

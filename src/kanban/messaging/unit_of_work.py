@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -20,6 +21,9 @@ from kanban.messaging.correlation import current_causality
 from kanban.messaging.outbox import add_to_outbox
 from kanban.messaging.tables import MessagingTables
 
+if TYPE_CHECKING:
+    from kanban.messaging.inbox import LocalDelivery
+
 
 class UnitOfWork:
     def __init__(
@@ -28,8 +32,10 @@ class UnitOfWork:
         tables: MessagingTables,
         source: str,
         on_commit: Callable[[], None] | None = None,
+        local_delivery: LocalDelivery | None = None,
     ) -> None:
         self._engine = engine
+        self._local = local_delivery
         self._tables = tables
         self._source = source
         self._on_commit = on_commit
@@ -108,13 +114,20 @@ class UnitOfWork:
         del self._pending[mark[0] :]
         del self._after_commit[mark[1] :]
 
+    def recorded_since(self, mark: tuple[int, int]) -> list[Envelope]:
+        """The events queued since `mark` (what one step of a longer transaction recorded)."""
+        return list(self._pending[mark[0] :])
+
     async def commit(self) -> None:
         await add_to_outbox(self.conn, self._tables, self._pending)
+        delivered = self._local is not None and await self._local.deliver(self.conn, self._pending)
         await self.conn.commit()
         self.committed, self._pending = self._pending, []
         callbacks, self._after_commit = self._after_commit, []
         if self.committed and self._on_commit is not None:
             self._on_commit()
+        if delivered and self._local is not None:
+            self._local.wakeup.signal()
         for callback in callbacks:
             callback()
 

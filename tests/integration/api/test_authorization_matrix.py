@@ -15,7 +15,8 @@ from tests.integration.api.test_hints import propose
 from tests.support.pipelines import draft
 
 PUBLIC = {"/auth/register", "/auth/login", "/auth/refresh", "/health/live", "/health/ready"}
-SELF_ONLY = {"/users/me", "/users/me/password", "/auth/logout"}  # about the caller, no resource id
+# About the caller, or the same for everyone (the rule presets): no resource id.
+SELF_ONLY = {"/users/me", "/users/me/password", "/auth/logout", "/rule-presets"}
 RULE = {
     "name": "R",
     "trigger": {"type": "task.created"},
@@ -41,7 +42,9 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/boards/{boardId}/projects"): {"name": "x"},
     ("PATCH", "/projects/{projectId}"): {"name": "x"},
     ("POST", "/boards/{boardId}/rules"): RULE,
+    ("POST", "/boards/{boardId}/rules/dry-run"): RULE,
     ("PATCH", "/rules/{ruleId}"): {"name": "x"},
+    ("POST", "/rules/{ruleId}/run"): {"taskIds": ["{taskId}"]},
     ("POST", "/boards/{boardId}/templates"): TEMPLATE,
     ("PATCH", "/templates/{templateId}"): {"name": "x"},
     ("POST", "/tasks/{taskId}/checklist"): {"title": "x"},
@@ -90,7 +93,7 @@ async def _owner_resources(api: ApiHarness, owner: dict[str, str]) -> dict[str, 
     hint = (await client.get(f"/tasks/{task['id']}/hints", headers=owner)).json()[0]["id"]
     return {
         "boardId": board["id"], "columnId": column, "taskId": task["id"], "tagId": tag, "projectId": project,
-        "itemId": item, "hintId": hint, "ruleId": rule, "templateId": template,
+        "itemId": item, "hintId": hint, "ruleId": rule, "templateId": template, "presetKey": "overdue-tag",
     }  # fmt: skip
 
 

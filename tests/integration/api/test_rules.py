@@ -167,3 +167,38 @@ async def test_a_rule_stored_by_the_legacy_system_still_reads(api: ApiHarness) -
     response = await api.client.get(f"/rules/{rule_id}", headers=me)
     assert response.status_code == 200
     assert (response.json()["trigger"], response.json()["conditions"]) == ({"type": "task.stale", "config": None}, [])
+
+
+async def test_the_engine_vocabulary_is_validated_with_the_field_named(api: ApiHarness) -> None:
+    me = await api.make_user()
+    board = await make_board(api, me)  # INPUT, CONTEXT and DONE columns only
+    cases: list[tuple[dict[str, Any], str]] = [
+        ({"trigger": {"type": "task.due_soon", "config": {"withinDays": -1}}}, "trigger.task.due_soon.config.withinDays"),
+        ({"trigger": {"type": "task.idle", "config": {}}}, "trigger.task.idle.config.days"),
+        ({"trigger": {"type": "task.moved", "config": {"toColumnType": "LIMBO"}}}, "trigger.task.moved.config.toColumnType"),
+        ({"trigger": {"type": "task.created", "config": {"sources": ["fax"]}}}, "trigger.task.created.config.sources.0"),
+        ({"actions": [{"type": "move", "config": {"columnId": board.columns["DONE"], "position": "middle"}}]},
+         "actions.0.move.config.position"),
+        ({"actions": [{"type": "create_task", "config": {}}]}, "actions.0.create_task.config"),
+        ({"actions": [{"type": "add_checklist", "config": {"items": []}}]}, "actions.0.add_checklist.config.items"),
+        ({"actions": [{"type": "archive"}]}, "actions.0.type"),
+        ({"actions": [{"type": "move_to_type", "config": {"columnType": "WAITING"}}]}, "actions.0.config.columnType"),
+        ({"trigger": {"type": "task.idle", "config": {"days": 3, "columnId": "nope"}}}, "trigger.config.columnId"),
+    ]  # fmt: skip
+    for overrides, field in cases:
+        response = await api.client.post(f"/boards/{board.board_id}/rules", json=a_rule(board, **overrides), headers=me)
+        assert response.status_code == 422, overrides
+        assert field in problem_fields(response.json()), (overrides, response.json())
+    ok = a_rule(board, trigger={"type": "task.overdue"}, actions=[{"type": "mark_done"}])
+    assert (await api.client.post(f"/boards/{board.board_id}/rules", json=ok, headers=me)).status_code == 201
+
+
+async def test_a_condition_without_a_value_is_refused_or_stored_with_a_null_one(api: ApiHarness) -> None:
+    me = await api.make_user()
+    board = await make_board(api, me)
+    needs_list = a_rule(board, conditions=[{"field": "columnId", "operator": "in"}])
+    refused = await api.client.post(f"/boards/{board.board_id}/rules", json=needs_list, headers=me)
+    assert refused.status_code == 422 and "conditions.0.value" in problem_fields(refused.json())
+    empty = a_rule(board, conditions=[{"field": "context", "operator": "eq"}])
+    created = await api.client.post(f"/boards/{board.board_id}/rules", json=empty, headers=me)
+    assert created.json()["conditions"] == [{"field": "context", "operator": "eq", "value": None}]

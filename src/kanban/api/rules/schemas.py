@@ -9,15 +9,20 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, StringConstraints, ValidationInfo, field_validator
+from pydantic import Field, StringConstraints, ValidationInfo, field_validator, model_validator
 
 from kanban.api.schemas import ApiModel, RequestModel
 from kanban.api.templates.rrule import InvalidRecurrence, parse_rrule, parse_timezone
-from kanban.contracts.events import Priority, TaskContext
+from kanban.contracts.events import ColumnType, Priority, TaskContext
 
 RuleName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 TagName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 ColumnId = Annotated[str, StringConstraints(min_length=1, max_length=36)]
+
+
+class NoConfig(RequestModel):
+    pass
+
 
 # --- triggers -------------------------------------------------------------------------------
 
@@ -27,13 +32,20 @@ WatchedField = Literal[
 ]  # fmt: skip
 
 
+CaptureSource = Literal["web", "api", "email", "bookmarklet", "mcp", "cli", "import", "template", "rule"]
+
+
 class TaskCreatedConfig(RequestModel):
     column_id: ColumnId | None = None
+    column_type: ColumnType | None = None
+    sources: list[CaptureSource] | None = Field(default=None, min_length=1, description="Capture sources to match")
 
 
 class TaskMovedConfig(RequestModel):
     from_column_id: ColumnId | None = None
     to_column_id: ColumnId | None = None
+    from_column_type: ColumnType | None = None
+    to_column_type: ColumnType | None = None
 
 
 class TaskUpdatedConfig(RequestModel):
@@ -63,6 +75,16 @@ class ScheduleConfig(RequestModel):
         return v
 
 
+class DueSoonConfig(RequestModel):
+    within_days: int = Field(ge=0, le=365, description="Fires once when the due date is at most this many days away")
+
+
+class IdleConfig(RequestModel):
+    days: int = Field(ge=1, le=3650, description="Fires once when the task has not moved for this many days")
+    column_type: ColumnType | None = None
+    column_id: ColumnId | None = None
+
+
 class TaskCreatedTrigger(RequestModel):
     type: Literal["task.created"]
     config: TaskCreatedConfig | None = None
@@ -83,15 +105,45 @@ class ScheduleTrigger(RequestModel):
     config: ScheduleConfig
 
 
+class ChecklistCompletedTrigger(RequestModel):
+    type: Literal["checklist.completed"]
+    config: NoConfig = Field(default_factory=lambda: NoConfig())
+
+
+class DueSoonTrigger(RequestModel):
+    type: Literal["task.due_soon"]
+    config: DueSoonConfig
+
+
+class OverdueTrigger(RequestModel):
+    type: Literal["task.overdue"]
+    config: NoConfig = Field(default_factory=lambda: NoConfig())
+
+
+class IdleTrigger(RequestModel):
+    type: Literal["task.idle"]
+    config: IdleConfig
+
+
+class ManualTrigger(RequestModel):
+    type: Literal["manual"]
+    config: NoConfig = Field(default_factory=lambda: NoConfig())
+
+
 Trigger = Annotated[
-    TaskCreatedTrigger | TaskMovedTrigger | TaskUpdatedTrigger | ScheduleTrigger, Field(discriminator="type")
-]
+    TaskCreatedTrigger | TaskMovedTrigger | TaskUpdatedTrigger | ChecklistCompletedTrigger | DueSoonTrigger
+    | OverdueTrigger | IdleTrigger | ScheduleTrigger | ManualTrigger,
+    Field(discriminator="type"),
+]  # fmt: skip
+EVENT_TRIGGERS = frozenset({"task.created", "task.moved", "task.updated", "checklist.completed"})
+TIME_TRIGGERS = frozenset({"task.due_soon", "task.overdue", "task.idle", "schedule"})
 
 # --- conditions -----------------------------------------------------------------------------
 
 ConditionField = Literal[
     "title", "description", "context", "priority", "columnId", "columnType", "projectId", "tags",
-    "dueAt", "durationMinutes", "isDone", "needsBreakdown", "waitingFor", "ageDays",
+    "dueAt", "durationMinutes", "isDone", "needsBreakdown", "waitingFor", "ageDays", "source",
+    "checklistDone", "stale",
 ]  # fmt: skip
 Operator = Literal["eq", "neq", "contains", "in", "gt", "lt"]
 TEXT_FIELDS = frozenset({"title", "description", "waitingFor", "tags"})
@@ -101,7 +153,8 @@ ORDERED_FIELDS = frozenset({"dueAt", "durationMinutes", "ageDays"})
 class Condition(RequestModel):
     field: ConditionField
     operator: Operator
-    value: Any = None
+    # Checked even when left out: `in` or `contains` without a value is a 422, not a rule that never matches.
+    value: Any = Field(default=None, validate_default=True)
 
     @field_validator("value")
     @classmethod
@@ -129,8 +182,17 @@ class Condition(RequestModel):
 # --- actions --------------------------------------------------------------------------------
 
 
+Position = Literal["top", "bottom"]
+
+
 class MoveConfig(RequestModel):
     column_id: ColumnId
+    position: Position = "bottom"
+
+
+class MoveToTypeConfig(RequestModel):
+    column_type: ColumnType
+    position: Position = "bottom"
 
 
 class SetPriorityConfig(RequestModel):
@@ -150,11 +212,39 @@ class SetProjectConfig(RequestModel):
 
 
 class SetDueConfig(RequestModel):
-    in_days: int = Field(ge=0, le=3650)
+    in_days: int | None = Field(ge=0, le=3650, description="Days from the run; null clears the due date")
 
 
-class NoConfig(RequestModel):
-    pass
+class SetWaitingConfig(RequestModel):
+    waiting_for: str | None = Field(default=None, max_length=500)
+    follow_up_in_days: int | None = Field(
+        default=None, ge=0, le=3650, description="The follow-up date is the task's due date while it waits"
+    )
+
+
+class AddChecklistConfig(RequestModel):
+    items: list[Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]] = Field(
+        min_length=1, max_length=50
+    )
+
+
+class CreateTaskConfig(RequestModel):
+    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)] | None = None
+    template_id: str | None = Field(default=None, description="Create the task from this recurring template")
+    column_type: ColumnType | None = None
+    checklist: list[Annotated[str, StringConstraints(min_length=1, max_length=500)]] = Field(
+        default_factory=list, max_length=50
+    )
+
+    @model_validator(mode="after")
+    def _title_or_template(self) -> CreateTaskConfig:
+        if self.template_id is None and not self.title:
+            raise ValueError("create_task needs a title or a templateId")
+        return self
+
+
+class AddNoteConfig(RequestModel):
+    text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 
 
 class MoveAction(RequestModel):
@@ -197,11 +287,49 @@ class MarkDoneAction(RequestModel):
     config: NoConfig = Field(default_factory=NoConfig)
 
 
+class MoveToTypeAction(RequestModel):
+    type: Literal["move_to_type"]
+    config: MoveToTypeConfig
+
+
+class SetWaitingAction(RequestModel):
+    type: Literal["set_waiting"]
+    config: SetWaitingConfig
+
+
+class AddChecklistAction(RequestModel):
+    type: Literal["add_checklist"]
+    config: AddChecklistConfig
+
+
+class ArchiveAction(RequestModel):
+    type: Literal["archive"]
+    config: NoConfig = Field(default_factory=NoConfig)
+
+
+class CreateTaskAction(RequestModel):
+    type: Literal["create_task"]
+    config: CreateTaskConfig
+
+
+class AddNoteAction(RequestModel):
+    type: Literal["add_note"]
+    config: AddNoteConfig
+
+
+class RequestAnalysisAction(RequestModel):
+    type: Literal["request_analysis"]
+    config: NoConfig = Field(default_factory=NoConfig)
+
+
 Action = Annotated[
-    MoveAction | SetPriorityAction | SetContextAction | AddTagAction | RemoveTagAction | SetProjectAction
-    | SetDueAction | MarkDoneAction,
+    MoveAction | MoveToTypeAction | SetPriorityAction | SetContextAction | AddTagAction | RemoveTagAction
+    | SetProjectAction | SetDueAction | SetWaitingAction | AddChecklistAction | MarkDoneAction | ArchiveAction
+    | CreateTaskAction | AddNoteAction | RequestAnalysisAction,
     Field(discriminator="type"),
 ]  # fmt: skip
+# Actions that act on the board rather than on the task that triggered the rule.
+BOARD_ACTIONS = frozenset({"create_task"})
 
 # --- rules ----------------------------------------------------------------------------------
 
@@ -218,6 +346,21 @@ class CreateRuleRequest(RequestModel):
     trigger: Trigger
     conditions: Conditions = Field(default_factory=list)
     actions: Actions
+
+
+def stored_document(body: CreateRuleRequest | UpdateRuleRequest) -> dict[str, Any]:
+    """The JSON a rule is stored as: what was given (no null for every option this version added),
+    every trigger and action with a `config` object."""
+    given = body.model_dump(by_alias=True, mode="json", exclude_unset=True)
+    document: dict[str, Any] = {k: given[k] for k in ("trigger", "conditions", "actions") if k in given}
+    if isinstance(body, CreateRuleRequest):
+        document.setdefault("conditions", [])
+    for condition in document.get("conditions") or []:
+        condition.setdefault("value", None)
+    for part in [document.get("trigger"), *(document.get("actions") or [])]:
+        if isinstance(part, dict):
+            part.setdefault("config", {})
+    return document
 
 
 class UpdateRuleRequest(RequestModel):
@@ -261,5 +404,72 @@ class RuleResponse(ApiModel):
     conditions: list[ConditionOut]
     actions: list[ActionOut]
     last_run_at: datetime | None
+    next_run_at: datetime | None = Field(default=None, description="The next occurrence of a schedule trigger")
+    disabled_reason: str | None = Field(default=None, description="Why the engine disabled the rule, if it did")
     created_at: datetime
     updated_at: datetime
+
+
+class RunResponse(ApiModel):
+    """One run: when, on which event or occurrence, and what it did or why it did nothing."""
+
+    id: str
+    rule_id: str
+    created_at: datetime
+    status: Literal["applied", "no_match", "refused", "failed", "skipped"]
+    trigger_key: str
+    event_id: str | None
+    event_type: str | None
+    task_id: str | None
+    occurrence_at: datetime | None
+    depth: int = Field(description="0 for a person's change; n for the n-th rule in a chain")
+    changes: list[dict[str, Any]] = Field(default_factory=list)
+    reason: str | None = None
+
+
+class DryRunRequest(RequestModel):
+    task_ids: list[str] | None = Field(default=None, max_length=500, description="Default: every task on the board")
+
+
+class DryRunTask(ApiModel):
+    task_id: str
+    title: str
+    matches: bool
+    reason: str | None = None
+    changes: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class DryRunResponse(ApiModel):
+    rule_id: str
+    board_changes: list[dict[str, Any]] = Field(default_factory=list, description="Tasks the rule would create")
+    tasks: list[DryRunTask]
+
+
+class DraftDryRunRequest(CreateRuleRequest):
+    """A whole rule, not saved, to preview on the board's tasks."""
+
+    task_ids: list[str] | None = Field(default=None, max_length=500, description="Default: every task on the board")
+
+
+class ManualRunRequest(RequestModel):
+    task_ids: list[str] = Field(min_length=1, max_length=200)
+
+
+class ManualRunResult(ApiModel):
+    task_id: str
+    status: Literal["applied", "no_match", "refused", "failed", "skipped", "duplicate"]
+    changes: list[dict[str, Any]] = Field(default_factory=list)
+    reason: str | None = None
+
+
+class ManualRunResponse(ApiModel):
+    results: list[ManualRunResult]
+
+
+class PresetResponse(ApiModel):
+    key: str
+    name: str
+    description: str
+    trigger: TriggerOut
+    conditions: list[ConditionOut]
+    actions: list[ActionOut]

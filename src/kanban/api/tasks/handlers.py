@@ -201,8 +201,13 @@ async def create_task(cmd: CreateTask, uow: UnitOfWork) -> TaskOut:
     return out
 
 
-async def add_task(cmd: CreateTask, uow: UnitOfWork, *, checklist: Sequence[str] = (), by: str | None = None) -> str:
-    """Create a task (with its first checklist items) inside the caller's unit of work; no commit."""
+async def add_task(
+    cmd: CreateTask, uow: UnitOfWork, *, checklist: Sequence[str] = (), by: str | None = None, source: str | None = None
+) -> str:
+    """Create a task (with its first checklist items) inside the caller's unit of work; no commit.
+
+    `source` is where it was captured (`tasks.source`): "template", "rule", ...
+    """
     conn, body, now = uow.conn, cmd.body, utcnow()
     await owned_board(conn, cmd.board_id, cmd.user_id)
     if body.column_id is None:
@@ -240,6 +245,7 @@ async def add_task(cmd: CreateTask, uow: UnitOfWork, *, checklist: Sequence[str]
             updated_at=now,
             completed_at=now if done else None,
             last_moved_at=now,
+            source=source,
         )
     )
     if body.tags:
@@ -278,6 +284,18 @@ async def first_column_of_type(conn: AsyncConnection, board_id: str, column_type
 
 
 async def update_task(cmd: UpdateTask, uow: UnitOfWork) -> TaskOut:
+    if await change_task(cmd, uow):
+        out = await repo.load_task(uow.conn, cmd.task_id)
+        await uow.commit()
+        return out
+    return await repo.load_task(uow.conn, cmd.task_id)
+
+
+async def change_task(cmd: UpdateTask, uow: UnitOfWork, *, by: str | None = None) -> bool:
+    """Apply an update inside the caller's unit of work (no commit); returns whether anything changed.
+
+    `by` names who changed it in the task's history (the owner unless an automation rule acts).
+    """
     conn, body, now = uow.conn, cmd.body, utcnow()
     task = await owned_task(conn, cmd.task_id, cmd.user_id)
     check_if_match(cmd.if_match, task.version)
@@ -322,12 +340,12 @@ async def update_task(cmd: UpdateTask, uow: UnitOfWork) -> TaskOut:
             await repo.replace_task_tags(conn, task.id, [t.id for t in tag_rows])
             changes["tags"] = (old_tags, sorted(new_tags, key=str.lower))
     if not changes:
-        return await repo.load_task(conn, task.id)
+        return False
     moved = placement is not None and placement.column_changed
     payload = change_payload(changes)
     if placement is not None:
         payload["wipOverride"] = placement.override_used
-    by = triggered_by(cmd.user_id)
+    by = by or triggered_by(cmd.user_id)
     await record_task_change(
         uow,
         task.id,
@@ -342,9 +360,7 @@ async def update_task(cmd: UpdateTask, uow: UnitOfWork) -> TaskOut:
     )
     if placement is not None:
         await log_transition(conn, task, placement, by)
-    out = await repo.load_task(conn, task.id)
-    await uow.commit()
-    return out
+    return True
 
 
 async def move_task(cmd: MoveTask, uow: UnitOfWork) -> TaskOut:

@@ -78,16 +78,10 @@ async def hydrate(
     tags_by_task: dict[str, list[TagRef]] = defaultdict(list)
     for t in tag_rows:
         tags_by_task[t.task_id].append(TagRef(id=t.id, name=t.name, color=t.color))
-    progress_rows = await conn.execute(
-        select(
-            checklist_items.c.task_id,
-            func.count().label("total"),
-            func.sum(case((checklist_items.c.is_done.is_(True), 1), else_=0)).label("done"),
-        )
-        .where(checklist_items.c.task_id.in_(ids))
-        .group_by(checklist_items.c.task_id)
-    )
-    progress = {p.task_id: ChecklistProgress(total=p.total, done=int(p.done or 0)) for p in progress_rows}
+    progress = {
+        task_id: ChecklistProgress(total=total, done=done)
+        for task_id, (total, done) in (await checklist_counts(conn, ids)).items()
+    }
     thresholds: dict[str, int] = {}
     out = []
     seen_in_column: dict[str, int] = defaultdict(int)
@@ -116,6 +110,20 @@ async def hydrate(
             )
         )
     return out
+
+
+async def checklist_counts(conn: AsyncConnection, ids: Sequence[str] | Select[Any]) -> dict[str, tuple[int, int]]:
+    """(items, items done) per task that has a checklist, in one statement."""
+    rows = await conn.execute(
+        select(
+            checklist_items.c.task_id,
+            func.count().label("total"),
+            func.sum(case((checklist_items.c.is_done.is_(True), 1), else_=0)).label("done"),
+        )
+        .where(checklist_items.c.task_id.in_(ids))
+        .group_by(checklist_items.c.task_id)
+    )
+    return {r.task_id: (int(r.total), int(r.done or 0)) for r in rows}
 
 
 async def load_task(conn: AsyncConnection, task_id: str) -> TaskOut:

@@ -22,7 +22,7 @@ from kanban.api.tasks.handlers import CreateTask, add_task
 from kanban.api.tasks.schemas import CreateTaskRequest
 from kanban.api.templates.rrule import next_occurrence
 from kanban.db.types import utcnow
-from kanban.messaging.lease import Lease
+from kanban.messaging.lease import Lease, run_rounds_while_leased
 from kanban.messaging.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -35,7 +35,7 @@ class SchedulerConfig:
     batch_size: int = 50
 
 
-def _request(payload: dict[str, object]) -> CreateTaskRequest:
+def occurrence_request(payload: dict[str, object]) -> CreateTaskRequest:
     """The create request an occurrence makes; payloads are stored camelCase, as the API takes them."""
     fields = {name: payload.get(name, payload.get(_camel(name))) for name in TASK_FIELDS}
     return CreateTaskRequest.model_validate({k: v for k, v in fields.items() if v is not None})
@@ -74,10 +74,11 @@ async def run_due_templates(
             payload = dict(template.payload or {})
             try:
                 await add_task(
-                    CreateTask(user_id=template.owner_id, board_id=template.board_id, body=_request(payload)),
+                    CreateTask(user_id=template.owner_id, board_id=template.board_id, body=occurrence_request(payload)),
                     uow,
                     checklist=[str(item) for item in payload.get("checklist") or []],
                     by=f"template:{template.id}",
+                    source="template",
                 )
                 created += 1
             except (DomainError, ValueError) as exc:
@@ -103,15 +104,6 @@ class TemplateScheduler:
         self._config = config
 
     async def run(self, stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            try:
-                if await self._lease.acquire():
-                    await run_due_templates(self._engine, self._new_uow)
-            except Exception:
-                # Loop boundary: a failed round leaves every occurrence due; the next round retries.
-                log.exception("template scheduler: round failed")
-            try:
-                await asyncio.wait_for(stop.wait(), self._config.poll_seconds)
-            except TimeoutError:
-                pass
-        await self._lease.release()
+        await run_rounds_while_leased(
+            stop, self._lease, self._config.poll_seconds, lambda: run_due_templates(self._engine, self._new_uow)
+        )
