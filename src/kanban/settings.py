@@ -65,6 +65,10 @@ class Settings:
     fetch_allow_networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
     provider: ProviderSettings = field(default_factory=ProviderSettings)
     log_level: str = "INFO"
+    # /metrics: loopback peers only, unless this token is set (then its bearer, from anywhere).
+    metrics_token: str = ""
+    # Peers (addresses or networks) whose X-Forwarded-For / X-Forwarded-Proto are believed; none by default.
+    trusted_proxies: tuple[str, ...] = ()
 
     @property
     def role_name(self) -> str:
@@ -102,6 +106,13 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
         raise SettingsError(f"{name} must be a number, got {raw!r}") from None
     if value < 0:
         raise SettingsError(f"{name} must not be negative, got {value}")
+    return value
+
+
+def _optional_secret(env: Mapping[str, str], name: str, min_length: int) -> str:
+    value = env.get(name, "").strip()
+    if value and len(value) < min_length:
+        raise SettingsError(f"{name} must be {min_length}+ characters when set")
     return value
 
 
@@ -230,4 +241,6 @@ def load_settings(service: Service, env: Mapping[str, str] | None = None) -> Set
         fetch_allow_networks=_networks(env, "KANBAN_FETCH_ALLOW_NETWORKS"),
         provider=provider,
         log_level=env.get("KANBAN_LOG_LEVEL", "INFO").upper(),
+        metrics_token=_optional_secret(env, "KANBAN_METRICS_TOKEN", 16),
+        trusted_proxies=tuple(str(net) for net in _networks(env, "KANBAN_TRUSTED_PROXIES")),
     )
