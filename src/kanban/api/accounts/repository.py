@@ -37,6 +37,16 @@ async def user_by_email(conn: AsyncConnection, email: str) -> Row | None:
     return (await conn.execute(select(users).where(func.lower(users.c.email) == email.lower()))).first()
 
 
+async def look_alike_exists(conn: AsyncConnection, skeleton: str) -> bool:
+    found = await conn.execute(select(users.c.id).where(users.c.email_skeleton == skeleton).limit(1))
+    return found.first() is not None
+
+
+async def emails_without_skeleton(conn: AsyncConnection) -> list[str]:
+    """Accounts imported without a skeleton (`kanban migrate` writes rows directly); few, if any."""
+    return list((await conn.execute(select(users.c.email).where(users.c.email_skeleton.is_(None)))).scalars())
+
+
 async def user_by_id(conn: AsyncConnection, user_id: str) -> Row | None:
     return (await conn.execute(select(users).where(users.c.id == user_id))).first()
 
