@@ -41,6 +41,7 @@ class AuthPolicy:
     access_token_minutes: int
     refresh_token_days: int
     session_lifetime: timedelta = timedelta(days=14)
+    registrations_per_hour: int = 10
     # Called with the user id after a commit that ended sign-ins (the realtime hub closes streams).
     signed_out: Callable[[str], None] = _nobody_listens
 
@@ -127,7 +128,7 @@ async def register(cmd: Register, uow: UnitOfWork, policy: AuthPolicy, client_ad
     409 and the existing account is untouched. Registrations per client address are throttled.
     """
     now, email = utcnow(), normalise_email(cmd.email)
-    await _throttle_registration(uow, client_address, now)
+    await _throttle_registration(uow, policy, client_address, now)
     problem = password_problem(cmd.password, email)
     if problem is not None:
         raise InvalidInput(problem, field="password", errors=[_error("password", problem)])
@@ -162,11 +163,12 @@ async def register(cmd: Register, uow: UnitOfWork, policy: AuthPolicy, client_ad
     return SignedIn(user, tokens)
 
 
-async def _throttle_registration(uow: UnitOfWork, client_address: str, now: datetime) -> None:
+async def _throttle_registration(uow: UnitOfWork, policy: AuthPolicy, client_address: str, now: datetime) -> None:
     # Every attempt counts, successful or not: the cost to bound is the hash, not the failure.
     key = rate_limit.registration_key(client_address)
-    await rate_limit.ensure_allowed(uow.conn, {key: rate_limit.REGISTRATIONS}, now)
-    await rate_limit.record_failure(uow.conn, [key], now, rate_limit.REGISTRATIONS.window)
+    limit = rate_limit.Limit(policy.registrations_per_hour, rate_limit.REGISTRATION_WINDOW)
+    await rate_limit.ensure_allowed(uow.conn, {key: limit}, now, "too many registrations from this address; try later")
+    await rate_limit.record_failure(uow.conn, [key], now, limit.window)
     await uow.commit()
 
 

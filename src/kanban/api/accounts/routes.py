@@ -45,6 +45,7 @@ def get_auth_policy(services: Services) -> handlers.AuthPolicy:
         access_token_minutes=settings.access_token_minutes,
         refresh_token_days=settings.refresh_token_days,
         session_lifetime=timedelta(days=settings.session_days),
+        registrations_per_hour=settings.registrations_per_hour,
         signed_out=services.realtime.announce_sign_out,
     )
 

@@ -25,7 +25,7 @@ MAX_LENGTH = 128
 _PARALLELISM = 4
 _THREADS = max(1, (os.cpu_count() or 2) // 2)
 # Hashes waiting beyond this many per thread are refused rather than queued for seconds.
-_QUEUE_PER_THREAD = 8
+_QUEUE_PER_THREAD = 64
 T = TypeVar("T")
 
 

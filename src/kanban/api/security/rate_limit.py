@@ -36,8 +36,8 @@ PER_EMAIL = Limit(max_failures=5, window=timedelta(minutes=15))
 PER_CLIENT = Limit(max_failures=100, window=timedelta(minutes=15))
 # A browser that signed in to the account before: its own budget, spent only by its own failures.
 PER_DEVICE = Limit(max_failures=5, window=timedelta(minutes=15))
-# Registrations per client address, successful or not (each costs a password hash).
-REGISTRATIONS = Limit(max_failures=10, window=timedelta(hours=1))
+# Registrations per client address, successful or not (each costs a password hash): per hour, as set.
+REGISTRATION_WINDOW = timedelta(hours=1)
 DEVICE_COOKIE = "kanban_device"
 
 
@@ -73,7 +73,12 @@ def _device_signature(email: str, nonce: str, secret: str) -> str:
     return hmac.new(secret.encode(), f"device:{email}:{nonce}".encode(), hashlib.sha256).hexdigest()[:32]
 
 
-async def ensure_allowed(conn: AsyncConnection, limits: dict[str, Limit], now: datetime) -> None:
+async def ensure_allowed(
+    conn: AsyncConnection,
+    limits: dict[str, Limit],
+    now: datetime,
+    message: str = "too many failed sign-in attempts; try again later",
+) -> None:
     """Raise RateLimited (with the seconds to wait) when any key has used up its failures."""
     retry_after = 0
     for key, limit in limits.items():
@@ -91,7 +96,7 @@ async def ensure_allowed(conn: AsyncConnection, limits: dict[str, Limit], now: d
             oldest = _aware(oldest, now)
             retry_after = max(retry_after, math.ceil((oldest + limit.window - now).total_seconds()))
     if retry_after > 0:
-        raise RateLimited("too many failed sign-in attempts; try again later", retryAfter=retry_after)
+        raise RateLimited(message, retryAfter=retry_after)
 
 
 async def record_failure(conn: AsyncConnection, keys: list[str], now: datetime, keep: timedelta) -> None:
