@@ -158,3 +158,12 @@ async def test_malformed_json_is_a_400_not_well_formed(api: ApiHarness) -> None:
             "status": 400,
             "detail": "the body is not well-formed JSON",
         }
+
+
+async def test_the_internal_events_endpoint_is_not_held_to_the_client_body_cap(api_db: DatabaseUrl) -> None:
+    """A relay batch may exceed a person's request cap; the endpoint authenticates before it reads."""
+    app = create_app(settings_for("api", api_db, None, KANBAN_TRANSPORT="http"), hub=MemoryHub())
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
+        big = b"[" + b" " * 2_000_000 + b"]"
+        reply = await client.post("/internal/events", content=big, headers={"Authorization": "Bearer wrong"})
+    assert reply.status_code == 401
