@@ -113,6 +113,8 @@ async def test_forwarded_headers_count_only_from_a_trusted_proxy(api_db: Databas
         # Loopback may read metrics; a header claiming another address does not make it remote.
         assert (await client.get("/metrics", headers=forged)).status_code == 200
     async with await _client(proxied, "10.1.2.3") as via_proxy, await _client(proxied, "127.0.0.1") as direct:
+        # The proxy's word counts: it says the client is local, then remote.
+        assert (await via_proxy.get("/metrics", headers={"X-Forwarded-For": "127.0.0.1"})).status_code == 200
         # The proxy says the client is remote: metrics refused, as for any remote client.
         assert (
             await via_proxy.get("/metrics", headers={"X-Forwarded-For": "127.0.0.1, 198.51.100.7"})
