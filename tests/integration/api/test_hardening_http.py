@@ -11,7 +11,7 @@ import pytest
 from kanban.api.app import create_app
 from kanban.db.urls import DatabaseUrl
 from kanban.messaging.transports.memory import MemoryHub
-from kanban.web.security_headers import CONTENT_SECURITY_POLICY
+from kanban.web.security_headers import API_DOCS_POLICY, CONTENT_SECURITY_POLICY
 from kanban.worker.bootstrap import build_worker_services
 from kanban.worker.service import create_listener_app
 from tests.integration.api.conftest import ApiHarness
@@ -47,6 +47,13 @@ async def test_every_api_response_carries_the_security_headers(api: ApiHarness) 
         await api.client.get("/openapi.json"),
     ):
         assert_security_headers(response)
+
+
+async def test_only_the_api_docs_page_has_its_own_policy(api: ApiHarness) -> None:
+    docs = await api.client.get("/docs")
+    assert docs.status_code == 200
+    assert docs.headers["content-security-policy"] == API_DOCS_POLICY
+    assert "frame-ancestors 'none'" in API_DOCS_POLICY
 
 
 async def test_auth_responses_are_never_cached(api: ApiHarness) -> None:
