@@ -115,7 +115,7 @@ def _remember_device(request: Request, response: Response, email: str, policy: h
     """The device cookie: this browser keeps its own sign-in budget if the account or address is throttled."""
     response.set_cookie(
         rate_limit.DEVICE_COOKIE,
-        rate_limit.device_token(email, policy.jwt_secret),
+        rate_limit.device_token(handlers.normalise_email(email), policy.jwt_secret),  # as the login checks it
         max_age=365 * 24 * 3600,
         path="/api/v1/auth",
         secure=request.url.scheme == "https",
