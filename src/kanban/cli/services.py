@@ -46,6 +46,8 @@ def run_api(args: argparse.Namespace) -> int:
             log_config=None,
             access_log=False,
             timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+            proxy_headers=False,  # the app trusts KANBAN_TRUSTED_PROXIES itself (kanban.web.proxies)
+            server_header=False,
         )
         return 0
     from kanban.api.app import create_app
@@ -58,6 +60,8 @@ def run_api(args: argparse.Namespace) -> int:
         log_config=None,
         access_log=False,
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+        proxy_headers=False,
+        server_header=False,
     )
     asyncio.run(_ApiServer(config, app.state.services.realtime.end_streams).serve())
     return 0

@@ -18,6 +18,9 @@ from kanban.messaging.transports.http import HttpTransport, events_route
 from kanban.settings import Settings
 from kanban.web.health import database_check, health_routes, transport_check
 from kanban.web.metrics import MetricsMiddleware, metrics_route
+from kanban.web.problems import listener_problem_handlers
+from kanban.web.proxies import trust_proxies
+from kanban.web.security_headers import SecurityHeadersMiddleware
 from kanban.worker.bootstrap import WorkerServices, build_worker_services
 from kanban.worker.jobs.runner import JobRunner
 
@@ -35,12 +38,14 @@ def create_listener_app(services: WorkerServices) -> Starlette:
         return {services.messaging.peer_name: transport_check(services.messaging.transport)}
 
     routes = health_routes(API_PREFIX, checks, "worker", peers) + health_routes("", checks, "worker", peers)
-    routes.append(metrics_route())
+    routes.append(metrics_route(services.settings.metrics_token))
     transport = services.messaging.transport
     if isinstance(transport, HttpTransport):
         routes.append(events_route(transport, services.settings.events_secret))
-    app = Starlette(routes=routes)
+    app = Starlette(routes=routes, exception_handlers=listener_problem_handlers())
     app.add_middleware(MetricsMiddleware, service="worker")
+    app.add_middleware(SecurityHeadersMiddleware)
+    trust_proxies(app, services.settings.trusted_proxies)
     return app
 
 
@@ -66,6 +71,8 @@ async def serve_worker(settings: Settings, services: WorkerServices | None = Non
             log_config=None,
             lifespan="off",
             timeout_graceful_shutdown=3,
+            proxy_headers=False,
+            server_header=False,
         )
     )
     runner = JobRunner(services)

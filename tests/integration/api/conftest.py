@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import timedelta
 
 import httpx
 import pytest
 
+from kanban.api.accounts.repository import insert_session
 from kanban.api.app import create_app
 from kanban.api.security.tokens import issue_access_token
 from kanban.api.tables import users
@@ -39,7 +41,12 @@ class ApiHarness:
                     updated_at=now,
                 )
             )
-        token = issue_access_token(user_id, TEST_JWT_SECRET, 15)
+            # A token sign-in of its own, as /auth/login makes: access tokens name it and die with it.
+            session_id = new_id()
+            await insert_session(
+                conn, session_id=session_id, user_id=user_id, kind="token", now=now, expires_at=now + timedelta(days=1)
+            )
+        token = issue_access_token(user_id, session_id, TEST_JWT_SECRET, 15)
         return {"Authorization": f"Bearer {token}", "X-User-Id": user_id}
 
 
