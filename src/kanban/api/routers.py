@@ -22,6 +22,7 @@ ROUTER_MODULES: tuple[str, ...] = (
     "kanban.api.checklists.routes",
     "kanban.api.hints.routes",
     "kanban.api.realtime.routes",
+    "kanban.api.capture.routes",
 )
 
 

@@ -68,6 +68,7 @@ class CreateTask:
     user_id: str
     board_id: str
     body: CreateTaskRequest
+    source: str | None = None  # the capture channel (web, api, email, bookmarklet, mcp, cli)
 
 
 @dataclass(frozen=True)
@@ -226,6 +227,7 @@ async def add_task(cmd: CreateTask, uow: UnitOfWork, *, checklist: Sequence[str]
             updated_at=now,
             completed_at=now if done else None,
             last_moved_at=now,
+            source=cmd.source,
         )
     )
     if body.tags:

@@ -26,7 +26,10 @@ from kanban.messaging.lease import Lease
 from kanban.messaging.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
-TASK_FIELDS = ("title", "description", "context", "column_id", "project_id", "needs_breakdown", "metadata")
+TASK_FIELDS = (
+    "title", "description", "context", "column_id", "project_id", "tags", "priority", "duration_minutes",
+    "needs_breakdown", "metadata",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -74,7 +77,9 @@ async def run_due_templates(
             payload = dict(template.payload or {})
             try:
                 await add_task(
-                    CreateTask(user_id=template.owner_id, board_id=template.board_id, body=_request(payload)),
+                    CreateTask(
+                        user_id=template.owner_id, board_id=template.board_id, body=_request(payload), source="template"
+                    ),
                     uow,
                     checklist=[str(item) for item in payload.get("checklist") or []],
                     by=f"template:{template.id}",
