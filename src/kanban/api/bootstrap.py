@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from kanban.api import tables
+from kanban.api.capture.mailbox import MailboxWatcher
 from kanban.api.consumers import api_event_handlers
 from kanban.api.realtime.hub import RealtimeHub
 from kanban.api.templates.scheduler import TemplateScheduler
@@ -33,6 +34,7 @@ class ApiServices:
     messaging: MessagingRuntime
     realtime: RealtimeHub = field(default_factory=RealtimeHub)
     scheduler: TemplateScheduler | None = None
+    mailbox: MailboxWatcher | None = None
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
     _background: list[asyncio.Task[None]] = field(default_factory=list)
 
@@ -48,6 +50,8 @@ class ApiServices:
         self._stop.clear()
         if self.scheduler is not None:
             self._background.append(asyncio.create_task(self.scheduler.run(self._stop), name="template-scheduler"))
+        if self.mailbox is not None:
+            self._background.append(asyncio.create_task(self.mailbox.run(self._stop), name="mailbox-watcher"))
 
     async def stop(self) -> None:
         self._stop.set()
@@ -86,4 +90,14 @@ def build_api_services(
         messaging.new_unit_of_work,
         Lease(engine, tables.messaging, "templates:api", process_owner_id(), ttl_seconds=120),
     )
-    return ApiServices(settings=settings, engine=engine, messaging=messaging, realtime=realtime, scheduler=scheduler)
+    services = ApiServices(
+        settings=settings, engine=engine, messaging=messaging, realtime=realtime, scheduler=scheduler
+    )
+    if settings.mailbox is not None:
+        services.mailbox = MailboxWatcher(
+            settings.mailbox,
+            engine,
+            services.new_unit_of_work,
+            Lease(engine, tables.messaging, "mailbox:api", process_owner_id(), ttl_seconds=120),
+        )
+    return services

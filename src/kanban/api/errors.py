@@ -40,6 +40,11 @@ class PreconditionRequired(DomainError):
     title = "Precondition required"
 
 
+class PayloadTooLarge(DomainError):
+    status = 413
+    title = "Payload too large"
+
+
 class InvalidInput(DomainError):
     """A request that is well-formed but breaks a domain rule; `field` names the culprit."""
 

@@ -99,6 +99,7 @@ _DESCRIPTIONS = {
     404: "Not found, or not yours",
     409: "Conflicts with the current state; `detail` says how",
     412: "The If-Match version is stale",
+    413: "The body is too large",
     422: "A field is invalid; `field` or `errors` names it",
     428: "An If-Match header is required",
     429: "Too many requests; wait `Retry-After` seconds",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -17,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from kanban.api.boards.handlers import default_board
 from kanban.api.capture import repository as repo
+from kanban.api.capture.mime import UnreadableMail, read_mail
 from kanban.api.capture.parser import ParsedCapture, parse
 from kanban.api.capture.schemas import CaptureOut, PreviewOut
 from kanban.api.errors import Conflict, InvalidInput, NotFound
@@ -53,6 +55,24 @@ class Capture:
     idempotency_key: str | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
     now: datetime | None = None
+    # What identifies the request behind its key, when not its fields (an e-mail: its Message-ID).
+    fingerprint: str | None = None
+    # Mail is never refused for the Inbox's WIP limit: nobody is there to retry it.
+    wip_override: bool = False
+
+
+@dataclass(frozen=True)
+class CaptureMail:
+    """A raw RFC 5322 message: the subject is quick-add text, the body (its new part) the description."""
+
+    user_id: str
+    raw: bytes
+    board_id: str | None = None
+    now: datetime | None = None
+
+
+class AlreadyCaptured(Conflict):
+    """The key's first request made a task that has since been deleted; nothing new is made."""
 
 
 @dataclass(frozen=True)
@@ -82,6 +102,8 @@ async def preview_capture(cmd: PreviewCapture, uow: UnitOfWork) -> PreviewOut:
 
 def request_hash(cmd: Capture) -> str:
     """What makes two requests with the same key the same request."""
+    if cmd.fingerprint is not None:
+        return hashlib.sha256(cmd.fingerprint.encode()).hexdigest()
     body = {"text": cmd.text, "url": cmd.url, "note": cmd.note, "board": cmd.board_id, "source": cmd.source}
     return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
 
@@ -133,7 +155,7 @@ async def _replay(uow: UnitOfWork, cmd: Capture) -> CaptureResult | None:
     try:
         task = await task_repo.load_task(uow.conn, row.result_id)
     except NotFound:
-        raise Conflict("the task this Idempotency-Key made has since been deleted") from None
+        raise AlreadyCaptured("the task this Idempotency-Key made has since been deleted") from None
     return CaptureResult(CaptureOut(kind="task", task=task), replayed=True)
 
 
@@ -194,3 +216,31 @@ async def _add_template(
         uow,
     )
     return CaptureOut(kind="template", template=TemplateResponse.model_validate(row))
+
+
+_REPLY_PREFIX = re.compile(r"^\s*(?:(?:re|fwd?|aw|wg|tr)\s*:\s*)+", re.IGNORECASE)
+
+
+async def capture_mail(cmd: CaptureMail, uow: UnitOfWork) -> CaptureResult:
+    """Capture one e-mail, once per Message-ID whatever the number of deliveries."""
+    try:
+        mail = read_mail(cmd.raw)
+    except UnreadableMail as exc:
+        raise InvalidInput(f"not an e-mail message: {exc}", field="body") from None
+    subject = _REPLY_PREFIX.sub("", mail.subject).strip()
+    first_line = next((line.strip() for line in (mail.body or "").splitlines() if line.strip()), "")
+    return await capture(
+        Capture(
+            user_id=cmd.user_id,
+            text=subject or first_line[:200] or "(no subject)",
+            source="email",
+            note=mail.body,
+            board_id=cmd.board_id,
+            idempotency_key=f"email:{mail.message_id}",
+            metadata=mail.metadata(),
+            now=cmd.now,
+            fingerprint=mail.message_id,
+            wip_override=True,
+        ),
+        uow,
+    )

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Response, status
+from fastapi import APIRouter, Header, Request, Response, status
 
 from kanban.api.capture import handlers
 from kanban.api.capture.schemas import CaptureOut, CaptureRequest, PreviewOut, PreviewRequest
 from kanban.api.deps import CurrentUserId, Uow
+from kanban.api.errors import InvalidInput, PayloadTooLarge
 from kanban.api.problems import problem_responses
 
 router = APIRouter(tags=["capture"])
@@ -44,4 +45,39 @@ async def capture(
         response.headers["Idempotent-Replayed"] = "true"
     if result.out.task is not None:
         response.headers["Location"] = f"/api/v1/tasks/{result.out.task.id}"
+    return result.out
+
+
+MAX_MESSAGE_BYTES = 10 * 1024 * 1024
+RAW_MIME = {
+    "requestBody": {
+        "required": True,
+        "content": {"message/rfc822": {"schema": {"type": "string", "format": "binary"}}},
+        "description": "The whole message as received (RFC 5322), as mail relays forward it",
+    }
+}
+
+
+@router.post(
+    "/capture/email",
+    status_code=status.HTTP_201_CREATED,
+    response_model=CaptureOut,
+    responses={
+        **problem_responses(401, 404, 409, 413, 422),
+        200: {"description": "This Message-ID was captured before"},
+    },
+    openapi_extra=RAW_MIME,
+)
+async def capture_email(request: Request, user_id: CurrentUserId, uow: Uow, response: Response) -> CaptureOut:
+    raw = bytearray()
+    async for chunk in request.stream():
+        raw.extend(chunk)
+        if len(raw) > MAX_MESSAGE_BYTES:
+            raise PayloadTooLarge(f"a message is at most {MAX_MESSAGE_BYTES} bytes")
+    if not raw.strip():
+        raise InvalidInput("the body must be the raw message", field="body")
+    result = await handlers.capture_mail(handlers.CaptureMail(user_id=user_id, raw=bytes(raw)), uow)
+    if result.replayed:
+        response.status_code = status.HTTP_200_OK
+        response.headers["Idempotent-Replayed"] = "true"
     return result.out

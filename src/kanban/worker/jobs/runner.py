@@ -345,5 +345,3 @@ def _draft_row(job: ClaimedJob, draft: HintDraft, now: Any) -> dict[str, Any]:
         "status": "pending",
         "created_at": now,
     }
-
-
