@@ -81,6 +81,9 @@ class Settings:
     jwt_secret: str = ""
     access_token_minutes: int = 15
     refresh_token_days: int = 30
+    # Browser (cookie) sessions: an absolute lifetime, and an end after this long without a request.
+    session_days: int = 14
+    session_idle_hours: int = 168
     # argon2id cost; production keeps the library's RFC 9106 profile, tests may lower it.
     argon2_time_cost: int = 3
     argon2_memory_cost_kib: int = 65536
@@ -95,6 +98,10 @@ class Settings:
     fetch_allow_networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
     provider: ProviderSettings = field(default_factory=ProviderSettings)
     log_level: str = "INFO"
+    # /metrics: loopback peers only, unless this token is set (then its bearer, from anywhere).
+    metrics_token: str = ""
+    # Peers (addresses or networks) whose X-Forwarded-For / X-Forwarded-Proto are believed; none by default.
+    trusted_proxies: tuple[str, ...] = ()
     # capture: the mailbox watched for mail, SMTP for the digest, the address links in mail point to
     mailbox: MailboxSettings | None = None
     smtp: SmtpSettings | None = None
@@ -137,6 +144,13 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
         raise SettingsError(f"{name} must be a number, got {raw!r}") from None
     if value < 0:
         raise SettingsError(f"{name} must not be negative, got {value}")
+    return value
+
+
+def _optional_secret(env: Mapping[str, str], name: str, min_length: int) -> str:
+    value = env.get(name, "").strip()
+    if value and len(value) < min_length:
+        raise SettingsError(f"{name} must be {min_length}+ characters when set")
     return value
 
 
@@ -299,6 +313,8 @@ def load_settings(service: Service, env: Mapping[str, str] | None = None) -> Set
         jwt_secret=jwt_secret,
         access_token_minutes=_int(env, "KANBAN_ACCESS_TOKEN_MINUTES", 15, minimum=1),
         refresh_token_days=_int(env, "KANBAN_REFRESH_TOKEN_DAYS", 30, minimum=1),
+        session_days=_int(env, "KANBAN_SESSION_DAYS", 14, minimum=1),
+        session_idle_hours=_int(env, "KANBAN_SESSION_IDLE_HOURS", 168, minimum=1),
         argon2_time_cost=_int(env, "KANBAN_ARGON2_TIME_COST", 3, minimum=1),
         argon2_memory_cost_kib=_int(env, "KANBAN_ARGON2_MEMORY_COST", 65536, minimum=64),
         worker_concurrency=_int(env, "KANBAN_WORKER_CONCURRENCY", 2, minimum=1),
@@ -314,6 +330,8 @@ def load_settings(service: Service, env: Mapping[str, str] | None = None) -> Set
         fetch_allow_networks=_networks(env, "KANBAN_FETCH_ALLOW_NETWORKS"),
         provider=provider,
         log_level=env.get("KANBAN_LOG_LEVEL", "INFO").upper(),
+        metrics_token=_optional_secret(env, "KANBAN_METRICS_TOKEN", 16),
+        trusted_proxies=tuple(str(net) for net in _networks(env, "KANBAN_TRUSTED_PROXIES")),
         mailbox=_mailbox(env) if service == "api" else None,
         smtp=_smtp(env) if service == "api" else None,
         public_url=(env.get("KANBAN_PUBLIC_URL", "").strip() or f"http://127.0.0.1:{default_port}").rstrip("/"),

@@ -25,6 +25,13 @@ class Unauthorized(DomainError):
     title = "Unauthorized"
 
 
+class Forbidden(DomainError):
+    """Authenticated, but this request is refused (a missing CSRF token, a scope that does not allow it)."""
+
+    status = 403
+    title = "Forbidden"
+
+
 class Conflict(DomainError):
     status = 409
     title = "Conflict"
@@ -38,11 +45,6 @@ class PreconditionFailed(DomainError):
 class PreconditionRequired(DomainError):
     status = 428
     title = "Precondition required"
-
-
-class PayloadTooLarge(DomainError):
-    status = 413
-    title = "Payload too large"
 
 
 class InvalidInput(DomainError):

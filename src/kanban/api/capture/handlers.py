@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 
 from kanban.api.boards.handlers import default_board
@@ -191,6 +192,16 @@ async def _add_task(
         by=f"capture:{cmd.source}",
     )
     return CaptureOut(kind="task", task=await task_repo.load_task(uow.conn, task_id))
+
+
+def _task_request(**fields: Any) -> CreateTaskRequest:
+    """The create request, with the task schema's limits (e.g. tags per task) as a 422 naming the field."""
+    try:
+        return CreateTaskRequest(**fields)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        field = ".".join(str(p) for p in error["loc"]) or "text"
+        raise InvalidInput(f"{field}: {error['msg']}", field=field) from None
 
 
 async def _add_template(

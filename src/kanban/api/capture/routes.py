@@ -9,7 +9,7 @@ from fastapi import APIRouter, Header, Request, Response, status
 from kanban.api.capture import handlers
 from kanban.api.capture.schemas import CaptureOut, CaptureRequest, PreviewOut, PreviewRequest
 from kanban.api.deps import CurrentUserId, Uow
-from kanban.api.errors import InvalidInput, PayloadTooLarge
+from kanban.api.errors import InvalidInput
 from kanban.api.problems import problem_responses
 
 router = APIRouter(tags=["capture"])
@@ -48,7 +48,6 @@ async def capture(
     return result.out
 
 
-MAX_MESSAGE_BYTES = 10 * 1024 * 1024
 RAW_MIME = {
     "requestBody": {
         "required": True,
@@ -69,11 +68,7 @@ RAW_MIME = {
     openapi_extra=RAW_MIME,
 )
 async def capture_email(request: Request, user_id: CurrentUserId, uow: Uow, response: Response) -> CaptureOut:
-    raw = bytearray()
-    async for chunk in request.stream():
-        raw.extend(chunk)
-        if len(raw) > MAX_MESSAGE_BYTES:
-            raise PayloadTooLarge(f"a message is at most {MAX_MESSAGE_BYTES} bytes")
+    raw = await request.body()  # bounded by the app's body limit (maxBodyBytes)
     if not raw.strip():
         raise InvalidInput("the body must be the raw message", field="body")
     result = await handlers.capture_mail(handlers.CaptureMail(user_id=user_id, raw=bytes(raw)), uow)

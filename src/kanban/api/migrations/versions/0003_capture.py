@@ -1,7 +1,7 @@
 """capture: idempotency keys, personal access tokens, calendar feeds, digest, mailbox checkpoints
 
 Revision ID: 0003_capture
-Revises: 0002
+Revises: 0003_hardening
 Create Date: 2026-12-01 21:42:00.248191
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import kanban.db.types
 
 revision: str = "0003_capture"
-down_revision: str | None = "0002"
+down_revision: str | None = "0003_hardening"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
