@@ -230,6 +230,27 @@ def _smtp(env: Mapping[str, str]) -> SmtpSettings | None:
     )
 
 
+@dataclass(frozen=True)
+class ClientSettings:
+    """How the CLI's client commands (capture, mcp) reach a running API: its URL and a personal access token."""
+
+    api_url: str
+    token: str = field(repr=False)
+
+
+def load_client_settings(
+    env: Mapping[str, str] | None = None, *, api_url: str | None = None, token: str | None = None
+) -> ClientSettings:
+    env = process_environment() if env is None else env
+    url = (api_url or env.get("KANBAN_API_URL", "") or "http://127.0.0.1:8000").strip().rstrip("/")
+    if not url.startswith(("http://", "https://")):
+        raise SettingsError(f"KANBAN_API_URL must be an http(s) URL, got {url!r}")
+    secret = (token or env.get("KANBAN_TOKEN", "")).strip()
+    if not secret:
+        raise SettingsError("KANBAN_TOKEN is not set (a personal access token; or pass --token)")
+    return ClientSettings(api_url=url, token=secret)
+
+
 def read_env_file(path: Path) -> dict[str, str]:
     """KEY=VALUE lines (the file `kanban up` writes); blank lines and # comments ignored."""
     values: dict[str, str] = {}

@@ -24,6 +24,7 @@ ROUTER_MODULES: tuple[str, ...] = (
     "kanban.api.realtime.routes",
     "kanban.api.capture.routes",
     "kanban.api.access_tokens.routes",
+    "kanban.api.calendar.routes",
 )
 
 

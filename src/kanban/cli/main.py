@@ -19,6 +19,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "kanban.cli.doctor",
     "kanban.cli.migrate",
     "kanban.cli.events",
+    "kanban.cli.capture",
 )
 
 

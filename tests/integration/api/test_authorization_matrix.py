@@ -15,7 +15,8 @@ from tests.integration.api.test_hints import propose
 from tests.support.pipelines import draft
 
 # /auth/session: signing in and out need no sign-in (reading it is a 401 without one: test_hardening_sessions).
-PUBLIC = {"/auth/register", "/auth/login", "/auth/refresh", "/auth/session", "/health/live", "/health/ready"}
+# The feed is reached by its secret URL alone (calendar apps send no credentials).
+PUBLIC = {"/calendar/{feedToken}.ics", "/auth/register", "/auth/login", "/auth/refresh", "/auth/session", "/health/live", "/health/ready"}
 SELF_ONLY = {"/users/me", "/users/me/password", "/auth/logout"}  # about the caller, no resource id
 RULE = {
     "name": "R",

@@ -46,6 +46,15 @@ class InboundMail:
 def read_mail(raw: bytes) -> InboundMail:
     if not raw.strip():
         raise UnreadableMail("the message is empty")
+    try:
+        return _read(raw)
+    except UnreadableMail:
+        raise
+    except Exception as exc:  # noqa: BLE001 - untrusted bytes: the email package raises many kinds on garbage
+        raise UnreadableMail(f"the message cannot be parsed ({type(exc).__name__})") from None
+
+
+def _read(raw: bytes) -> InboundMail:
     message = email.message_from_bytes(raw, policy=email.policy.default)
     if not isinstance(message, EmailMessage) or not (message.keys()):
         raise UnreadableMail("the message has no headers")
