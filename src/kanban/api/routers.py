@@ -25,6 +25,7 @@ ROUTER_MODULES: tuple[str, ...] = (
     "kanban.api.capture.routes",
     "kanban.api.access_tokens.routes",
     "kanban.api.calendar.routes",
+    "kanban.api.digest.routes",
 )
 
 

@@ -15,8 +15,18 @@ from tests.integration.api.test_hints import propose
 from tests.support.pipelines import draft
 
 # /auth/session: signing in and out need no sign-in (reading it is a 401 without one: test_hardening_sessions).
-# The feed is reached by its secret URL alone (calendar apps send no credentials).
-PUBLIC = {"/calendar/{feedToken}.ics", "/auth/register", "/auth/login", "/auth/refresh", "/auth/session", "/health/live", "/health/ready"}
+# The feed and the digest's links work by their secret URL alone (calendar and mail apps send no credentials).
+PUBLIC = {
+    "/calendar/{feedToken}.ics",
+    "/mail-actions/{token}",
+    "/digest/unsubscribe/{token}",
+    "/auth/register",
+    "/auth/login",
+    "/auth/refresh",
+    "/auth/session",
+    "/health/live",
+    "/health/ready",
+}
 SELF_ONLY = {"/users/me", "/users/me/password", "/auth/logout"}  # about the caller, no resource id
 RULE = {
     "name": "R",
@@ -52,6 +62,7 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/capture"): {"text": "x"},
     ("POST", "/capture/preview"): {"text": "x"},
     ("POST", "/tokens"): {"name": "x", "scopes": ["read"]},
+    ("PUT", "/digest"): {"enabled": True, "hour": 7},
 }
 
 
