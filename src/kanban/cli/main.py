@@ -20,6 +20,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "kanban.cli.migrate",
     "kanban.cli.events",
     "kanban.cli.capture",
+    "kanban.cli.mcp",
 )
 
 
