@@ -51,8 +51,9 @@ async def capture(
 RAW_MIME = {
     "requestBody": {
         "required": True,
-        "content": {"message/rfc822": {"schema": {"type": "string", "format": "binary"}}},
-        "description": "The whole message as received (RFC 5322), as mail relays forward it",
+        # Documented as octet-stream (what generic clients can send); message/rfc822 is accepted too.
+        "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+        "description": "The whole message as received (RFC 5322; message/rfc822), as mail relays forward it",
     }
 }
 

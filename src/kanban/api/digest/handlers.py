@@ -70,7 +70,7 @@ def unsubscribe_token(user_id: str, secret: str) -> str:
 
 def user_of_unsubscribe_token(token: str, secret: str) -> str:
     user_id, _, _ = token.partition(".")
-    if not user_id or not hmac.compare_digest(unsubscribe_token(user_id, secret), token):
+    if not user_id or not hmac.compare_digest(unsubscribe_token(user_id, secret).encode(), token.encode()):
         raise NotFound("no such unsubscribe link")
     return user_id
 
