@@ -14,8 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support.processes import ServiceProcess, free_port, run_cli
-from tests.support.settings import TEST_EVENTS_SECRET, TEST_JWT_SECRET
+from tests.support.processes import api_alone, free_port, run_cli
 
 pytestmark = pytest.mark.e2e
 
@@ -23,16 +22,7 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture(scope="module")
 def live_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     workdir: Path = tmp_path_factory.mktemp("capture-clients")
-    port = free_port()
-    env = {
-        "API_DATABASE_URL": f"sqlite:///{workdir}/api.db",
-        "KANBAN_EVENTS_SECRET": TEST_EVENTS_SECRET,
-        "KANBAN_JWT_SECRET": TEST_JWT_SECRET,
-        "KANBAN_WORKER_EVENTS_URL": "http://127.0.0.1:9/internal/events",
-        "KANBAN_PORT": str(port),
-        "KANBAN_DATA_DIR": str(workdir),
-    }
-    api = ServiceProcess("api", port, env, workdir / "api.log")
+    api = api_alone(workdir)
     api.start()
     base = f"{api.base_url}/api/v1"
     reply = httpx.post(f"{base}/auth/register", json={"email": "cli@example.test", "password": "a long password"})

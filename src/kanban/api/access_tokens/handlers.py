@@ -6,25 +6,23 @@ most once a minute, after the request, so resolving it is one indexed read.
 
 from __future__ import annotations
 
-import asyncio
-import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Row
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from kanban.api.access_tokens import repository as repo
 from kanban.api.access_tokens.schemas import CreatedTokenOut, TokenOut
 from kanban.api.errors import Forbidden, NotFound, Unauthorized
 from kanban.api.security.principal import Principal
 from kanban.api.security.tokens import new_opaque_token, token_digest
-from kanban.db.engine import read_only_connection, sqlite_write_lock
+from kanban.api.security.usage import record_use_later
+from kanban.db.engine import read_only_connection
 from kanban.db.types import new_id, utcnow
 from kanban.messaging.unit_of_work import UnitOfWork
 
-log = logging.getLogger(__name__)
 TOKEN_PREFIX = "kpat_"
 TOUCH_EVERY = timedelta(minutes=1)
 # A token without an expiry is a principal that "expires" far ahead; revocation still ends it at once.
@@ -110,24 +108,8 @@ async def from_personal_token(engine: AsyncEngine, token: str) -> Principal:
     return Principal(row.user_id, "pat", row.id, row.expires_at or now + NEVER, frozenset(row.scopes.split()))
 
 
-_touching: set[asyncio.Task[None]] = set()
-
-
 def _touch_later(engine: AsyncEngine, token_id: str, now: datetime) -> None:
-    task = asyncio.get_running_loop().create_task(_touch(engine, token_id, now))
-    _touching.add(task)
-    task.add_done_callback(_touching.discard)
+    async def write(conn: AsyncConnection) -> None:
+        await repo.update_token(conn, token_id, {"last_used_at": now})
 
-
-async def _touch(engine: AsyncEngine, token_id: str, now: datetime) -> None:
-    lock = sqlite_write_lock(engine)
-    try:
-        if lock is not None:
-            await lock.acquire()
-        async with engine.begin() as conn:
-            await repo.update_token(conn, token_id, {"last_used_at": now})
-    except Exception:  # best-effort bookkeeping: a missed touch only makes "last used" a minute older
-        log.warning("could not record the use of a personal access token", exc_info=True)
-    finally:
-        if lock is not None and lock.locked():
-            lock.release()
+    record_use_later(engine, write, "a personal access token")

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Callable
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from kanban.api.background import run_leased
 from kanban.api.digest.handlers import DigestLinks, run_digests
 from kanban.api.digest.mailer import Mailer
 from kanban.messaging.lease import Lease
 from kanban.messaging.unit_of_work import UnitOfWork
-
-log = logging.getLogger(__name__)
 
 
 class DigestScheduler:
@@ -25,15 +23,8 @@ class DigestScheduler:
         self._mailer, self._sender, self._links, self._poll = mailer, sender, links, poll_seconds
 
     async def run(self, stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            try:
-                if await self._lease.acquire():
-                    await run_digests(self._engine, self._new_uow, self._mailer, self._sender, self._links)
-            except Exception:
-                # Loop boundary: claimed days are not sent twice; unclaimed ones are tried next round.
-                log.exception("digest scheduler: round failed")
-            try:
-                await asyncio.wait_for(stop.wait(), self._poll)
-            except TimeoutError:
-                pass
-        await self._lease.release()
+        # Claimed days are never sent twice; unclaimed ones are tried next round.
+        await run_leased(
+            "digest scheduler", self._lease, stop, self._poll,
+            lambda: run_digests(self._engine, self._new_uow, self._mailer, self._sender, self._links),
+        )  # fmt: skip

@@ -16,6 +16,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from kanban.api.background import run_leased
 from kanban.api.errors import DomainError
 from kanban.api.tables import recurring_templates
 from kanban.api.tasks.handlers import CreateTask, add_task
@@ -108,15 +109,8 @@ class TemplateScheduler:
         self._config = config
 
     async def run(self, stop: asyncio.Event) -> None:
-        while not stop.is_set():
-            try:
-                if await self._lease.acquire():
-                    await run_due_templates(self._engine, self._new_uow)
-            except Exception:
-                # Loop boundary: a failed round leaves every occurrence due; the next round retries.
-                log.exception("template scheduler: round failed")
-            try:
-                await asyncio.wait_for(stop.wait(), self._config.poll_seconds)
-            except TimeoutError:
-                pass
-        await self._lease.release()
+        # A failed round leaves every occurrence due; the next round retries.
+        await run_leased(
+            "template scheduler", self._lease, stop, self._config.poll_seconds,
+            lambda: run_due_templates(self._engine, self._new_uow),
+        )  # fmt: skip
