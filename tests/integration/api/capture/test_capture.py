@@ -114,3 +114,21 @@ async def test_bad_captures_are_clear_problems(api: ApiHarness) -> None:
     assert (await api.client.post("/capture", json={"text": "one"}, headers=me)).status_code == 201
     full = await api.client.post("/capture", json={"text": "two"}, headers=me)
     assert full.status_code == 409 and full.json()["title"] == "WIP limit reached"
+
+
+async def test_a_captured_recurrence_creates_its_tasks_with_every_parsed_field(api: ApiHarness) -> None:
+    from datetime import timedelta
+
+    from kanban.api.templates.scheduler import run_due_templates
+    from kanban.db.types import utcnow
+
+    me = await api.make_user()
+    board = await create_board(api, me)
+    made = await api.client.post("/capture", json={"text": "Stretch every day @desk #health !low ~10m"}, headers=me)
+    assert made.status_code == 201, made.text
+    services = api.app.state.services  # type: ignore[attr-defined]
+    assert await run_due_templates(services.engine, services.new_unit_of_work, utcnow() + timedelta(days=1)) >= 1
+    page = (await api.client.get(f"/boards/{board['id']}/tasks", params={"q": "Stretch"}, headers=me)).json()
+    task = page["items"][0]
+    assert (task["context"], task["priority"], task["durationMinutes"]) == ("DESK", "LOW", 10)
+    assert [t["name"] for t in task["tags"]] == ["health"] and task["source"] == "template"
