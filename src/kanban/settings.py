@@ -84,6 +84,8 @@ class Settings:
     # Browser (cookie) sessions: an absolute lifetime, and an end after this long without a request.
     session_days: int = 14
     session_idle_hours: int = 168
+    # Registrations per client address per hour (each costs a password hash).
+    registrations_per_hour: int = 10
     # argon2id cost; production keeps the library's RFC 9106 profile, tests may lower it.
     argon2_time_cost: int = 3
     argon2_memory_cost_kib: int = 65536
@@ -336,6 +338,7 @@ def load_settings(service: Service, env: Mapping[str, str] | None = None) -> Set
         refresh_token_days=_int(env, "KANBAN_REFRESH_TOKEN_DAYS", 30, minimum=1),
         session_days=_int(env, "KANBAN_SESSION_DAYS", 14, minimum=1),
         session_idle_hours=_int(env, "KANBAN_SESSION_IDLE_HOURS", 168, minimum=1),
+        registrations_per_hour=_int(env, "KANBAN_REGISTRATIONS_PER_HOUR", 10, minimum=1),
         argon2_time_cost=_int(env, "KANBAN_ARGON2_TIME_COST", 3, minimum=1),
         argon2_memory_cost_kib=_int(env, "KANBAN_ARGON2_MEMORY_COST", 65536, minimum=64),
         worker_concurrency=_int(env, "KANBAN_WORKER_CONCURRENCY", 2, minimum=1),

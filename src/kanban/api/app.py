@@ -17,14 +17,14 @@ from kanban.api.problems import install_problem_handlers
 from kanban.api.routers import include_routers
 from kanban.messaging.correlation import Causality, reset_causality, set_causality
 from kanban.messaging.transports.base import Transport
-from kanban.messaging.transports.http import HttpTransport, events_route
+from kanban.messaging.transports.http import EVENTS_PATH, HttpTransport, events_route
 from kanban.messaging.transports.memory import MemoryHub
 from kanban.settings import Settings
 from kanban.web.body_limit import BodySizeLimitMiddleware
 from kanban.web.health import database_check, health_routes, transport_check
 from kanban.web.metrics import MetricsMiddleware, metrics_route
 from kanban.web.proxies import trust_proxies
-from kanban.web.security_headers import SecurityHeadersMiddleware
+from kanban.web.security_headers import API_DOCS_POLICY, SecurityHeadersMiddleware
 
 log = logging.getLogger(__name__)
 API_PREFIX = "/api/v1"
@@ -77,9 +77,13 @@ def create_app(settings: Settings, *, transport: Transport | None = None, hub: M
     install_problem_handlers(app)
     app.add_middleware(CorrelationMiddleware)
     app.add_middleware(MetricsMiddleware, service="api")
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=limits.MAX_BODY_BYTES)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=limits.MAX_BODY_BYTES, exempt_prefixes=(EVENTS_PATH,))
     # Tokens, cookies and the profile must not be kept by any cache on the way.
-    app.add_middleware(SecurityHeadersMiddleware, no_store_prefixes=(f"{API_PREFIX}/auth/", f"{API_PREFIX}/users/me"))
+    app.add_middleware(
+        SecurityHeadersMiddleware,
+        no_store_prefixes=(f"{API_PREFIX}/auth/", f"{API_PREFIX}/users/me"),
+        policy_overrides={f"{API_PREFIX}/docs": API_DOCS_POLICY},
+    )
     trust_proxies(app, settings.trusted_proxies)
 
     def checks(_: StarletteRequest) -> dict:  # type: ignore[type-arg]

@@ -59,6 +59,13 @@ LIMITS: tuple[Limit, ...] = (
 )
 
 
+def markdown_table() -> str:
+    """The limits as the README's table (tests/unit/api/test_limits_doc.py keeps the two equal)."""
+    rows = ["| limit | value | applies to |", "|---|---|---|"]
+    rows += [f"| `{limit.name}` | {limit.value:,} | {limit.applies_to} |" for limit in LIMITS]
+    return "\n".join(rows)
+
+
 def _depth(value: Any) -> int:
     if isinstance(value, dict):
         return 1 + max((_depth(v) for v in value.values()), default=0)

@@ -17,6 +17,13 @@ CONTENT_SECURITY_POLICY = (
     "font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'; "
     "manifest-src 'self'; worker-src 'self'"
 )
+# The one exception: the interactive API docs (FastAPI's Swagger UI page) load their script and
+# style from a CDN and start with an inline script. That page shows no user data.
+API_DOCS_POLICY = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data: https://fastapi.tiangolo.com; "
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
 SECURITY_HEADERS = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
     "X-Content-Type-Options": "nosniff",
@@ -27,18 +34,24 @@ SECURITY_HEADERS = {
 
 
 class SecurityHeadersMiddleware:
-    """Adds SECURITY_HEADERS where a response has not set its own, and `Cache-Control: no-store`
-    on every response under `no_store_prefixes` (tokens, session cookies, the profile)."""
+    """Adds SECURITY_HEADERS where a response has not set its own, `Cache-Control: no-store` on
+    every response under `no_store_prefixes` (tokens, session cookies, the profile), and the
+    policy of `policy_overrides` on those exact paths."""
 
-    def __init__(self, app: ASGIApp, no_store_prefixes: Iterable[str] = ()) -> None:
+    def __init__(
+        self, app: ASGIApp, no_store_prefixes: Iterable[str] = (), policy_overrides: dict[str, str] | None = None
+    ) -> None:
         self.app = app
         self.no_store_prefixes = tuple(no_store_prefixes)
+        self.policy_overrides = dict(policy_overrides or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        no_store = str(scope.get("path", "")).startswith(self.no_store_prefixes) if self.no_store_prefixes else False
+        path = str(scope.get("path", ""))
+        no_store = path.startswith(self.no_store_prefixes) if self.no_store_prefixes else False
+        policy = self.policy_overrides.get(path)
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -46,6 +59,8 @@ class SecurityHeadersMiddleware:
                 for name, value in SECURITY_HEADERS.items():
                     if name not in headers:
                         headers[name] = value
+                if policy is not None:
+                    headers["Content-Security-Policy"] = policy
                 if no_store:
                     headers["Cache-Control"] = "no-store"
             await send(message)
