@@ -345,3 +345,5 @@ def _draft_row(job: ClaimedJob, draft: HintDraft, now: Any) -> dict[str, Any]:
         "status": "pending",
         "created_at": now,
     }
+
+
