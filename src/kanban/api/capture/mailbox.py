@@ -76,7 +76,8 @@ class MailboxWatcher:
         client = await self._connect()
         try:
             uidvalidity = await self._select(client)
-            idle = client.has_capability("IDLE")
+            # KANBAN_IMAP_IDLE_SECONDS=0 turns IDLE off (some proxies drop idle connections): poll instead.
+            idle = client.has_capability("IDLE") and self._config.idle_seconds > 0
             while not stop.is_set() and await self._lease.acquire():
                 await self.sync(client, uidvalidity)
                 if idle:

@@ -46,13 +46,17 @@ def _folder(me: dict[str, str]) -> str:
 
 
 def _watcher(
-    api: ApiHarness, dovecot: DovecotServer, me: dict[str, str], hook: Callable[[int], Awaitable[None]] | None = None
+    api: ApiHarness,
+    dovecot: DovecotServer,
+    me: dict[str, str],
+    hook: Callable[[int], Awaitable[None]] | None = None,
+    idle_seconds: float = 2,
 ) -> MailboxWatcher:
     services = api.app.state.services  # type: ignore[attr-defined]
     # A folder per test: each test has its own database and so its own checkpoint.
     config = MailboxSettings(
         host=dovecot.host, port=dovecot.port, tls=False, user=dovecot.user, password=dovecot.password,
-        folder=_folder(me), owner_email=f"{me['X-User-Id']}@example.test", poll_seconds=0.2, idle_seconds=2,
+        folder=_folder(me), owner_email=f"{me['X-User-Id']}@example.test", poll_seconds=0.2, idle_seconds=idle_seconds,
     )  # fmt: skip
     lease = Lease(services.engine, messaging, "mailbox:test", "test-process", ttl_seconds=30)
     return MailboxWatcher(config, services.engine, services.new_unit_of_work, lease, before_checkpoint=hook)
@@ -117,6 +121,19 @@ async def test_a_restart_between_commit_and_checkpoint_neither_loses_nor_doubles
         stop.set()
         await asyncio.wait_for(running, 30)
     assert [t for t in await _titles(api, owner) if tag in t] == [f"Mid-message {tag}"]
+
+
+async def test_without_idle_new_mail_is_polled(api: ApiHarness, dovecot: DovecotServer, owner: dict[str, str]) -> None:
+    tag = owner["X-User-Id"][:8]
+    stop = asyncio.Event()
+    running = asyncio.create_task(_watcher(api, dovecot, owner, idle_seconds=0).run(stop))
+    try:
+        await asyncio.sleep(0.5)  # the first sync has run and found nothing
+        dovecot.deliver(mail(f"Polled {tag}"), _folder(owner))
+        await _eventually(lambda: _has(api, owner, f"Polled {tag}"))
+    finally:
+        stop.set()
+        await asyncio.wait_for(running, 30)
 
 
 async def _has(api: ApiHarness, me: dict[str, str], title: str) -> bool:
