@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
+from urllib.parse import unquote, urlsplit
 
 from kanban.db.urls import DatabaseUrl, DatabaseUrlError, parse_database_url
 
@@ -32,6 +33,38 @@ class ProviderSettings:
     openai_api_key: str | None = None
     timeout_seconds: float = 20.0
     max_retries: int = 2
+
+
+@dataclass(frozen=True)
+class MailboxSettings:
+    """The IMAP folder the API watches for captures (KANBAN_IMAP_URL); the password never prints."""
+
+    host: str
+    port: int
+    tls: bool
+    user: str
+    password: str = field(repr=False)
+    folder: str = "INBOX"
+    owner_email: str = ""
+    poll_seconds: float = 60.0
+    idle_seconds: float = 60.0
+
+    @property
+    def name(self) -> str:
+        """Identifies the folder (checkpoint key, logs) without the password."""
+        return f"{self.user}@{self.host}:{self.port}/{self.folder}"
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """Where the digest is sent (KANBAN_SMTP_URL); the password never prints."""
+
+    host: str
+    port: int
+    tls: Literal["none", "starttls", "tls"]
+    user: str | None = None
+    password: str | None = field(default=None, repr=False)
+    sender: str = "kanban@localhost"
 
 
 @dataclass(frozen=True)
@@ -74,6 +107,11 @@ class Settings:
     metrics_token: str = ""
     # Peers (addresses or networks) whose X-Forwarded-For / X-Forwarded-Proto are believed; none by default.
     trusted_proxies: tuple[str, ...] = ()
+    # capture: the mailbox watched for mail, SMTP for the digest, the address links in mail point to
+    mailbox: MailboxSettings | None = None
+    smtp: SmtpSettings | None = None
+    public_url: str = "http://127.0.0.1:8000"
+    digest_poll_seconds: float = 60.0
 
     @property
     def role_name(self) -> str:
@@ -151,6 +189,78 @@ def _networks(env: Mapping[str, str], name: str) -> tuple[ipaddress.IPv4Network 
         except ValueError:
             raise SettingsError(f"{name} has an invalid network {part!r}") from None
     return tuple(nets)
+
+
+def _mailbox(env: Mapping[str, str]) -> MailboxSettings | None:
+    raw = env.get("KANBAN_IMAP_URL", "").strip()
+    if not raw:
+        return None
+    url = urlsplit(raw)
+    if url.scheme not in ("imap", "imaps") or not url.hostname or not url.username or url.password is None:
+        raise SettingsError("KANBAN_IMAP_URL must look like imaps://user:password@host[:port]/Folder")
+    owner = _require(env, "KANBAN_IMAP_OWNER").lower()
+    try:
+        port = url.port or (993 if url.scheme == "imaps" else 143)
+    except ValueError:
+        raise SettingsError("KANBAN_IMAP_URL has an invalid port") from None
+    return MailboxSettings(
+        host=url.hostname,
+        port=port,
+        tls=url.scheme == "imaps",
+        user=unquote(url.username),
+        password=unquote(url.password),
+        folder=unquote(url.path.lstrip("/")) or "INBOX",
+        owner_email=owner,
+        poll_seconds=_float(env, "KANBAN_IMAP_POLL_SECONDS", 60.0),
+        idle_seconds=_float(env, "KANBAN_IMAP_IDLE_SECONDS", 60.0),
+    )
+
+
+def _smtp(env: Mapping[str, str]) -> SmtpSettings | None:
+    raw = env.get("KANBAN_SMTP_URL", "").strip()
+    if not raw:
+        return None
+    url = urlsplit(raw)
+    if url.scheme not in ("smtp", "smtps") or not url.hostname:
+        raise SettingsError(
+            "KANBAN_SMTP_URL must look like smtp://[user:password@]host[:port][?starttls=true] or smtps://"
+        )
+    try:
+        port = url.port or (465 if url.scheme == "smtps" else 25)
+    except ValueError:
+        raise SettingsError("KANBAN_SMTP_URL has an invalid port") from None
+    tls: Literal["none", "starttls", "tls"] = "tls" if url.scheme == "smtps" else "none"
+    if url.scheme == "smtp" and "starttls=true" in url.query.lower():
+        tls = "starttls"
+    return SmtpSettings(
+        host=url.hostname,
+        port=port,
+        tls=tls,
+        user=unquote(url.username) if url.username else None,
+        password=unquote(url.password) if url.password is not None else None,
+        sender=env.get("KANBAN_MAIL_FROM", "").strip() or "kanban@localhost",
+    )
+
+
+@dataclass(frozen=True)
+class ClientSettings:
+    """How the CLI's client commands (capture, mcp) reach a running API: its URL and a personal access token."""
+
+    api_url: str
+    token: str = field(repr=False)
+
+
+def load_client_settings(
+    env: Mapping[str, str] | None = None, *, api_url: str | None = None, token: str | None = None
+) -> ClientSettings:
+    env = process_environment() if env is None else env
+    url = (api_url or env.get("KANBAN_API_URL", "") or "http://127.0.0.1:8000").strip().rstrip("/")
+    if not url.startswith(("http://", "https://")):
+        raise SettingsError(f"KANBAN_API_URL must be an http(s) URL, got {url!r}")
+    secret = (token or env.get("KANBAN_TOKEN", "")).strip()
+    if not secret:
+        raise SettingsError("KANBAN_TOKEN is not set (a personal access token; or pass --token)")
+    return ClientSettings(api_url=url, token=secret)
 
 
 def read_env_file(path: Path) -> dict[str, str]:
@@ -272,4 +382,8 @@ def load_settings(service: Service, env: Mapping[str, str] | None = None, *, req
         log_level=env.get("KANBAN_LOG_LEVEL", "INFO").upper(),
         metrics_token=_optional_secret(env, "KANBAN_METRICS_TOKEN", 16),
         trusted_proxies=tuple(str(net) for net in _networks(env, "KANBAN_TRUSTED_PROXIES")),
+        mailbox=_mailbox(env) if service == "api" else None,
+        smtp=_smtp(env) if service == "api" else None,
+        public_url=(env.get("KANBAN_PUBLIC_URL", "").strip() or f"http://127.0.0.1:{default_port}").rstrip("/"),
+        digest_poll_seconds=_float(env, "KANBAN_DIGEST_POLL_SECONDS", 60.0),
     )

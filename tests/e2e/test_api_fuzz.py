@@ -19,7 +19,7 @@ from schemathesis import checks
 
 from kanban.api.app import create_app
 from kanban.settings import load_settings
-from tests.support.processes import ServiceProcess, free_port
+from tests.support.processes import api_alone
 from tests.support.settings import TEST_EVENTS_SECRET, TEST_JWT_SECRET
 
 pytestmark = pytest.mark.e2e
@@ -40,16 +40,7 @@ schema = schemathesis.openapi.from_dict(create_app(_schema_settings).openapi()).
 @pytest.fixture(scope="module")
 def live_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     workdir: Path = tmp_path_factory.mktemp("fuzz")
-    port = free_port()
-    env = {
-        "API_DATABASE_URL": f"sqlite:///{workdir}/api.db",
-        "KANBAN_EVENTS_SECRET": TEST_EVENTS_SECRET,
-        "KANBAN_JWT_SECRET": TEST_JWT_SECRET,
-        "KANBAN_WORKER_EVENTS_URL": "http://127.0.0.1:9/internal/events",
-        "KANBAN_PORT": str(port),
-        "KANBAN_DATA_DIR": str(workdir),
-    }
-    api = ServiceProcess("api", port, env, workdir / "api.log")
+    api = api_alone(workdir)
     api.start()
     base = f"{api.base_url}/api/v1"
     reply = httpx.post(f"{base}/auth/register", json={"email": "fuzz@example.test", "password": "fuzzing password"})

@@ -128,3 +128,17 @@ def build_system(
     api = ServiceProcess("api", api_port, common | {"KANBAN_PORT": str(api_port)}, workdir / "api.log")
     worker = ServiceProcess("worker", worker_port, common | {"KANBAN_PORT": str(worker_port)}, workdir / "worker.log")
     return System(api=api, worker=worker, env=common)
+
+
+def api_alone(workdir: Path) -> ServiceProcess:
+    """A `kanban api` process on SQLite in `workdir`, with no Worker (its events wait in the outbox)."""
+    port = free_port()
+    env = {
+        "API_DATABASE_URL": f"sqlite:///{workdir}/api.db",
+        "KANBAN_EVENTS_SECRET": TEST_EVENTS_SECRET,
+        "KANBAN_JWT_SECRET": TEST_JWT_SECRET,
+        "KANBAN_WORKER_EVENTS_URL": "http://127.0.0.1:9/internal/events",
+        "KANBAN_PORT": str(port),
+        "KANBAN_DATA_DIR": str(workdir),
+    }
+    return ServiceProcess("api", port, env, workdir / "api.log")

@@ -9,7 +9,11 @@ from dataclasses import dataclass, field, replace
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from kanban.api import tables
+from kanban.api.capture.mailbox import MailboxWatcher
 from kanban.api.consumers import api_event_handlers
+from kanban.api.digest.handlers import DigestLinks
+from kanban.api.digest.mailer import SmtpMailer
+from kanban.api.digest.scheduler import DigestScheduler
 from kanban.api.realtime.hub import RealtimeHub
 from kanban.api.rules.consumers import RULES_CONSUMER, rule_event_handlers
 from kanban.api.rules.scheduler import RuleScheduler
@@ -36,6 +40,8 @@ class ApiServices:
     realtime: RealtimeHub = field(default_factory=RealtimeHub)
     scheduler: TemplateScheduler | None = None
     rule_scheduler: RuleScheduler | None = None
+    mailbox: MailboxWatcher | None = None
+    digest: DigestScheduler | None = None
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
     _background: list[asyncio.Task[None]] = field(default_factory=list)
 
@@ -53,6 +59,10 @@ class ApiServices:
             self._background.append(asyncio.create_task(self.scheduler.run(self._stop), name="template-scheduler"))
         if self.rule_scheduler is not None:
             self._background.append(asyncio.create_task(self.rule_scheduler.run(self._stop), name="rule-scheduler"))
+        if self.mailbox is not None:
+            self._background.append(asyncio.create_task(self.mailbox.run(self._stop), name="mailbox-watcher"))
+        if self.digest is not None:
+            self._background.append(asyncio.create_task(self.digest.run(self._stop), name="digest-scheduler"))
 
     async def stop(self) -> None:
         self._stop.set()
@@ -102,7 +112,25 @@ def build_api_services(
         Lease(engine, tables.messaging, "rules:api", process_owner_id(), ttl_seconds=120),
         publish=realtime.publish_task_changes,
     )
-    return ApiServices(
+    services = ApiServices(
         settings=settings, engine=engine, messaging=messaging, realtime=realtime, scheduler=scheduler,
         rule_scheduler=rule_scheduler,
     )  # fmt: skip
+    if settings.mailbox is not None:
+        services.mailbox = MailboxWatcher(
+            settings.mailbox,
+            engine,
+            services.new_unit_of_work,
+            Lease(engine, tables.messaging, "mailbox:api", process_owner_id(), ttl_seconds=120),
+        )
+    if settings.smtp is not None:
+        services.digest = DigestScheduler(
+            engine,
+            services.new_unit_of_work,
+            Lease(engine, tables.messaging, "digest:api", process_owner_id(), ttl_seconds=120),
+            SmtpMailer(settings.smtp),
+            settings.smtp.sender,
+            DigestLinks(settings.public_url, settings.jwt_secret),
+            settings.digest_poll_seconds,
+        )
+    return services

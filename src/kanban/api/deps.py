@@ -9,11 +9,13 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 
+from kanban.api.access_tokens.handlers import from_personal_token, is_personal_token
 from kanban.api.bootstrap import ApiServices
-from kanban.api.errors import Unauthorized
+from kanban.api.errors import Forbidden, Unauthorized
 from kanban.api.security import authentication
 from kanban.api.security.csrf import ensure_csrf
 from kanban.api.security.principal import Principal
+from kanban.api.security.scopes import token_allows
 from kanban.messaging.unit_of_work import UnitOfWork
 
 _bearer = HTTPBearer(auto_error=False, description="An access token from /api/v1/auth/login")
@@ -54,7 +56,15 @@ SessionRules = Annotated[authentication.SessionRules, Depends(get_session_rules)
 async def authenticate(
     request: Request, services: ApiServices, rules: authentication.SessionRules, bearer: str | None, cookie: str | None
 ) -> Principal:
-    """A bearer token wins over the cookie; a cookie session must pass the CSRF check on unsafe methods."""
+    """A bearer token wins over the cookie; a cookie session must pass the CSRF check on unsafe methods.
+
+    A personal access token is a bearer too; it gets only what its scopes allow (security/scopes.py).
+    """
+    if bearer and is_personal_token(bearer):
+        principal = await from_personal_token(services.engine, bearer)
+        if not token_allows(principal.scopes, request.method, request.url.path):
+            raise Forbidden(f"this token's scopes ({' '.join(sorted(principal.scopes))}) do not allow this request")
+        return principal
     if bearer:
         return await authentication.from_access_token(services.engine, bearer, rules)
     if cookie:

@@ -24,6 +24,10 @@ ROUTER_MODULES: tuple[str, ...] = (
     "kanban.api.realtime.routes",
     "kanban.api.analytics.routes",
     "kanban.api.portability.routes",
+    "kanban.api.capture.routes",
+    "kanban.api.access_tokens.routes",
+    "kanban.api.calendar.routes",
+    "kanban.api.digest.routes",
 )
 
 

@@ -374,4 +374,80 @@ imports = Table(
     UniqueConstraint("user_id", "key"),
 )
 
+# --- capture (api/capture) ---------------------------------------------------------------
+
+# One row per idempotency key: a retried capture (HTTP Idempotency-Key, an email's Message-ID)
+# finds the task or template the first attempt made instead of making another.
+capture_requests = Table(
+    "capture_requests",
+    metadata,
+    Column("id", Id(), primary_key=True),
+    Column("user_id", Id(), ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    Column("idempotency_key", String(300), nullable=False),
+    Column("request_hash", String(64), nullable=False),
+    Column("result_kind", String(16), nullable=True),  # task | template
+    Column("result_id", Id(), nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    UniqueConstraint("user_id", "idempotency_key"),
+)
+
+# Personal access tokens: only a SHA-256 of the token is kept; `scopes` is a space-separated set.
+personal_access_tokens = Table(
+    "personal_access_tokens",
+    metadata,
+    Column("id", Id(), primary_key=True),
+    Column("user_id", Id(), ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("name", String(100), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("prefix", String(16), nullable=False),
+    Column("scopes", String(100), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=True),
+    Column("last_used_at", UtcDateTime(), nullable=True),
+    Column("revoked_at", UtcDateTime(), nullable=True),
+)
+
+# The secret iCalendar feed URL of a user (hash only); revoking sets revoked_at, a new one is a new row.
+calendar_feeds = Table(
+    "calendar_feeds",
+    metadata,
+    Column("id", Id(), primary_key=True),
+    Column("user_id", Id(), ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("revoked_at", UtcDateTime(), nullable=True),
+)
+
+# The daily digest: the hour (in the user's time zone) and whether it is on.
+digest_subscriptions = Table(
+    "digest_subscriptions",
+    metadata,
+    Column("user_id", Id(), ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("enabled", Boolean, nullable=False, server_default=true()),
+    Column("hour", Integer, nullable=False, server_default="7"),
+    *_timestamps(),
+    CheckConstraint("hour >= 0 AND hour <= 23", name="digest_hour"),
+)
+
+# One row per user and local day, claimed before the digest is sent: at most one a day, whatever
+# the replicas and restarts.
+digest_deliveries = Table(
+    "digest_deliveries",
+    metadata,
+    Column("user_id", Id(), ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("day", String(10), primary_key=True),  # YYYY-MM-DD in the user's zone
+    Column("claimed_at", UtcDateTime(), nullable=False),
+    Column("sent_at", UtcDateTime(), nullable=True),
+)
+
+# Where the mailbox watcher stands in each IMAP folder: UIDs are only meaningful with their UIDVALIDITY.
+mailbox_checkpoints = Table(
+    "mailbox_checkpoints",
+    metadata,
+    Column("mailbox", String(300), primary_key=True),
+    Column("uidvalidity", Integer, nullable=False),
+    Column("last_uid", Integer, nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+)
+
 messaging = add_messaging_tables(metadata)

@@ -23,6 +23,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "kanban.cli.users",
     "kanban.cli.backup",
     "kanban.cli.portability",
+    "kanban.cli.capture",
+    "kanban.cli.mcp",
 )
 
 

@@ -15,7 +15,18 @@ from tests.integration.api.test_hints import propose
 from tests.support.pipelines import draft
 
 # /auth/session: signing in and out need no sign-in (reading it is a 401 without one: test_hardening_sessions).
-PUBLIC = {"/auth/register", "/auth/login", "/auth/refresh", "/auth/session", "/health/live", "/health/ready"}
+# The feed and the digest's links work by their secret URL alone (calendar and mail apps send no credentials).
+PUBLIC = {
+    "/calendar/{feedToken}.ics",
+    "/mail-actions/{token}",
+    "/digest/unsubscribe/{token}",
+    "/auth/register",
+    "/auth/login",
+    "/auth/refresh",
+    "/auth/session",
+    "/health/live",
+    "/health/ready",
+}
 # About the caller, or the same for everyone (the rule presets): no resource id.
 SELF_ONLY = {"/users/me", "/users/me/password", "/auth/logout", "/rule-presets"}
 RULE = {
@@ -51,6 +62,10 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/tasks/{taskId}/checklist"): {"title": "x"},
     ("PATCH", "/checklist-items/{itemId}"): {"title": "x"},
     ("POST", "/tasks/{taskId}/checklist/reorder"): {"itemIds": ["{itemId}"]},
+    ("POST", "/capture"): {"text": "x"},
+    ("POST", "/capture/preview"): {"text": "x"},
+    ("POST", "/tokens"): {"name": "x", "scopes": ["read"]},
+    ("PUT", "/digest"): {"enabled": True, "hour": 7},
 }
 
 
@@ -92,9 +107,11 @@ async def _owner_resources(api: ApiHarness, owner: dict[str, str]) -> dict[str, 
     ).json()["id"]
     await propose(api, {"board": board["id"], "task": task["id"]}, draft("priority", data={"priority": "HIGH"}))
     hint = (await client.get(f"/tasks/{task['id']}/hints", headers=owner)).json()[0]["id"]
+    token = (await client.post("/tokens", json={"name": "cli", "scopes": ["capture"]}, headers=owner)).json()["id"]
     return {
-        "boardId": board["id"], "columnId": column, "taskId": task["id"], "tagId": tag, "projectId": project,
-        "itemId": item, "hintId": hint, "ruleId": rule, "templateId": template, "presetKey": "overdue-tag",
+        "tokenId": token, "boardId": board["id"], "columnId": column, "taskId": task["id"], "tagId": tag,
+        "projectId": project, "itemId": item, "hintId": hint, "ruleId": rule, "templateId": template,
+        "presetKey": "overdue-tag",
     }  # fmt: skip
 
 
@@ -141,3 +158,47 @@ async def test_every_route_refuses_anonymous_and_hides_the_owners_resources_from
         other = await api.client.request(method, url, json=body, headers=stranger)
         assert other.status_code == 404, (method, path, other.status_code, other.text)
     assert await _fingerprint(api) == before, "a refused request changed something"
+
+
+async def _token(api: ApiHarness, owner: dict[str, str], *scopes: str) -> dict[str, str]:
+    created = await api.client.post("/tokens", json={"name": "t", "scopes": list(scopes)}, headers=owner)
+    assert created.status_code == 201, created.text
+    return {"Authorization": f"Bearer {created.json()['token']}"}
+
+
+def _token_may(scopes: set[str], method: str, path: str) -> bool:
+    """What the scopes promise (README "Capture"), written out independently of the code."""
+    if path.startswith(("/tokens", "/auth/", "/users/me/password")):
+        return False
+    return (
+        "write" in scopes
+        or ("read" in scopes and method == "GET")
+        or ("capture" in scopes and path.startswith("/capture"))
+    )
+
+
+async def test_personal_access_tokens_have_only_their_scopes_rights(api: ApiHarness) -> None:
+    owner = await api.make_user()
+    ids = await _owner_resources(api, owner)
+    tokens = {
+        "capture": await _token(api, owner, "capture"),
+        "read": await _token(api, owner, "read"),
+        "write": await _token(api, owner, "write"),
+    }
+    before = await _fingerprint(api)
+    for method, path in _routes(api):
+        url, body = _fill(path, ids), _fill(BODIES.get((method, path)), ids)
+        for scope, headers in tokens.items():
+            if _token_may({scope}, method, path):
+                continue  # allowed: each route's own tests cover what it does
+            refused = await api.client.request(method, url, json=body, headers=headers)
+            assert refused.status_code == 403, (scope, method, path, refused.status_code, refused.text)
+            assert refused.headers["content-type"].startswith("application/problem+json")
+    assert await _fingerprint(api) == before, "a refused request changed something"
+    board = f"/boards/{ids['boardId']}"
+    assert (await api.client.get(board, headers=tokens["capture"])).status_code == 403  # capture cannot read
+    assert (await api.client.get(board, headers=tokens["read"])).status_code == 200
+    captured = await api.client.post("/capture", json={"text": "From a script"}, headers=tokens["capture"])
+    assert captured.status_code == 201, captured.text
+    listed = await api.client.get("/tokens", headers=owner)
+    assert all("token" not in t for t in listed.json()) and len(listed.json()) == 4

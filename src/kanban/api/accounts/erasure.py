@@ -15,12 +15,10 @@ from kanban.api.boards.repository import delete_board_rows
 from kanban.api.security.rate_limit import email_key
 from kanban.api.tables import (
     boards,
-    email_action_tokens,
-    imports,
     login_attempts,
     messaging,
+    metadata,
     projects,
-    refresh_tokens,
     tags,
     task_events,
     tasks,
@@ -50,8 +48,11 @@ async def erase_user(conn: AsyncConnection, user_id: str, email: str) -> list[st
         await conn.execute(delete(table).where(table.c.aggregate_id.in_(theirs)))
     for board_id in board_ids:
         await delete_board_rows(conn, board_id)
-    for table in (refresh_tokens, email_action_tokens, imports):
-        await conn.execute(delete(table).where(table.c.user_id == user_id))
+    # Every table of per-user rows (sign-ins, tokens, feeds, digests, imports...) has a user_id:
+    # children before parents, so no foreign key can stop a deletion, whatever tables are added later.
+    for table in reversed(metadata.sorted_tables):
+        if table is not users and "user_id" in table.c:
+            await conn.execute(delete(table).where(table.c.user_id == user_id))
     await conn.execute(
         delete(login_attempts).where(login_attempts.c.key.in_([email_key(email), f"password:{user_id}"]))
     )

@@ -80,6 +80,13 @@ async def get_project(project_id: str, user_id: str, uow: UnitOfWork) -> Row:
 
 
 async def create_project(cmd: CreateProject, uow: UnitOfWork) -> Row:
+    row = await add_project(cmd, uow)
+    await uow.commit()
+    return row
+
+
+async def add_project(cmd: CreateProject, uow: UnitOfWork) -> Row:
+    """Create a project inside the caller's unit of work; no commit."""
     await owned_board(uow.conn, cmd.board_id, cmd.user_id)
     now = utcnow()
     project_id = new_id()
@@ -93,7 +100,6 @@ async def create_project(cmd: CreateProject, uow: UnitOfWork) -> Row:
     )  # fmt: skip
     row = await repo.project_with_counts(uow.conn, project_id)
     uow.record(ProjectCreatedV1(project=project_state(row)), aggregate_id=project_id, aggregate_version=1)
-    await uow.commit()
     return row
 
 

@@ -97,6 +97,6 @@ async def _create(uow: UnitOfWork, rule: RuleSpec, config: dict[str, Any], by: s
         column = first_of_type(await board_columns(uow.conn, rule.board_id), str(config["columnType"]))
         body = body.model_copy(update={"column_id": column.id})
     return await add_task(
-        CreateTask(user_id=rule.owner_id, board_id=rule.board_id, body=body), uow, checklist=checklist, by=by,
-        source="rule",
+        CreateTask(user_id=rule.owner_id, board_id=rule.board_id, body=body, source="rule"), uow, checklist=checklist,
+        by=by,
     )  # fmt: skip

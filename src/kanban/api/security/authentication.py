@@ -6,18 +6,19 @@ its unique index. A revoked, expired or idle sign-in is a 401 on the very next r
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from kanban.api.access_tokens import repository as token_repo
 from kanban.api.accounts import repository as repo
 from kanban.api.errors import Unauthorized
 from kanban.api.security.principal import Principal
 from kanban.api.security.tokens import decode_access_token, token_digest
-from kanban.db.engine import read_only_connection, sqlite_write_lock
+from kanban.api.security.usage import record_use_later
+from kanban.db.engine import read_only_connection
 from kanban.db.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -66,31 +67,17 @@ async def still_signed_in(conn: AsyncConnection, principal: Principal, rules: Se
         stored = await repo.session_by_id(conn, principal.credential_id)
         idle = rules.idle_timeout if principal.kind == "session" else None
         return stored is not None and stored.user_id == principal.user_id and _live(stored, now, idle)
+    if principal.kind == "pat":
+        token = await token_repo.token_by_id(conn, principal.credential_id)
+        return token is not None and token.revoked_at is None and (token.expires_at is None or token.expires_at > now)
     return False
 
 
-_touching: set[asyncio.Task[None]] = set()
-
-
 def _touch_later(engine: AsyncEngine, session_id: str, now: datetime) -> None:
-    """Record the session's use after the request, so the lookup never waits for (or holds) a write."""
-    task = asyncio.get_running_loop().create_task(_touch(engine, session_id, now))
-    _touching.add(task)
-    task.add_done_callback(_touching.discard)
+    async def write(conn: AsyncConnection) -> None:
+        await repo.update_session(conn, session_id, {"last_seen_at": now})
 
-
-async def _touch(engine: AsyncEngine, session_id: str, now: datetime) -> None:
-    lock = sqlite_write_lock(engine)
-    try:
-        if lock is not None:
-            await lock.acquire()
-        async with engine.begin() as conn:
-            await repo.update_session(conn, session_id, {"last_seen_at": now})
-    except Exception:  # best-effort bookkeeping: a missed touch only ages the session a minute
-        log.warning("could not record the use of a session", exc_info=True)
-    finally:
-        if lock is not None and lock.locked():
-            lock.release()
+    record_use_later(engine, write, "a session")
 
 
 def _live(stored: repo.StoredSession, now: datetime, idle_timeout: timedelta | None = None) -> bool:

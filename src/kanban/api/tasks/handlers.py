@@ -70,6 +70,7 @@ class CreateTask:
     user_id: str
     board_id: str
     body: CreateTaskRequest
+    source: str | None = None  # where it was captured (tasks.source): web, api, email, ..., template, rule
 
 
 @dataclass(frozen=True)
@@ -201,13 +202,8 @@ async def create_task(cmd: CreateTask, uow: UnitOfWork) -> TaskOut:
     return out
 
 
-async def add_task(
-    cmd: CreateTask, uow: UnitOfWork, *, checklist: Sequence[str] = (), by: str | None = None, source: str | None = None
-) -> str:
-    """Create a task (with its first checklist items) inside the caller's unit of work; no commit.
-
-    `source` is where it was captured (`tasks.source`): "template", "rule", ...
-    """
+async def add_task(cmd: CreateTask, uow: UnitOfWork, *, checklist: Sequence[str] = (), by: str | None = None) -> str:
+    """Create a task (with its first checklist items) inside the caller's unit of work; no commit."""
     conn, body, now = uow.conn, cmd.body, utcnow()
     await owned_board(conn, cmd.board_id, cmd.user_id)
     if body.column_id is None:
@@ -245,7 +241,7 @@ async def add_task(
             updated_at=now,
             completed_at=now if done else None,
             last_moved_at=now,
-            source=source,
+            source=cmd.source,
         )
     )
     if body.tags:

@@ -78,6 +78,13 @@ async def get_template(template_id: str, user_id: str, uow: UnitOfWork) -> Row:
 
 
 async def create_template(cmd: CreateTemplate, uow: UnitOfWork) -> Row:
+    row = await add_template(cmd, uow)
+    await uow.commit()
+    return row
+
+
+async def add_template(cmd: CreateTemplate, uow: UnitOfWork) -> Row:
+    """Create a template inside the caller's unit of work; no commit."""
     await owned_board(uow.conn, cmd.board_id, cmd.user_id)
     await _check_payload(uow, cmd.board_id, cmd.payload)
     now = utcnow()
@@ -91,9 +98,7 @@ async def create_template(cmd: CreateTemplate, uow: UnitOfWork) -> Row:
             "next_run_at": next_run(cmd.rrule, cmd.timezone, is_active=cmd.is_active, anchor=now, now=now),
         },
     )  # fmt: skip
-    row = await repo.template_by_id(uow.conn, template_id)
-    await uow.commit()
-    return row
+    return await repo.template_by_id(uow.conn, template_id)
 
 
 async def update_template(cmd: UpdateTemplate, uow: UnitOfWork) -> Row:

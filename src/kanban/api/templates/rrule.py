@@ -118,7 +118,7 @@ def next_occurrence(rrule: str, tz: str, after: datetime, *, start: datetime | N
     until = _parse_until(rule.until, zone) if rule.until else None
     first_period = 0 if rule.count is not None else _period_near(rule, anchor, after.astimezone(zone))
     for seen, local in enumerate(_occurrences(rule, anchor, first_period), start=1):
-        when = _to_utc(local, zone)
+        when = wall_time_to_utc(local, zone)
         if until is not None and when > until:
             return None
         if rule.count is not None and seen > rule.count:
@@ -194,7 +194,7 @@ def _period_near(rule: RecurrenceRule, anchor: datetime, after_local: datetime) 
     return max(0, elapsed // rule.interval - 1)
 
 
-def _to_utc(local: datetime, zone: tzinfo) -> datetime:
+def wall_time_to_utc(local: datetime, zone: tzinfo) -> datetime:
     aware = local.replace(tzinfo=zone, fold=0)
     # A wall time in a spring-forward gap does not round-trip; fold=0 resolves it with the offset
     # before the gap, which moves it forward by the gap's length (RFC 5545, 3.3.5).
@@ -246,9 +246,9 @@ def _parse_until(value: str, zone: tzinfo) -> datetime:
     try:
         if len(value) == 8:
             day = datetime.strptime(value, "%Y%m%d")
-            return _to_utc(day + timedelta(days=1) - timedelta(microseconds=1), zone)
+            return wall_time_to_utc(day + timedelta(days=1) - timedelta(microseconds=1), zone)
         if value.endswith("Z"):
             return datetime.strptime(value, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
-        return _to_utc(datetime.strptime(value, "%Y%m%dT%H%M%S"), zone)
+        return wall_time_to_utc(datetime.strptime(value, "%Y%m%dT%H%M%S"), zone)
     except ValueError:
         raise InvalidRecurrence(f"UNTIL {value!r} is not YYYYMMDD or YYYYMMDDTHHMMSS[Z]") from None

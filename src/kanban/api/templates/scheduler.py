@@ -26,7 +26,10 @@ from kanban.messaging.lease import Lease, run_rounds_while_leased
 from kanban.messaging.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
-TASK_FIELDS = ("title", "description", "context", "column_id", "project_id", "needs_breakdown", "metadata")
+TASK_FIELDS = (
+    "title", "description", "context", "column_id", "project_id", "tags", "priority", "duration_minutes",
+    "needs_breakdown", "metadata",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -74,11 +77,15 @@ async def run_due_templates(
             payload = dict(template.payload or {})
             try:
                 await add_task(
-                    CreateTask(user_id=template.owner_id, board_id=template.board_id, body=occurrence_request(payload)),
+                    CreateTask(
+                        user_id=template.owner_id,
+                        board_id=template.board_id,
+                        body=occurrence_request(payload),
+                        source="template",
+                    ),
                     uow,
                     checklist=[str(item) for item in payload.get("checklist") or []],
                     by=f"template:{template.id}",
-                    source="template",
                 )
                 created += 1
             except (DomainError, ValueError) as exc:

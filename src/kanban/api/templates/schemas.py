@@ -11,7 +11,7 @@ from pydantic.alias_generators import to_camel
 from kanban.api import limits
 from kanban.api.schemas import ApiModel, RequestModel
 from kanban.api.templates.rrule import InvalidRecurrence, parse_rrule, parse_timezone
-from kanban.contracts.events import TaskContext
+from kanban.contracts.events import Priority, TaskContext
 
 TemplateName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 ChecklistTitle = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
@@ -26,6 +26,9 @@ class TemplatePayload(RequestModel):
     context: TaskContext | None = None
     column_id: limits.Id | None = None
     project_id: limits.Id | None = None
+    tags: list[Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]] | None = None
+    priority: Priority | None = None
+    duration_minutes: int | None = Field(default=None, ge=0)
     needs_breakdown: bool = False
     checklist: list[ChecklistTitle] = Field(default_factory=list, max_length=100)
     metadata: limits.Metadata = None
@@ -99,6 +102,9 @@ class TemplatePayloadOut(ApiModel):
     context: str | None = None
     column_id: str | None = None
     project_id: str | None = None
+    tags: list[str] | None = None
+    priority: str | None = None
+    duration_minutes: int | None = None
     needs_breakdown: bool = False
     checklist: list[str] = Field(default_factory=list)
     metadata: dict[str, Any] | None = None

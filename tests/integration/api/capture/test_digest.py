@@ -1,0 +1,124 @@
+"""The daily digest through a real SMTP server on loopback (aiosmtpd), and its links followed as a reader would."""
+
+from __future__ import annotations
+
+import asyncio
+import email
+import email.policy
+from collections.abc import Iterator
+from datetime import timedelta
+from email.message import EmailMessage
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from sqlalchemy import update
+
+from kanban.api.digest.handlers import DigestLinks, run_digests
+from kanban.api.digest.mailer import SmtpMailer
+from kanban.api.tables import email_action_tokens, users
+from kanban.db.types import utcnow
+from kanban.settings import SmtpSettings
+from tests.integration.api.board_helpers import column_id, create_board
+from tests.integration.api.conftest import ApiHarness
+from tests.support.processes import free_port
+
+PUBLIC = "http://kanban.test"
+
+
+class Inbox:
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd's name
+        self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))  # type: ignore[arg-type]
+        return "250 OK"
+
+
+@pytest.fixture(scope="module")
+def smtp() -> Iterator[tuple[Inbox, SmtpSettings]]:
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    yield inbox, SmtpSettings(host="127.0.0.1", port=controller.port, tls="none", sender="kanban@kanban.test")
+    controller.stop()
+
+
+def _path(url: str) -> str:
+    return url.removeprefix(PUBLIC).removeprefix("/api/v1")
+
+
+async def test_one_digest_a_day_whose_links_confirm_then_act_once(
+    api: ApiHarness, smtp: tuple[Inbox, SmtpSettings]
+) -> None:
+    inbox, config = smtp
+    me = await api.make_user()
+    services = api.app.state.services  # type: ignore[attr-defined]
+    async with services.engine.begin() as conn:
+        await conn.execute(update(users).where(users.c.id == me["X-User-Id"]).values(timezone="Europe/Berlin"))
+    board = await create_board(api, me)
+    now = utcnow()
+    overdue = {"Pay rent": now - timedelta(hours=2), "Call the plumber": now - timedelta(days=1)}
+    for title, due in overdue.items():
+        made = await api.client.post("/capture", json={"text": title}, headers=me)
+        task_id = made.json()["task"]["id"]
+        assert (await api.client.patch(f"/tasks/{task_id}", json={"dueAt": due.isoformat()}, headers=me)).is_success
+    assert (await api.client.post("/capture", json={"text": "Someday maybe"}, headers=me)).status_code == 201
+    settings = await api.client.put("/digest", json={"enabled": True, "hour": 0}, headers=me)
+    assert settings.status_code == 200 and settings.json()["timezone"] == "Europe/Berlin"
+    before = len(inbox.messages)
+    links = DigestLinks(PUBLIC, services.settings.jwt_secret)
+    mailer = SmtpMailer(config)
+    args = (services.engine, services.new_unit_of_work, mailer, config.sender, links)
+    # Two replicas at once, then a restart later the same day: one digest.
+    counts = await asyncio.gather(run_digests(*args), run_digests(*args))
+    assert sorted(counts) == [0, 1]
+    assert await run_digests(*args, now=utcnow() + timedelta(minutes=1)) == 0
+    mine = [m for m in inbox.messages[before:] if m["To"] == f"{me['X-User-Id']}@example.test"]
+    assert len(mine) == 1
+    message = mine[0]
+    text = message.get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
+    html = message.get_body(preferencelist=("html",)).get_content()  # type: ignore[union-attr]
+    assert "Inbox: 3 to clarify" in text and "Pay rent" in html and "<script" not in html
+    assert message["List-Unsubscribe"].startswith(f"<{PUBLIC}/api/v1/digest/unsubscribe/")
+    done_url, _ = _links(text, "Pay rent")
+    _, snooze_url = _links(text, "Call the plumber")
+
+    confirm = await api.client.get(_path(done_url))  # what a link scanner does: nothing changes
+    assert confirm.status_code == 200 and '<form method="post">' in confirm.text
+    pay = await _task(api, me, board, "Pay rent")
+    assert pay["columnId"] == column_id(board, "INPUT")
+    acted = await api.client.post(_path(done_url))
+    assert acted.status_code == 200 and "done" in acted.text
+    assert (await _task(api, me, board, "Pay rent"))["columnId"] == column_id(board, "DONE")
+    assert (await api.client.post(_path(done_url))).status_code == 410  # single use
+
+    plumber = await _task(api, me, board, "Call the plumber")
+    assert (await api.client.post(_path(snooze_url))).status_code == 200
+    later = await _task(api, me, board, "Call the plumber")
+    assert later["dueAt"] > plumber["dueAt"]
+
+    async with services.engine.begin() as conn:  # the remaining links age past their expiry
+        await conn.execute(update(email_action_tokens).values(expires_at=utcnow() - timedelta(seconds=1)))
+    unused, _ = _links(text, "Call the plumber")
+    assert (await api.client.get(_path(unused))).status_code == 410
+    assert (await api.client.get("/mail-actions/not-a-token")).status_code == 404
+
+    unsubscribe = _path(message["List-Unsubscribe"].strip("<>"))
+    assert (await api.client.get(unsubscribe)).status_code == 200
+    assert (await api.client.get("/digest", headers=me)).json()["enabled"] is True
+    assert (await api.client.post(unsubscribe)).status_code == 200
+    assert (await api.client.get("/digest", headers=me)).json()["enabled"] is False
+    assert (await api.client.post(unsubscribe[:-3] + "000")).status_code == 404
+
+
+def _links(text: str, title: str) -> tuple[str, str]:
+    """The done and snooze links listed under a task in the digest's text part."""
+    lines = text.splitlines()
+    at = next(n for n, line in enumerate(lines) if line.startswith(f"- {title} ("))
+    return lines[at + 1].split("done: ")[1], lines[at + 2].split("snooze: ")[1]
+
+
+async def _task(api: ApiHarness, me: dict[str, str], board: dict[str, Any], title: str) -> dict[str, Any]:
+    page = (await api.client.get(f"/boards/{board['id']}/tasks", params={"q": title}, headers=me)).json()
+    return next(t for t in page["items"] if t["title"] == title)  # type: ignore[no-any-return]
