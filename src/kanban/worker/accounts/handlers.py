@@ -40,8 +40,10 @@ async def user_deleted(event: Event, envelope: Envelope, uow: UnitOfWork) -> Non
     tag_ids = list(
         (await conn.execute(select(t.tag_snapshots.c.tag_id).where(t.tag_snapshots.c.board_id.in_(boards)))).scalars()
     )
+    # Every per-task table (drafts, results, jobs, agent inputs...), whatever tables are added later.
+    per_task = [table for table in t.metadata.sorted_tables if "task_id" in table.c and table is not t.task_snapshots]
     for chunk in _chunks(task_ids):
-        for table in (t.hint_drafts, t.agent_results, t.agent_jobs):
+        for table in reversed(per_task):
             await conn.execute(delete(table).where(table.c.task_id.in_(chunk)))
     for chunk in _chunks(project_ids):
         await conn.execute(delete(t.agent_memory).where(t.agent_memory.c.project_id.in_(chunk)))
