@@ -19,6 +19,7 @@ from kanban.messaging.transports.base import Transport
 from kanban.messaging.transports.http import HttpTransport, events_route
 from kanban.messaging.transports.memory import MemoryHub
 from kanban.settings import Settings
+from kanban.ui.mount import install_ui
 from kanban.web.health import database_check, health_routes, transport_check
 from kanban.web.metrics import MetricsMiddleware, metrics_route
 
@@ -65,7 +66,7 @@ def create_app(settings: Settings, *, transport: Transport | None = None, hub: M
         version="1.0.0",
         description="A GTD Kanban board whose Worker proposes hints. Errors are application/problem+json.",
         openapi_url=f"{API_PREFIX}/openapi.json",
-        docs_url=f"{API_PREFIX}/docs",
+        docs_url=None,  # the UI serves /api/v1/docs from vendored files (no CDN, no inline script)
         redoc_url=None,
         lifespan=lifespan,
     )
@@ -83,4 +84,5 @@ def create_app(settings: Settings, *, transport: Transport | None = None, hub: M
     if isinstance(services.messaging.transport, HttpTransport):
         app.router.routes.append(events_route(services.messaging.transport, settings.events_secret))
     include_routers(app, API_PREFIX)
+    install_ui(app)
     return app

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Row, select, update
+from sqlalchemy import Row, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kanban.api.tables import boards, hints, tasks
@@ -93,3 +93,15 @@ async def insert_hints(conn: AsyncConnection, task_id: str, job_id: str, drafts:
 
 async def set_hint(conn: AsyncConnection, hint_id: str, **values: Any) -> None:
     await conn.execute(update(hints).where(hints.c.id == hint_id).values(updated_at=utcnow(), **values))
+
+
+async def proposed_counts(conn: AsyncConnection, task_ids: Sequence[str]) -> dict[str, int]:
+    """How many hints wait for a decision on each task (the board's badge); tasks without any are absent."""
+    if not task_ids:
+        return {}
+    stmt = (
+        select(hints.c.task_id, func.count())
+        .where(hints.c.task_id.in_(list(task_ids)), hints.c.status == "proposed")
+        .group_by(hints.c.task_id)
+    )
+    return {row[0]: int(row[1]) for row in (await conn.execute(stmt)).all()}
