@@ -91,6 +91,24 @@ def wip_state(count: int, limit: int | None) -> str:
     return "over" if count > limit else "at" if count == limit else ""
 
 
+def proposal(data: dict[str, Any] | None) -> str:
+    """A hint's proposed change in words ("context: phone · minutes: 15"), whatever its agent."""
+    parts = []
+    for key, value in (data or {}).items():
+        if value in (None, [], ""):
+            continue
+        shown = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+        parts.append(f"{'new tags' if key == 'new' else key}: {shown.lower() if shown.isupper() else shown}")
+    return " · ".join(parts)
+
+
+def actor(triggered_by: str | None) -> str:
+    """Who caused an event, for people: "you", or the agent, rule or service by name."""
+    if not triggered_by:
+        return ""
+    return "you" if triggered_by.startswith("user:") else triggered_by.split(":", 1)[-1]
+
+
 environment = Environment(
     loader=FileSystemLoader(HERE / "templates"),
     autoescape=select_autoescape(["html"]),
@@ -99,6 +117,8 @@ environment = Environment(
 )
 environment.globals.update(static=static_url, due_state=due_state, wip_state=wip_state)
 environment.filters["markdown"] = markdown
+environment.filters["proposal"] = proposal
+environment.filters["actor"] = actor
 environment.filters["day"] = lambda d: d.strftime("%b %-d") if d else ""
 environment.filters["stamp"] = lambda d: d.strftime("%Y-%m-%d %H:%M") if d else ""
 environment.filters["local_input"] = lambda d: d.strftime("%Y-%m-%dT%H:%M") if d else ""
