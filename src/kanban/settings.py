@@ -48,6 +48,9 @@ class Settings:
     jwt_secret: str = ""
     access_token_minutes: int = 15
     refresh_token_days: int = 30
+    # Browser (cookie) sessions: an absolute lifetime, and an end after this long without a request.
+    session_days: int = 14
+    session_idle_hours: int = 168
     # argon2id cost; production keeps the library's RFC 9106 profile, tests may lower it.
     argon2_time_cost: int = 3
     argon2_memory_cost_kib: int = 65536
@@ -210,6 +213,8 @@ def load_settings(service: Service, env: Mapping[str, str] | None = None) -> Set
         jwt_secret=jwt_secret,
         access_token_minutes=_int(env, "KANBAN_ACCESS_TOKEN_MINUTES", 15, minimum=1),
         refresh_token_days=_int(env, "KANBAN_REFRESH_TOKEN_DAYS", 30, minimum=1),
+        session_days=_int(env, "KANBAN_SESSION_DAYS", 14, minimum=1),
+        session_idle_hours=_int(env, "KANBAN_SESSION_IDLE_HOURS", 168, minimum=1),
         argon2_time_cost=_int(env, "KANBAN_ARGON2_TIME_COST", 3, minimum=1),
         argon2_memory_cost_kib=_int(env, "KANBAN_ARGON2_MEMORY_COST", 65536, minimum=64),
         worker_concurrency=_int(env, "KANBAN_WORKER_CONCURRENCY", 2, minimum=1),

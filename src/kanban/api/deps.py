@@ -1,19 +1,27 @@
-"""Request dependencies, as Annotated aliases: the services, a unit of work, the current user."""
+"""Request dependencies, as Annotated aliases: the services, a unit of work, the current principal."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import Depends, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 
 from kanban.api.bootstrap import ApiServices
 from kanban.api.errors import Unauthorized
-from kanban.api.security.tokens import user_id_from_access_token
+from kanban.api.security import authentication
+from kanban.api.security.csrf import ensure_csrf
+from kanban.api.security.principal import Principal
 from kanban.messaging.unit_of_work import UnitOfWork
 
 _bearer = HTTPBearer(auto_error=False, description="An access token from /api/v1/auth/login")
+_cookie = APIKeyCookie(
+    name=authentication.SESSION_COOKIE,
+    auto_error=False,
+    description="The browser session from POST /api/v1/auth/session; unsafe methods also need X-CSRF-Token",
+)
 
 
 def get_services(request: Request) -> ApiServices:
@@ -31,12 +39,47 @@ async def get_unit_of_work(services: Services) -> AsyncIterator[UnitOfWork]:
 Uow = Annotated[UnitOfWork, Depends(get_unit_of_work)]
 
 
-def get_current_user_id(
-    services: Services, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
-) -> str:
-    if credentials is None or credentials.scheme.lower() != "bearer":
-        raise Unauthorized("a bearer access token is required")
-    return user_id_from_access_token(credentials.credentials, services.settings.jwt_secret)
+def get_session_rules(services: Services) -> authentication.SessionRules:
+    settings = services.settings
+    return authentication.SessionRules(
+        secret=settings.jwt_secret,
+        session_lifetime=timedelta(days=settings.session_days),
+        idle_timeout=timedelta(hours=settings.session_idle_hours),
+    )
+
+
+SessionRules = Annotated[authentication.SessionRules, Depends(get_session_rules)]
+
+
+async def authenticate(
+    request: Request, services: ApiServices, rules: authentication.SessionRules, bearer: str | None, cookie: str | None
+) -> Principal:
+    """A bearer token wins over the cookie; a cookie session must pass the CSRF check on unsafe methods."""
+    if bearer:
+        return await authentication.from_access_token(services.engine, bearer, rules)
+    if cookie:
+        principal = await authentication.from_session_cookie(services.engine, cookie, rules)
+        await ensure_csrf(request, principal.credential_id, rules.secret)
+        return principal
+    raise Unauthorized("a bearer access token or a session cookie is required")
+
+
+async def get_principal(
+    request: Request,
+    services: Services,
+    rules: SessionRules,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    cookie: Annotated[str | None, Depends(_cookie)],
+) -> Principal:
+    bearer = credentials.credentials if credentials is not None and credentials.scheme.lower() == "bearer" else None
+    return await authenticate(request, services, rules, bearer, cookie)
+
+
+CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
+
+
+def get_current_user_id(principal: CurrentPrincipal) -> str:
+    return principal.user_id
 
 
 CurrentUserId = Annotated[str, Depends(get_current_user_id)]

@@ -25,6 +25,13 @@ class Unauthorized(DomainError):
     title = "Unauthorized"
 
 
+class Forbidden(DomainError):
+    """Authenticated, but this request is refused (a missing CSRF token, a scope that does not allow it)."""
+
+    status = 403
+    title = "Forbidden"
+
+
 class Conflict(DomainError):
     status = 409
     title = "Conflict"

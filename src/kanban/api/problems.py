@@ -96,6 +96,7 @@ class Problem(BaseModel):
 _DESCRIPTIONS = {
     400: "The body is not well-formed JSON",
     401: "Not signed in, or the token is not valid",
+    403: "Refused: a cookie-authenticated change without its CSRF token, or from another origin",
     404: "Not found, or not yours",
     409: "Conflicts with the current state; `detail` says how",
     412: "The If-Match version is stale",

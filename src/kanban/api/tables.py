@@ -57,6 +57,23 @@ refresh_tokens = Table(
     Column("revoked_at", UtcDateTime(), nullable=True),
 )
 
+# One row per sign-in: a bearer-token sign-in (its id is the refresh-token family, carried by every
+# access token as `sid`) or a browser cookie session (only the cookie's digest is stored). Revoking
+# the row ends the sign-in at once: every request looks it up by primary key or digest.
+auth_sessions = Table(
+    "auth_sessions",
+    metadata,
+    Column("id", Id(), primary_key=True),
+    Column("user_id", Id(), ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("kind", String(16), nullable=False),
+    Column("token_hash", String(64), nullable=True, unique=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("last_seen_at", UtcDateTime(), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False),
+    Column("revoked_at", UtcDateTime(), nullable=True),
+    CheckConstraint("kind IN ('token','cookie')", name="auth_session_kind"),
+)
+
 login_attempts = Table(
     "login_attempts",
     metadata,

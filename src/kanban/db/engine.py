@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import weakref
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
 from kanban.db.urls import DatabaseUrl
 
+READ_ONLY = "kanban_read_only"
 _WRITE_LOCKS: weakref.WeakKeyDictionary[Any, asyncio.Lock] = weakref.WeakKeyDictionary()
 
 
@@ -28,6 +31,13 @@ def sqlite_write_lock(engine: AsyncEngine) -> asyncio.Lock | None:
     if lock is None:
         lock = _WRITE_LOCKS[engine.sync_engine] = asyncio.Lock()
     return lock
+
+
+@asynccontextmanager
+async def read_only_connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A connection for reads only; on SQLite it never waits for (or blocks) the writer."""
+    async with engine.connect() as conn:
+        yield await conn.execution_options(**{READ_ONLY: True})
 
 
 def make_engine(db: DatabaseUrl, application_name: str, pool_size: int = 10) -> AsyncEngine:
@@ -60,6 +70,8 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
     # pysqlite's own transaction handling is switched off (isolation_level=None); every
     # transaction starts with BEGIN IMMEDIATE so writers queue on the lock instead of
     # failing with "database is locked" when a read turns into a write.
+    # A connection marked READ_ONLY begins a deferred transaction instead: under WAL it reads
+    # beside the writer, so a lookup made while a unit of work holds the write lock cannot deadlock.
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")

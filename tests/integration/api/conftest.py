@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import timedelta
 
 import httpx
 import pytest
 
 from kanban.api.app import create_app
 from kanban.api.security.tokens import issue_access_token
-from kanban.api.tables import users
+from kanban.api.tables import auth_sessions, users
 from kanban.db.types import new_id, utcnow
 from kanban.db.urls import DatabaseUrl
 from kanban.messaging.transports.memory import MemoryHub
@@ -39,7 +40,19 @@ class ApiHarness:
                     updated_at=now,
                 )
             )
-        token = issue_access_token(user_id, TEST_JWT_SECRET, 15)
+            # A token sign-in of its own, as /auth/login makes: access tokens name it and die with it.
+            session_id = new_id()
+            await conn.execute(
+                auth_sessions.insert().values(
+                    id=session_id,
+                    user_id=user_id,
+                    kind="token",
+                    created_at=now,
+                    last_seen_at=now,
+                    expires_at=now + timedelta(days=1),
+                )
+            )
+        token = issue_access_token(user_id, session_id, TEST_JWT_SECRET, 15)
         return {"Authorization": f"Bearer {token}", "X-User-Id": user_id}
 
 

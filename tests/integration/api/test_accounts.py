@@ -249,7 +249,7 @@ async def test_reuse_revokes_only_that_sign_in(api: ApiHarness) -> None:
 
 async def test_refresh_works_after_the_access_token_expired(api: ApiHarness) -> None:
     session = (await register(api, "kim@example.test")).json()
-    expired = issue_access_token(session["user"]["id"], TEST_JWT_SECRET, -1)
+    expired = issue_access_token(session["user"]["id"], "any-sign-in", TEST_JWT_SECRET, -1)
     assert (await api.client.get("/users/me", headers=bearer(expired))).status_code == 401
 
     response = await refresh(api, session["refreshToken"], headers=bearer(expired))

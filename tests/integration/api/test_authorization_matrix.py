@@ -14,7 +14,8 @@ from tests.integration.api.conftest import ApiHarness
 from tests.integration.api.test_hints import propose
 from tests.support.pipelines import draft
 
-PUBLIC = {"/auth/register", "/auth/login", "/auth/refresh", "/health/live", "/health/ready"}
+# /auth/session: signing in and out need no sign-in (reading it is a 401 without one: test_hardening_sessions).
+PUBLIC = {"/auth/register", "/auth/login", "/auth/refresh", "/auth/session", "/health/live", "/health/ready"}
 SELF_ONLY = {"/users/me", "/users/me/password", "/auth/logout"}  # about the caller, no resource id
 RULE = {
     "name": "R",

@@ -1,11 +1,14 @@
-"""Account commands: register, sign in, rotate and revoke refresh tokens, edit the profile and password.
+"""Account commands: register, sign in (tokens or a browser session), rotate and revoke, profile, password.
 
 Password hashing is CPU-bound, so it runs in a worker thread and never stalls the event loop.
+Every sign-in is an `auth_sessions` row; ending one (logout, password change) revokes the row and
+tells the realtime hub, so the user's open streams re-check and close.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -17,21 +20,28 @@ from kanban.api.accounts import repository as repo
 from kanban.api.errors import Conflict, InvalidInput, Unauthorized
 from kanban.api.security import rate_limit
 from kanban.api.security.passwords import Passwords
-from kanban.api.security.tokens import issue_access_token, new_refresh_token, refresh_token_digest
+from kanban.api.security.tokens import issue_access_token, new_opaque_token, token_digest
 from kanban.db.types import new_id, utcnow
 from kanban.messaging.unit_of_work import UnitOfWork
 
 WRONG_CREDENTIALS = "the email or password is incorrect"
 
 
+def _nobody_listens(_: str) -> None:
+    return None
+
+
 @dataclass(frozen=True)
 class AuthPolicy:
-    """What signing in needs from the settings: the hasher and the token lifetimes."""
+    """What signing in needs from the settings: the hasher, the lifetimes, and who to tell of a sign-out."""
 
     passwords: Passwords
     jwt_secret: str
     access_token_minutes: int
     refresh_token_days: int
+    session_lifetime: timedelta = timedelta(days=14)
+    # Called with the user id after a commit that ended sign-ins (the realtime hub closes streams).
+    signed_out: Callable[[str], None] = _nobody_listens
 
 
 @dataclass(frozen=True)
@@ -45,6 +55,16 @@ class IssuedTokens:
 class SignedIn:
     user: Row
     tokens: IssuedTokens
+
+
+@dataclass(frozen=True)
+class BrowserSession:
+    """A cookie session: the opaque cookie value (only its digest is stored) and its row id."""
+
+    user: Row
+    cookie: str
+    session_id: str
+    expires_at: datetime
 
 
 @dataclass(frozen=True)
@@ -69,8 +89,11 @@ class Refresh:
 
 @dataclass(frozen=True)
 class Logout:
+    """End the caller's sign-in (its auth session) and, when given, the refresh token's family."""
+
     user_id: str
-    refresh_token: str
+    session_id: str | None = None
+    refresh_token: str | None = None
 
 
 @dataclass(frozen=True)
@@ -113,14 +136,39 @@ async def register(cmd: Register, uow: UnitOfWork, policy: AuthPolicy) -> Signed
     except IntegrityError:
         # Another request registered the same email between our check and our insert.
         raise Conflict("an account with this email already exists", field="email") from None
-    tokens = await _issue_tokens(uow, policy, user_id, new_id(), now)
+    tokens = await _start_token_sign_in(uow, policy, user_id, now)
     user = await _existing_user(uow, user_id)
     await uow.commit()
     return SignedIn(user, tokens)
 
 
 async def login(cmd: Login, uow: UnitOfWork, policy: AuthPolicy) -> SignedIn:
-    """Check the password; unknown email, wrong password and no password at all look the same (401)."""
+    """Check the password and start a token sign-in (access + refresh token)."""
+    user, now = await _check_password(cmd, uow, policy)
+    tokens = await _start_token_sign_in(uow, policy, user.id, now)
+    await uow.commit()
+    return SignedIn(user, tokens)
+
+
+async def start_browser_session(cmd: Login, uow: UnitOfWork, policy: AuthPolicy) -> BrowserSession:
+    """Check the password (throttled like login) and open a cookie session."""
+    user, now = await _check_password(cmd, uow, policy)
+    cookie, session_id, expires_at = new_opaque_token(), new_id(), now + policy.session_lifetime
+    await repo.insert_session(
+        uow.conn,
+        session_id=session_id,
+        user_id=user.id,
+        kind="cookie",
+        now=now,
+        expires_at=expires_at,
+        digest=token_digest(cookie),
+    )
+    await uow.commit()
+    return BrowserSession(user, cookie, session_id, expires_at)
+
+
+async def _check_password(cmd: Login, uow: UnitOfWork, policy: AuthPolicy) -> tuple[Row, datetime]:
+    """Unknown email, wrong password and no password at all look the same (401)."""
     now, email = utcnow(), normalise_email(cmd.email)
     limits = {
         rate_limit.email_key(email): rate_limit.PER_EMAIL,
@@ -136,25 +184,24 @@ async def login(cmd: Login, uow: UnitOfWork, policy: AuthPolicy) -> SignedIn:
     if policy.passwords.needs_rehash(stored_hash or ""):
         upgraded = await asyncio.to_thread(policy.passwords.hash, cmd.password)
         await repo.update_user(uow.conn, user.id, {"password_hash": upgraded})
-    tokens = await _issue_tokens(uow, policy, user.id, new_id(), now)
-    await uow.commit()
-    return SignedIn(user, tokens)
+    return user, now
 
 
 async def refresh(cmd: Refresh, uow: UnitOfWork, policy: AuthPolicy) -> IssuedTokens:
     """Rotate: the token is spent and a new one of the same family issued. Reuse revokes the family."""
     now = utcnow()
-    stored = await repo.refresh_token_by_digest(uow.conn, refresh_token_digest(cmd.refresh_token))
+    stored = await repo.refresh_token_by_digest(uow.conn, token_digest(cmd.refresh_token))
     if stored is None:
         raise Unauthorized("the refresh token is invalid")
-    if stored.revoked_at is not None:
+    session = await repo.session_by_id(uow.conn, stored.family_id)
+    if stored.revoked_at is not None or session is None or session.revoked_at is not None:
         raise Unauthorized("the refresh token has been revoked")
     if stored.used_at is None and stored.expires_at <= now:
         raise Unauthorized("the refresh token has expired")
     # mark_used is atomic, so of two concurrent refreshes with one token only one spends it.
     if stored.used_at is not None or not await repo.mark_used(uow.conn, stored.id, now):
         # A spent token came back: it was stolen or replayed. End every session of this sign-in.
-        await repo.revoke_family(uow.conn, stored.family_id, now)
+        await _end_sign_in(uow, policy, stored.user_id, stored.family_id, now)
         await uow.commit()
         raise Unauthorized("the refresh token was already used; this sign-in has been revoked")
     tokens = await _issue_tokens(uow, policy, stored.user_id, stored.family_id, now)
@@ -162,12 +209,23 @@ async def refresh(cmd: Refresh, uow: UnitOfWork, policy: AuthPolicy) -> IssuedTo
     return tokens
 
 
-async def logout(cmd: Logout, uow: UnitOfWork) -> None:
-    """Revoke the sign-in (token family) the token belongs to. Idempotent; another user's token is ignored."""
-    stored = await repo.refresh_token_by_digest(uow.conn, refresh_token_digest(cmd.refresh_token))
-    if stored is not None and stored.user_id == cmd.user_id:
-        await repo.revoke_family(uow.conn, stored.family_id, utcnow())
-        await uow.commit()
+async def logout(cmd: Logout, uow: UnitOfWork, policy: AuthPolicy) -> None:
+    """Revoke the caller's sign-in and the refresh token's family. Idempotent; another user's token is ignored."""
+    now = utcnow()
+    if cmd.session_id is not None:
+        await _end_sign_in(uow, policy, cmd.user_id, cmd.session_id, now)
+    if cmd.refresh_token is not None:
+        stored = await repo.refresh_token_by_digest(uow.conn, token_digest(cmd.refresh_token))
+        if stored is not None and stored.user_id == cmd.user_id:
+            await _end_sign_in(uow, policy, cmd.user_id, stored.family_id, now)
+    await uow.commit()
+
+
+async def _end_sign_in(uow: UnitOfWork, policy: AuthPolicy, user_id: str, session_id: str, now: datetime) -> None:
+    # A token sign-in's session id is its refresh-token family; a cookie session has no family.
+    await repo.revoke_family(uow.conn, session_id, now)
+    await repo.revoke_session(uow.conn, session_id, now)
+    uow.after_commit(lambda: policy.signed_out(user_id))
 
 
 async def get_profile(user_id: str, uow: UnitOfWork) -> Row:
@@ -187,7 +245,7 @@ async def update_profile(cmd: UpdateProfile, uow: UnitOfWork) -> Row:
 
 
 async def change_password(cmd: ChangePassword, uow: UnitOfWork, policy: AuthPolicy) -> None:
-    """Replace the password and end every sign-in of the user (all refresh tokens revoked).
+    """Replace the password and end every sign-in of the user: tokens, cookie sessions, open streams.
 
     A wrong current password is a 422 naming `currentPassword`, not a 401: the caller is
     authenticated, and a 401 would make clients discard a perfectly good session. Failures are
@@ -204,24 +262,43 @@ async def change_password(cmd: ChangePassword, uow: UnitOfWork, policy: AuthPoli
     new_hash = await asyncio.to_thread(policy.passwords.hash, cmd.new_password)
     await repo.update_user(uow.conn, cmd.user_id, {"password_hash": new_hash, "updated_at": now})
     await repo.revoke_all_of_user(uow.conn, cmd.user_id, now)
+    await repo.revoke_sessions_of_user(uow.conn, cmd.user_id, now)
+    uow.after_commit(lambda: policy.signed_out(cmd.user_id))
     await rate_limit.clear_failures(uow.conn, key)
     await uow.commit()
+
+
+async def _start_token_sign_in(uow: UnitOfWork, policy: AuthPolicy, user_id: str, now: datetime) -> IssuedTokens:
+    """A new token sign-in: its auth session (id = the refresh-token family) and its first tokens."""
+    family_id = new_id()
+    await repo.insert_session(
+        uow.conn,
+        session_id=family_id,
+        user_id=user_id,
+        kind="token",
+        now=now,
+        expires_at=now + timedelta(days=policy.refresh_token_days),
+    )
+    return await _issue_tokens(uow, policy, user_id, family_id, now)
 
 
 async def _issue_tokens(
     uow: UnitOfWork, policy: AuthPolicy, user_id: str, family_id: str, now: datetime
 ) -> IssuedTokens:
-    token = new_refresh_token()
+    token = new_opaque_token()
+    expires_at = now + timedelta(days=policy.refresh_token_days)
     await repo.insert_refresh_token(
         uow.conn,
         token_id=new_id(),
         user_id=user_id,
         family_id=family_id,
-        digest=refresh_token_digest(token),
+        digest=token_digest(token),
         issued_at=now,
-        expires_at=now + timedelta(days=policy.refresh_token_days),
+        expires_at=expires_at,
     )
-    access = issue_access_token(user_id, policy.jwt_secret, policy.access_token_minutes)
+    # The sign-in lives as long as its newest refresh token.
+    await repo.update_session(uow.conn, family_id, {"last_seen_at": now, "expires_at": expires_at})
+    access = issue_access_token(user_id, family_id, policy.jwt_secret, policy.access_token_minutes)
     return IssuedTokens(access_token=access, refresh_token=token, expires_in=policy.access_token_minutes * 60)
 
 

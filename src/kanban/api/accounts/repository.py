@@ -1,4 +1,4 @@
-"""Reads and writes of users and their refresh tokens; SQL only, no rules."""
+"""Reads and writes of users, their sign-ins (auth sessions) and refresh tokens; SQL only, no rules."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Row, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from kanban.api.tables import refresh_tokens, users
+from kanban.api.tables import auth_sessions, refresh_tokens, users
 
 
 @dataclass(frozen=True)
@@ -19,6 +19,16 @@ class StoredRefreshToken:
     family_id: str
     expires_at: datetime
     used_at: datetime | None
+    revoked_at: datetime | None
+
+
+@dataclass(frozen=True)
+class StoredSession:
+    id: str
+    user_id: str
+    kind: str
+    last_seen_at: datetime
+    expires_at: datetime
     revoked_at: datetime | None
 
 
@@ -101,5 +111,68 @@ async def revoke_all_of_user(conn: AsyncConnection, user_id: str, now: datetime)
     await conn.execute(
         update(refresh_tokens)
         .where(refresh_tokens.c.user_id == user_id, refresh_tokens.c.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+
+
+async def insert_session(
+    conn: AsyncConnection,
+    *,
+    session_id: str,
+    user_id: str,
+    kind: str,
+    now: datetime,
+    expires_at: datetime,
+    digest: str | None = None,
+) -> None:
+    await conn.execute(
+        insert(auth_sessions).values(
+            id=session_id,
+            user_id=user_id,
+            kind=kind,
+            token_hash=digest,
+            created_at=now,
+            last_seen_at=now,
+            expires_at=expires_at,
+        )
+    )
+
+
+_SESSION_COLUMNS = (
+    auth_sessions.c.id,
+    auth_sessions.c.user_id,
+    auth_sessions.c.kind,
+    auth_sessions.c.last_seen_at,
+    auth_sessions.c.expires_at,
+    auth_sessions.c.revoked_at,
+)
+
+
+async def session_by_id(conn: AsyncConnection, session_id: str) -> StoredSession | None:
+    row = (await conn.execute(select(*_SESSION_COLUMNS).where(auth_sessions.c.id == session_id))).first()
+    return None if row is None else StoredSession(*row)
+
+
+async def session_by_digest(conn: AsyncConnection, digest: str) -> StoredSession | None:
+    row = (await conn.execute(select(*_SESSION_COLUMNS).where(auth_sessions.c.token_hash == digest))).first()
+    return None if row is None else StoredSession(*row)
+
+
+async def update_session(conn: AsyncConnection, session_id: str, values: dict[str, Any]) -> None:
+    await conn.execute(update(auth_sessions).where(auth_sessions.c.id == session_id).values(**values))
+
+
+async def revoke_session(conn: AsyncConnection, session_id: str, now: datetime) -> None:
+    await conn.execute(
+        update(auth_sessions)
+        .where(auth_sessions.c.id == session_id, auth_sessions.c.revoked_at.is_(None))
+        .values(revoked_at=now)
+    )
+
+
+async def revoke_sessions_of_user(conn: AsyncConnection, user_id: str, now: datetime) -> None:
+    await conn.execute(
+        update(auth_sessions)
+        .where(auth_sessions.c.user_id == user_id, auth_sessions.c.revoked_at.is_(None))
         .values(revoked_at=now)
     )

@@ -1,16 +1,22 @@
-"""HTTP for accounts: /auth (register, login, refresh, logout) and /users/me. Thin: body in, command out."""
+"""HTTP for accounts: /auth (register, login, refresh, logout, the browser session) and /users/me.
+
+Thin: body in, command out. The browser session lives in two cookies: `kanban_session` (HttpOnly,
+the opaque session token) and `kanban_csrf` (readable by the page, echoed in X-CSRF-Token).
+"""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, status
+from fastapi import APIRouter, Depends, Request, Response, status
 from sqlalchemy import Row
 
 from kanban.api.accounts import handlers
 from kanban.api.accounts.schemas import (
     AuthSession,
     ChangePasswordRequest,
+    CookieSessionOut,
     LoginRequest,
     LogoutRequest,
     RefreshRequest,
@@ -19,9 +25,13 @@ from kanban.api.accounts.schemas import (
     UpdateProfileRequest,
     UserOut,
 )
-from kanban.api.deps import CurrentUserId, Services, Uow
+from kanban.api.deps import CurrentPrincipal, CurrentUserId, Services, SessionRules, Uow, authenticate
+from kanban.api.errors import Unauthorized
 from kanban.api.problems import problem_responses
+from kanban.api.security.authentication import CSRF_COOKIE, SESSION_COOKIE
+from kanban.api.security.csrf import csrf_token, ensure_same_origin
 from kanban.api.security.passwords import passwords_for
+from kanban.api.security.principal import Principal
 
 router = APIRouter(tags=["accounts"])
 
@@ -33,6 +43,8 @@ def get_auth_policy(services: Services) -> handlers.AuthPolicy:
         jwt_secret=settings.jwt_secret,
         access_token_minutes=settings.access_token_minutes,
         refresh_token_days=settings.refresh_token_days,
+        session_lifetime=timedelta(days=settings.session_days),
+        signed_out=services.realtime.announce_sign_out,
     )
 
 
@@ -70,9 +82,13 @@ async def login(body: LoginRequest, request: Request, uow: Uow, policy: Policy) 
     Accounts created by the legacy upsert without a password cannot sign in (401) until a
     password is set for them; registering their email again is refused (409).
     """
-    address = request.client.host if request.client else "unknown"
-    cmd = handlers.Login(email=body.email, password=body.password, client_address=address)
+    cmd = handlers.Login(email=body.email, password=body.password, client_address=_client_address(request))
     return _session(await handlers.login(cmd, uow, policy))
+
+
+def _client_address(request: Request) -> str:
+    # The peer, or the client a trusted proxy names (see kanban.web.proxies); never a header alone.
+    return request.client.host if request.client else "unknown"
 
 
 @router.post("/auth/refresh", response_model=TokenPair, responses=problem_responses(401, 422))
@@ -82,9 +98,72 @@ async def refresh(body: RefreshRequest, uow: Uow, policy: Policy) -> TokenPair:
 
 
 @router.post("/auth/logout", status_code=status.HTTP_204_NO_CONTENT, responses=problem_responses(401, 422))
-async def logout(body: LogoutRequest, user_id: CurrentUserId, uow: Uow) -> None:
-    """End the sign-in the refresh token belongs to (its whole token family). Access tokens live until they expire."""
-    await handlers.logout(handlers.Logout(user_id=user_id, refresh_token=body.refresh_token), uow)
+async def logout(principal: CurrentPrincipal, uow: Uow, policy: Policy, body: LogoutRequest | None = None) -> None:
+    """End this sign-in at once: its access tokens stop working, its refresh tokens and open streams too.
+
+    The refresh token, when given, ends its own sign-in as well (it may belong to another device of yours).
+    """
+    cmd = handlers.Logout(
+        user_id=principal.user_id,
+        session_id=_revocable_id(principal),
+        refresh_token=body.refresh_token if body else None,
+    )
+    await handlers.logout(cmd, uow, policy)
+
+
+def _revocable_id(principal: Principal) -> str | None:
+    return principal.credential_id if principal.kind in ("access", "session") else None
+
+
+@router.post("/auth/session", response_model=CookieSessionOut, responses=problem_responses(401, 403, 422, 429))
+async def start_session(
+    body: LoginRequest, request: Request, response: Response, uow: Uow, policy: Policy, rules: SessionRules
+) -> CookieSessionOut:
+    """Sign the browser in: sets the `kanban_session` (HttpOnly) and `kanban_csrf` cookies.
+
+    Throttled like /auth/login. Unsafe requests made with the cookie must send `X-CSRF-Token`
+    (or the form field `csrf_token`) equal to the `kanban_csrf` cookie, also answered as `csrfToken`.
+    """
+    ensure_same_origin(request)
+    cmd = handlers.Login(email=body.email, password=body.password, client_address=_client_address(request))
+    started = await handlers.start_browser_session(cmd, uow, policy)
+    csrf = csrf_token(started.session_id, rules.secret)
+    secure = request.url.scheme == "https"
+    lifetime = int(rules.session_lifetime.total_seconds())
+    response.set_cookie(
+        SESSION_COOKIE, started.cookie, max_age=lifetime, path="/", secure=secure, httponly=True, samesite="lax"
+    )
+    response.set_cookie(CSRF_COOKIE, csrf, max_age=lifetime, path="/", secure=secure, httponly=False, samesite="strict")
+    return CookieSessionOut(user=_user(started.user), expires_at=started.expires_at, csrf_token=csrf)
+
+
+@router.get("/auth/session", response_model=CookieSessionOut, responses=problem_responses(401))
+async def current_session(principal: CurrentPrincipal, uow: Uow, rules: SessionRules) -> CookieSessionOut:
+    """Who is signed in (cookie or bearer), until when, and the CSRF token of a cookie session."""
+    csrf = csrf_token(principal.credential_id, rules.secret) if principal.kind == "session" else None
+    user = _user(await handlers.get_profile(principal.user_id, uow))
+    return CookieSessionOut(user=user, expires_at=principal.expires_at, csrf_token=csrf)
+
+
+@router.delete("/auth/session", status_code=status.HTTP_204_NO_CONTENT, responses=problem_responses(403))
+async def end_session(
+    request: Request, response: Response, services: Services, uow: Uow, policy: Policy, rules: SessionRules
+) -> None:
+    """Sign the browser out: the session row is revoked and both cookies cleared. Without a live session, only clears."""
+    cookie = request.cookies.get(SESSION_COOKIE)
+    principal: Principal | None = None
+    if cookie:
+        try:
+            principal = await authenticate(request, services, rules, None, cookie)  # the CSRF check included
+        except Unauthorized:
+            principal = None
+    if principal is not None:
+        await handlers.logout(
+            handlers.Logout(user_id=principal.user_id, session_id=principal.credential_id), uow, policy
+        )
+    secure = request.url.scheme == "https"
+    for name, httponly, samesite in ((SESSION_COOKIE, True, "lax"), (CSRF_COOKIE, False, "strict")):
+        response.delete_cookie(name, path="/", secure=secure, httponly=httponly, samesite=samesite)  # type: ignore[arg-type]
 
 
 @router.get("/users/me", response_model=UserOut, responses=problem_responses(401))

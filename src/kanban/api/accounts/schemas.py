@@ -59,8 +59,9 @@ class RefreshRequest(RequestModel):
     refresh_token: Annotated[str, Field(min_length=1, max_length=200)]
 
 
-class LogoutRequest(RefreshRequest):
-    pass
+class LogoutRequest(RequestModel):
+    # Optional: the access token (or cookie) already names the sign-in that ends.
+    refresh_token: Annotated[str, Field(min_length=1, max_length=200)] | None = None
 
 
 class UpdateProfileRequest(RequestModel):
@@ -98,3 +99,11 @@ class AuthSession(TokenPair):
 class FieldError(ApiModel):
     field: str
     message: str
+
+
+class CookieSessionOut(ApiModel):
+    user: UserOut
+    expires_at: datetime = Field(description="When this sign-in ends unless it is renewed or revoked first")
+    csrf_token: str | None = Field(
+        default=None, description="For a cookie session: the X-CSRF-Token value unsafe requests must send"
+    )

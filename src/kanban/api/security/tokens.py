@@ -1,10 +1,15 @@
-"""Short-lived signed access tokens (JWT, HS256). Refresh tokens are opaque and live in the database."""
+"""Short-lived signed access tokens (JWT, HS256) and opaque random tokens whose digest is stored.
+
+An access token names its sign-in (`sid`, an `auth_sessions` row): revoking the row ends the token
+before its `exp`. Refresh tokens and cookie sessions are opaque; only their sha256 is stored.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
 import jwt
@@ -15,13 +20,28 @@ from kanban.db.types import utcnow
 ALGORITHM = "HS256"
 
 
-def issue_access_token(user_id: str, secret: str, minutes: int) -> str:
+@dataclass(frozen=True)
+class AccessClaims:
+    user_id: str
+    session_id: str
+    expires_at: datetime
+
+
+def issue_access_token(user_id: str, session_id: str, secret: str, minutes: int) -> str:
     now = utcnow()
-    claims = {"sub": user_id, "iat": now, "exp": now + timedelta(minutes=minutes), "jti": str(uuid4()), "typ": "access"}
+    claims = {
+        "sub": user_id,
+        "sid": session_id,
+        "iat": now,
+        "exp": now + timedelta(minutes=minutes),
+        "jti": str(uuid4()),
+        "typ": "access",
+    }
     return jwt.encode(claims, secret, algorithm=ALGORITHM)
 
 
-def user_id_from_access_token(token: str, secret: str) -> str:
+def decode_access_token(token: str, secret: str) -> AccessClaims:
+    """The claims of a well-signed, unexpired access token; whether its sign-in is live is the caller's check."""
     try:
         claims = jwt.decode(token, secret, algorithms=[ALGORITHM], options={"require": ["exp", "sub"]})
     except jwt.ExpiredSignatureError:
@@ -30,14 +50,17 @@ def user_id_from_access_token(token: str, secret: str) -> str:
         raise Unauthorized("the access token is invalid") from None
     if claims.get("typ") != "access":
         raise Unauthorized("not an access token")
-    return str(claims["sub"])
+    if not isinstance(claims.get("sid"), str):
+        # Issued before sign-ins could be revoked: refused, the client refreshes or signs in again.
+        raise Unauthorized("the access token is invalid")
+    return AccessClaims(str(claims["sub"]), claims["sid"], datetime.fromtimestamp(int(claims["exp"]), UTC))
 
 
-def new_refresh_token() -> str:
-    """An opaque, unguessable refresh token (256 random bits); only its digest is stored."""
+def new_opaque_token() -> str:
+    """An unguessable token (256 random bits) for refresh tokens and cookie sessions; only its digest is stored."""
     return secrets.token_urlsafe(32)
 
 
-def refresh_token_digest(token: str) -> str:
-    """The sha256 hex digest stored in `refresh_tokens.token_hash` (a fast hash suffices for 256 random bits)."""
+def token_digest(token: str) -> str:
+    """The sha256 hex digest stored for an opaque token (a fast hash suffices for 256 random bits)."""
     return hashlib.sha256(token.encode()).hexdigest()
