@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,8 +9,8 @@ from typing import Any
 
 import pytest
 
+from kanban.db.urls import parse_database_url
 from tests.support.browser import CHROMIUM_ARGS, require_browser
-from tests.support.databases import DatabaseFactory
 from tests.support.processes import System, build_system
 
 pytestmark = pytest.mark.e2e
@@ -25,16 +24,12 @@ def chromium_binary() -> str:
 
 
 @pytest.fixture(scope="module")
-def system(
-    chromium_binary: str, database_factory: DatabaseFactory, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[System]:
-    loop = asyncio.new_event_loop()
-    try:
-        api_db = loop.run_until_complete(database_factory.create("api", "sqlite"))
-        worker_db = loop.run_until_complete(database_factory.create("worker", "sqlite"))
-    finally:
-        loop.close()
-    system = build_system(api_db, worker_db, tmp_path_factory.mktemp("browser"))
+def system(chromium_binary: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[System]:
+    """The services as they run for a person (`--migrate` makes both SQLite databases)."""
+    workdir = tmp_path_factory.mktemp("browser")
+    api_db = parse_database_url(f"sqlite:///{workdir / 'api.db'}")
+    worker_db = parse_database_url(f"sqlite:///{workdir / 'worker.db'}")
+    system = build_system(api_db, worker_db, workdir)
     system.start()
     try:
         yield system
@@ -73,7 +68,7 @@ def sign_up(page: Any, base_url: str, email: str | None = None) -> str:
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Create account").click()
     page.wait_for_url("**/boards/*")
-    page.wait_for_selector("#live-status[data-state=live]")
+    page.wait_for_selector("#live-status[data-state=live]", state="attached")
     return email
 
 
@@ -105,14 +100,14 @@ def card(page: Any, title: str) -> Any:
 
 def drag(page: Any, source: Any, target: Any) -> None:
     """A mouse drag in small steps (SortableJS follows pointer events)."""
+    source.wait_for()
+    page.wait_for_function("() => !document.querySelector('.card[style*=transform]')")  # the last drop settled
     start, end = source.bounding_box(), target.bounding_box()
     page.mouse.move(start["x"] + start["width"] / 2, start["y"] + start["height"] / 2)
     page.mouse.down()
     x, y = end["x"] + end["width"] / 2, end["y"] + min(end["height"] - 8, 40)
     for step in range(1, 16):
-        page.mouse.move(
-            start["x"] + (x - start["x"]) * step / 15, start["y"] + (y - start["y"]) * step / 15, steps=2
-        )
+        page.mouse.move(start["x"] + (x - start["x"]) * step / 15, start["y"] + (y - start["y"]) * step / 15, steps=2)
     page.mouse.up()
 
 

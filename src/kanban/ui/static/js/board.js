@@ -121,8 +121,7 @@ async function commit(card, from, to, options = {}) {
     if (error.status === 409 && error.problem.title === "WIP limit reached") {
       const limit = error.problem.wipLimit;
       const message = `"${nameOf(to.column)}" is at its WIP limit (${limit}); "${titleOf(card)}" went back to ${nameOf(from.column)}.`;
-      announce(message);
-      toast(message, {
+      toast(message, { // role=alert: screen readers read it as it appears
         kind: "error",
         action: { label: "Move anyway", run: () => moveCard(card, to.column, to.index, { ...options, override: true }) },
       });
@@ -234,7 +233,10 @@ function makeSortable(column) {
     group: "board",
     draggable: ".card",
     animation: 120,
-    forceFallback: true, // pointer events for mouse and touch alike: one behaviour to test
+    forceFallback: true, // no native HTML5 drag: the same code path for mouse and touch
+    // Touch events, not pointer events: a pointer stream is cancelled as soon as the browser starts
+    // a scroll, whereas a held touch can claim the gesture after the delay and a quick swipe still scrolls.
+    supportPointer: false,
     fallbackTolerance: 4,
     delay: 180,
     delayOnTouchOnly: true, // a finger that scrolls the column does not pick a card up

@@ -103,3 +103,6 @@ quick?.querySelector("form")?.addEventListener("submit", async (event) => {
   }
   input.focus();
 });
+
+// Tests and people alike may press keys from here on.
+document.body.dataset.keys = "ready";
