@@ -14,6 +14,8 @@ import { remember } from "./undo.js";
 const Sortable = /** @type {any} */ (window).Sortable;
 
 export const board = /** @type {HTMLElement | null} */ (document.getElementById("board"));
+/** Tasks whose move is on its way to the server, with the newest version the stream announced meanwhile. @type {Map<string, number>} */
+const pending = new Map();
 
 /** @returns {HTMLElement[]} */
 export function columns() {
@@ -95,10 +97,11 @@ function confirm(card, task) {
  * @param {HTMLElement} card @param {Place} from @param {Place} to @param {MoveOptions} [options]
  */
 async function commit(card, from, to, options = {}) {
-  const id = card.dataset.taskId;
+  const id = card.dataset.taskId || "";
   const same = from.column === to.column;
   const collapsed = to.column.dataset.collapsed === "true";
   recount();
+  pending.set(id, 0);
   try {
     const task = same
       ? await api("POST", `/api/v1/tasks/${id}/reorder`, { position: to.index })
@@ -111,7 +114,8 @@ async function commit(card, from, to, options = {}) {
     card.dispatchEvent(new CustomEvent("kanban:moved", { bubbles: true, detail: { taskId: id } }));
     if (options.undoable !== false) {
       const verb = options.verb || (same ? "Reordered" : `Moved to ${nameOf(to.column)}:`);
-      remember({ label: `${verb} "${titleOf(card)}"`, revert: () => moveCard(card, from.column, from.index, { undoable: false }) });
+      const back = { column: from.column.dataset.columnId || "", index: from.index };
+      remember({ label: `${verb} "${titleOf(card)}"`, revert: () => moveBack(id, back) });
     }
   } catch (error) {
     put(card, from);
@@ -123,7 +127,13 @@ async function commit(card, from, to, options = {}) {
       const message = `"${nameOf(to.column)}" is at its WIP limit (${limit}); "${titleOf(card)}" went back to ${nameOf(from.column)}.`;
       toast(message, { // role=alert: screen readers read it as it appears
         kind: "error",
-        action: { label: "Move anyway", run: () => moveCard(card, to.column, to.index, { ...options, override: true }) },
+        action: {
+          label: "Move anyway",
+          run: () => {
+            const again = document.getElementById(`task-${id}`);
+            if (again) void moveCard(again, to.column, to.index, { ...options, override: true });
+          },
+        },
       });
     } else if (error.status === 412) {
       toast(`"${titleOf(card)}" was changed elsewhere; it is shown as it is now. Try the move again.`, { kind: "error" });
@@ -131,7 +141,20 @@ async function commit(card, from, to, options = {}) {
     } else {
       toast(`Could not move "${titleOf(card)}": ${error.message}`, { kind: "error" });
     }
+  } finally {
+    // The stream may have announced this task while the request ran: show what it said, unless ours is newer.
+    const seen = pending.get(id) || 0;
+    pending.delete(id);
+    if (seen > Number(card.dataset.version)) void refreshCard(id, seen);
   }
+}
+
+/** Undo of a move: the card (found again by id, it may have been re-rendered) back where it was. @param {string} id @param {{column: string, index: number}} place */
+async function moveBack(id, place) {
+  const card = document.getElementById(`task-${id}`);
+  const column = columnById(place.column);
+  if (!card || !column) throw new Error("the card or its column is no longer on the board");
+  await moveCard(card, column, place.index, { undoable: false });
 }
 
 /**
@@ -196,6 +219,10 @@ export async function deleteCard(card) {
  * @param {string} id @param {number} [version]
  */
 export async function refreshCard(id, version) {
+  if (pending.has(id)) {
+    pending.set(id, Math.max(pending.get(id) || 0, version ?? Number.MAX_SAFE_INTEGER));
+    return;
+  }
   const existing = /** @type {HTMLElement | null} */ (document.getElementById(`task-${id}`));
   if (existing && version !== undefined && Number(existing.dataset.version) >= version) return;
   let fresh;
