@@ -386,6 +386,7 @@ function start() {
     makeSortable(column);
     recount();
   });
+  board.dataset.ready = "true"; // every card can be dragged, moved and focused from here on
 }
 
 /** Replaces the whole board with a fresh copy from the server (after the live stream reconnects). */
