@@ -14,10 +14,10 @@ import argparse
 import time
 
 import httpx
+from tests.support.browser import CHROMIUM_ARGS, chromium_path
 
 from bench.support import JWT, SECRET, free_port, machine, percentile, start_service, workdir
 from kanban.db.urls import parse_database_url
-from tests.support.browser import CHROMIUM_ARGS, chromium_path
 
 PASSWORD = "correct horse battery staple"
 
