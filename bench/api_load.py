@@ -58,6 +58,7 @@ async def main(args: argparse.Namespace) -> None:
         "KANBAN_JWT_SECRET": JWT,
         "KANBAN_WORKER_EVENTS_URL": "http://127.0.0.1:9/internal/events",  # no Worker: events stay in the outbox
         "KANBAN_LOG_LEVEL": "WARNING",
+        "KANBAN_REGISTRATIONS_PER_HOUR": "100000",  # every bench user registers from loopback
     }
     api = start_service("api", env, port, work / "api.log", ("--workers", str(args.workers)))
     limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)

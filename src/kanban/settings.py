@@ -51,6 +51,8 @@ class Settings:
     # Browser (cookie) sessions: an absolute lifetime, and an end after this long without a request.
     session_days: int = 14
     session_idle_hours: int = 168
+    # Registrations per client address per hour (each costs a password hash).
+    registrations_per_hour: int = 10
     # argon2id cost; production keeps the library's RFC 9106 profile, tests may lower it.
     argon2_time_cost: int = 3
     argon2_memory_cost_kib: int = 65536
@@ -65,6 +67,10 @@ class Settings:
     fetch_allow_networks: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
     provider: ProviderSettings = field(default_factory=ProviderSettings)
     log_level: str = "INFO"
+    # /metrics: loopback peers only, unless this token is set (then its bearer, from anywhere).
+    metrics_token: str = ""
+    # Peers (addresses or networks) whose X-Forwarded-For / X-Forwarded-Proto are believed; none by default.
+    trusted_proxies: tuple[str, ...] = ()
 
     @property
     def role_name(self) -> str:
@@ -102,6 +108,13 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
         raise SettingsError(f"{name} must be a number, got {raw!r}") from None
     if value < 0:
         raise SettingsError(f"{name} must not be negative, got {value}")
+    return value
+
+
+def _optional_secret(env: Mapping[str, str], name: str, min_length: int) -> str:
+    value = env.get(name, "").strip()
+    if value and len(value) < min_length:
+        raise SettingsError(f"{name} must be {min_length}+ characters when set")
     return value
 
 
@@ -215,6 +228,7 @@ def load_settings(service: Service, env: Mapping[str, str] | None = None) -> Set
         refresh_token_days=_int(env, "KANBAN_REFRESH_TOKEN_DAYS", 30, minimum=1),
         session_days=_int(env, "KANBAN_SESSION_DAYS", 14, minimum=1),
         session_idle_hours=_int(env, "KANBAN_SESSION_IDLE_HOURS", 168, minimum=1),
+        registrations_per_hour=_int(env, "KANBAN_REGISTRATIONS_PER_HOUR", 10, minimum=1),
         argon2_time_cost=_int(env, "KANBAN_ARGON2_TIME_COST", 3, minimum=1),
         argon2_memory_cost_kib=_int(env, "KANBAN_ARGON2_MEMORY_COST", 65536, minimum=64),
         worker_concurrency=_int(env, "KANBAN_WORKER_CONCURRENCY", 2, minimum=1),
@@ -230,4 +244,6 @@ def load_settings(service: Service, env: Mapping[str, str] | None = None) -> Set
         fetch_allow_networks=_networks(env, "KANBAN_FETCH_ALLOW_NETWORKS"),
         provider=provider,
         log_level=env.get("KANBAN_LOG_LEVEL", "INFO").upper(),
+        metrics_token=_optional_secret(env, "KANBAN_METRICS_TOKEN", 16),
+        trusted_proxies=tuple(str(net) for net in _networks(env, "KANBAN_TRUSTED_PROXIES")),
     )

@@ -11,17 +11,21 @@ from fastapi import FastAPI
 from starlette.requests import Request as StarletteRequest
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from kanban.api import limits
 from kanban.api.bootstrap import ApiServices, build_api_services
 from kanban.api.problems import install_problem_handlers
 from kanban.api.routers import include_routers
 from kanban.messaging.correlation import Causality, reset_causality, set_causality
 from kanban.messaging.transports.base import Transport
-from kanban.messaging.transports.http import HttpTransport, events_route
+from kanban.messaging.transports.http import EVENTS_PATH, HttpTransport, events_route
 from kanban.messaging.transports.memory import MemoryHub
 from kanban.settings import Settings
 from kanban.ui.mount import install_ui
+from kanban.web.body_limit import BodySizeLimitMiddleware
 from kanban.web.health import database_check, health_routes, transport_check
 from kanban.web.metrics import MetricsMiddleware, metrics_route
+from kanban.web.proxies import trust_proxies
+from kanban.web.security_headers import SecurityHeadersMiddleware
 
 log = logging.getLogger(__name__)
 API_PREFIX = "/api/v1"
@@ -74,13 +78,20 @@ def create_app(settings: Settings, *, transport: Transport | None = None, hub: M
     install_problem_handlers(app)
     app.add_middleware(CorrelationMiddleware)
     app.add_middleware(MetricsMiddleware, service="api")
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=limits.MAX_BODY_BYTES, exempt_prefixes=(EVENTS_PATH,))
+    # Tokens, cookies and the profile must not be kept by any cache on the way.
+    app.add_middleware(
+        SecurityHeadersMiddleware,
+        no_store_prefixes=(f"{API_PREFIX}/auth/", f"{API_PREFIX}/users/me"),
+    )
+    trust_proxies(app, settings.trusted_proxies)
 
     def checks(_: StarletteRequest) -> dict:  # type: ignore[type-arg]
         return {"database": database_check(services.engine), "transport": transport_check(services.messaging.transport)}
 
     for route in health_routes(API_PREFIX, checks, "api") + health_routes("", checks, "api"):
         app.router.routes.append(route)
-    app.router.routes.append(metrics_route())
+    app.router.routes.append(metrics_route(settings.metrics_token))
     if isinstance(services.messaging.transport, HttpTransport):
         app.router.routes.append(events_route(services.messaging.transport, settings.events_secret))
     include_routers(app, API_PREFIX)

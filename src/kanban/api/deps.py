@@ -75,6 +75,8 @@ async def get_principal(
     return await authenticate(request, services, rules, bearer, cookie)
 
 
+# Resolved once per request, on a short connection of its own: declare it before `Uow` in a route,
+# so that the lookup has returned its connection before the unit of work takes one.
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
 
 

@@ -13,22 +13,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from kanban.api.errors import DomainError, RateLimited
+from kanban.web.problems import PROBLEM, TITLES, problem
 
 log = logging.getLogger(__name__)
-PROBLEM = "application/problem+json"
-
-
-def problem(
-    status: int, title: str, detail: str | None = None, headers: dict[str, str] | None = None, **extra: Any
-) -> JSONResponse:
-    body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status}
-    if detail:
-        body["detail"] = detail
-    body.update(extra)
-    headers = dict(headers or {})
-    if "retryAfter" in extra:
-        headers["Retry-After"] = str(extra["retryAfter"])
-    return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers or None)
 
 
 def _field_name(loc: tuple[Any, ...]) -> str:
@@ -56,6 +43,9 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+        if any(e.get("type") == "json_invalid" for e in exc.errors()):
+            # The OpenAPI document promises a 400 for this, not a 422 naming a character position.
+            return problem(400, "Bad request", "the body is not well-formed JSON")
         errors = [{"field": _field_name(tuple(e["loc"])), "message": e["msg"]} for e in exc.errors()]
         detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
         return problem(422, "Validation failed", detail, errors=errors)
@@ -64,10 +54,9 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         if exc.status_code == 405:
             return problem(405, "Method not allowed", str(exc.detail), headers={"Allow": _allowed_methods(request)})
-        titles = {404: "Not found", 405: "Method not allowed", 401: "Unauthorized"}
         # Keep the exception's headers: a 405 must say which methods are allowed (Allow).
         return problem(
-            exc.status_code, titles.get(exc.status_code, "Error"), str(exc.detail), headers=dict(exc.headers or {})
+            exc.status_code, TITLES.get(exc.status_code, "Error"), str(exc.detail), headers=dict(exc.headers or {})
         )
 
     @app.exception_handler(Exception)
@@ -100,6 +89,7 @@ _DESCRIPTIONS = {
     404: "Not found, or not yours",
     409: "Conflicts with the current state; `detail` says how",
     412: "The If-Match version is stale",
+    413: "The request body is larger than the limit (`maxBodyBytes`)",
     422: "A field is invalid; `field` or `errors` names it",
     428: "An If-Match header is required",
     429: "Too many requests; wait `Retry-After` seconds",

@@ -28,5 +28,5 @@ ROUTER_MODULES: tuple[str, ...] = (
 def include_routers(app: FastAPI, prefix: str) -> None:
     for name in ROUTER_MODULES:
         module = importlib.import_module(name)
-        # Any route with a body can meet malformed JSON: 400 is documented everywhere once, here.
-        app.include_router(module.router, prefix=prefix, responses=problem_responses(400))
+        # Any route with a body can meet malformed JSON or too large a body: documented once, here.
+        app.include_router(module.router, prefix=prefix, responses=problem_responses(400, 413))

@@ -37,6 +37,8 @@ users = Table(
     metadata,
     Column("id", Id(), primary_key=True),
     Column("email", String(320), nullable=False, unique=True),
+    # What the address looks like (kanban.api.security.emails): a look-alike of an account is refused.
+    Column("email_skeleton", String(320), nullable=True, index=True),
     Column("name", String(200), nullable=True),
     Column("password_hash", String(200), nullable=True),
     Column("timezone", String(64), nullable=False, server_default="UTC"),

@@ -27,12 +27,20 @@ def run_api(args: argparse.Namespace) -> int:
             port=settings.port,
             log_config=None,
             access_log=False,
+            proxy_headers=False,  # the app trusts KANBAN_TRUSTED_PROXIES itself (kanban.web.proxies)
+            server_header=False,
         )
         return 0
     from kanban.api.app import create_app
 
     config = uvicorn.Config(
-        create_app(settings), host=settings.host, port=settings.port, log_config=None, access_log=False
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        access_log=False,
+        proxy_headers=False,
+        server_header=False,
     )
     asyncio.run(uvicorn.Server(config).serve())
     return 0

@@ -1,7 +1,13 @@
-"""Prometheus metrics: request counts and latencies, and the /metrics endpoint."""
+"""Prometheus metrics: request counts and latencies, and the /metrics endpoint.
+
+/metrics tells a visitor the routes, the traffic and the errors: it answers only loopback peers,
+or, when KANBAN_METRICS_TOKEN is set, whoever sends that token as a bearer (a scraper elsewhere).
+"""
 
 from __future__ import annotations
 
+import hmac
+import ipaddress
 import time
 
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
@@ -9,6 +15,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Match, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
+
+from kanban.web.problems import problem
 
 HTTP_REQUESTS = Counter("kanban_http_requests_total", "HTTP requests", ["service", "method", "route", "status"])
 HTTP_LATENCY = Histogram(
@@ -55,9 +63,25 @@ class MetricsMiddleware:
             HTTP_LATENCY.labels(self.service, method, route).observe(time.perf_counter() - start)
 
 
-async def metrics_endpoint(_: Request) -> Response:
-    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+def _loopback(request: Request) -> bool:
+    try:
+        return request.client is not None and ipaddress.ip_address(request.client.host).is_loopback
+    except ValueError:
+        return False
 
 
-def metrics_route() -> Route:
+def metrics_route(token: str = "") -> Route:
+    """GET /metrics, for loopback peers only, or for the bearer of `token` when one is set."""
+
+    async def metrics_endpoint(request: Request) -> Response:
+        if token:
+            given = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+            allowed = hmac.compare_digest(given.encode(), token.encode())
+        else:
+            allowed = _loopback(request)
+        if not allowed:
+            # 404, not 401: a stranger learns nothing, not even that metrics exist here.
+            return problem(404, "Not found", "Not Found")
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
     return Route("/metrics", metrics_endpoint, methods=["GET"], include_in_schema=False)

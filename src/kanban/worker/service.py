@@ -18,6 +18,9 @@ from kanban.messaging.transports.http import HttpTransport, events_route
 from kanban.settings import Settings
 from kanban.web.health import database_check, health_routes, transport_check
 from kanban.web.metrics import MetricsMiddleware, metrics_route
+from kanban.web.problems import listener_problem_handlers
+from kanban.web.proxies import trust_proxies
+from kanban.web.security_headers import SecurityHeadersMiddleware
 from kanban.worker.bootstrap import WorkerServices, build_worker_services
 from kanban.worker.jobs.runner import JobRunner
 
@@ -34,12 +37,15 @@ def create_listener_app(services: WorkerServices) -> Starlette:
             "transport": transport_check(services.messaging.transport),
         }
 
-    routes = health_routes(API_PREFIX, checks, "worker") + health_routes("", checks, "worker") + [metrics_route()]
+    metrics = metrics_route(services.settings.metrics_token)
+    routes = health_routes(API_PREFIX, checks, "worker") + health_routes("", checks, "worker") + [metrics]
     transport = services.messaging.transport
     if isinstance(transport, HttpTransport):
         routes.append(events_route(transport, services.settings.events_secret))
-    app = Starlette(routes=routes)
+    app = Starlette(routes=routes, exception_handlers=listener_problem_handlers())
     app.add_middleware(MetricsMiddleware, service="worker")
+    app.add_middleware(SecurityHeadersMiddleware)
+    trust_proxies(app, services.settings.trusted_proxies)
     return app
 
 
@@ -59,7 +65,13 @@ async def serve_worker(settings: Settings, services: WorkerServices | None = Non
 
     server = _Server(
         uvicorn.Config(
-            create_listener_app(services), host=settings.host, port=settings.port, log_config=None, lifespan="off"
+            create_listener_app(services),
+            host=settings.host,
+            port=settings.port,
+            log_config=None,
+            lifespan="off",
+            proxy_headers=False,
+            server_header=False,
         )
     )
     runner = JobRunner(services)

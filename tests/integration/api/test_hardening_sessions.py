@@ -6,7 +6,10 @@ Also the browser session itself: its cookies, the CSRF check, expiry and sign-ou
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import timedelta
+from typing import Any
 
 import httpx
 import jwt
@@ -155,15 +158,6 @@ async def test_a_cookie_session_ends_when_idle_too_long_and_at_its_absolute_expi
     assert (await api.client.get("/auth/session")).status_code == 401
 
 
-async def _open_stream(client: httpx.AsyncClient, board_id: str, **kwargs: object) -> tuple[object, Stream]:
-    context = client.stream("GET", f"/boards/{board_id}/stream", **kwargs)  # type: ignore[arg-type]
-    response = await context.__aenter__()
-    assert response.status_code == 200
-    stream = Stream(response)
-    await stream.until("ready")
-    return context, stream
-
-
 async def _ends_signed_out(stream: Stream) -> None:
     """The stream says `signed-out` and ends (the deadline is generous; the close itself is immediate)."""
     assert await stream.until("signed-out") == {}
@@ -175,25 +169,39 @@ async def _ends_signed_out(stream: Stream) -> None:
     raise AssertionError("the stream went on after signed-out")
 
 
-async def test_an_open_stream_closes_at_logout(api: ApiHarness, server: str) -> None:  # noqa: F811
-    async with httpx.AsyncClient(base_url=server) as client:
-        session = await register(client, "hal@example.test")
+@asynccontextmanager
+async def streaming_user(
+    api: ApiHarness, base_url: str, email: str
+) -> AsyncIterator[tuple[httpx.AsyncClient, dict, str]]:  # type: ignore[type-arg]
+    """A client on the real server, a registered user and the id of their seeded board."""
+    async with httpx.AsyncClient(base_url=base_url) as client:
+        session = await register(client, email)
         ids = await seed_task(api, {"X-User-Id": session["user"]["id"]})
-        context, stream = await _open_stream(client, ids["board"], params={"accessToken": session["accessToken"]})
-        try:
-            assert (await client.post("/auth/logout", headers=bearer(session["accessToken"]))).status_code == 204
-            await _ends_signed_out(stream)
-        finally:
-            await context.__aexit__(None, None, None)  # type: ignore[attr-defined]
+        yield client, session, ids["board"]
+
+
+@asynccontextmanager
+async def open_stream(client: httpx.AsyncClient, board_id: str, **kwargs: Any) -> AsyncIterator[Stream]:
+    async with client.stream("GET", f"/boards/{board_id}/stream", **kwargs) as response:
+        assert response.status_code == 200
+        stream = Stream(response)
+        await stream.until("ready")
+        yield stream
+
+
+async def test_an_open_stream_closes_at_logout(api: ApiHarness, server: str) -> None:  # noqa: F811
+    async with (
+        streaming_user(api, server, "hal@example.test") as (client, session, board_id),
+        open_stream(client, board_id, params={"accessToken": session["accessToken"]}) as stream,
+    ):
+        assert (await client.post("/auth/logout", headers=bearer(session["accessToken"]))).status_code == 204
+        await _ends_signed_out(stream)
 
 
 async def test_a_cookie_stream_closes_at_a_password_change(api: ApiHarness, server: str) -> None:  # noqa: F811
-    async with httpx.AsyncClient(base_url=server) as client:
-        session = await register(client, "ivy@example.test")
-        ids = await seed_task(api, {"X-User-Id": session["user"]["id"]})
+    async with streaming_user(api, server, "ivy@example.test") as (client, session, board_id):
         await cookie_sign_in(client, "ivy@example.test")
-        context, stream = await _open_stream(client, ids["board"])
-        try:
+        async with open_stream(client, board_id) as stream:
             changed = await client.post(
                 "/users/me/password",
                 headers=bearer(session["accessToken"]),
@@ -201,18 +209,11 @@ async def test_a_cookie_stream_closes_at_a_password_change(api: ApiHarness, serv
             )
             assert changed.status_code == 204
             await _ends_signed_out(stream)
-        finally:
-            await context.__aexit__(None, None, None)  # type: ignore[attr-defined]
 
 
 async def test_an_open_stream_closes_when_its_access_token_expires(api: ApiHarness, server: str) -> None:  # noqa: F811
-    async with httpx.AsyncClient(base_url=server) as client:
-        session = await register(client, "jo@example.test")
-        ids = await seed_task(api, {"X-User-Id": session["user"]["id"]})
+    async with streaming_user(api, server, "jo@example.test") as (client, session, board_id):
         sid = jwt.decode(session["accessToken"], options={"verify_signature": False})["sid"]
         short = issue_access_token(session["user"]["id"], sid, TEST_JWT_SECRET, 2 / 60)  # type: ignore[arg-type]
-        context, stream = await _open_stream(client, ids["board"], params={"accessToken": short})
-        try:
+        async with open_stream(client, board_id, params={"accessToken": short}) as stream:
             await _ends_signed_out(stream)
-        finally:
-            await context.__aexit__(None, None, None)  # type: ignore[attr-defined]

@@ -1,13 +1,13 @@
 """Account commands: register, sign in (tokens or a browser session), rotate and revoke, profile, password.
 
-Password hashing is CPU-bound, so it runs in a worker thread and never stalls the event loop.
+Password hashing is CPU-bound: it runs on the hasher's few threads (kanban.api.security.passwords),
+so a burst of sign-ups queues there instead of taking every core from the event loop.
 Every sign-in is an `auth_sessions` row; ending one (logout, password change) revokes the row and
 tells the realtime hub, so the user's open streams re-check and close.
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -17,9 +17,10 @@ from sqlalchemy import Row
 from sqlalchemy.exc import IntegrityError
 
 from kanban.api.accounts import repository as repo
+from kanban.api.boards.handlers import create_default_board
 from kanban.api.errors import Conflict, InvalidInput, Unauthorized
-from kanban.api.security import rate_limit
-from kanban.api.security.passwords import Passwords
+from kanban.api.security import emails, rate_limit
+from kanban.api.security.passwords import Passwords, password_problem
 from kanban.api.security.tokens import issue_access_token, new_opaque_token, token_digest
 from kanban.db.types import new_id, utcnow
 from kanban.messaging.unit_of_work import UnitOfWork
@@ -40,6 +41,7 @@ class AuthPolicy:
     access_token_minutes: int
     refresh_token_days: int
     session_lifetime: timedelta = timedelta(days=14)
+    registrations_per_hour: int = 10
     # Called with the user id after a commit that ended sign-ins (the realtime hub closes streams).
     signed_out: Callable[[str], None] = _nobody_listens
 
@@ -80,6 +82,8 @@ class Login:
     email: str
     password: str
     client_address: str
+    # The device cookie of a browser that signed in to this account before (see security.rate_limit).
+    device: str | None = None
 
 
 @dataclass(frozen=True)
@@ -110,22 +114,38 @@ class ChangePassword:
 
 
 def normalise_email(email: str) -> str:
-    return email.strip().lower()
+    """The stored form; an address that is not valid still gets a stable form, to look up and to throttle."""
+    try:
+        return emails.normalise_email(email)
+    except ValueError:
+        return email.strip().lower()
 
 
-async def register(cmd: Register, uow: UnitOfWork, policy: AuthPolicy) -> SignedIn:
-    """Create an account. Never an upsert: an existing email is a conflict and its password stays untouched."""
-    email = normalise_email(cmd.email)
+async def register(cmd: Register, uow: UnitOfWork, policy: AuthPolicy, client_address: str = "unknown") -> SignedIn:
+    """Create an account with its default board, and sign in.
+
+    Never an upsert: an existing email, or a look-alike of one (Cyrillic `а` for Latin `a`), is a
+    409 and the existing account is untouched. Registrations per client address are throttled.
+    """
+    now, email = utcnow(), normalise_email(cmd.email)
+    await _throttle_registration(uow, policy, client_address, now)
+    problem = password_problem(cmd.password, email)
+    if problem is not None:
+        raise InvalidInput(problem, field="password", errors=[_error("password", problem)])
     if await repo.user_by_email(uow.conn, email) is not None:
         raise Conflict("an account with this email already exists", field="email")
-    password_hash = await asyncio.to_thread(policy.passwords.hash, cmd.password)
-    now, user_id = utcnow(), new_id()
+    skeleton = emails.email_skeleton(email)
+    if await _look_alike_taken(uow, skeleton):
+        raise Conflict("an account with an email that looks the same already exists", field="email")
+    password_hash = await policy.passwords.hash_async(cmd.password)
+    user_id = new_id()
     try:
         await repo.insert_user(
             uow.conn,
             {
                 "id": user_id,
                 "email": email,
+                "email_skeleton": skeleton,
                 "name": cmd.name,
                 "password_hash": password_hash,
                 "timezone": cmd.timezone,
@@ -136,10 +156,26 @@ async def register(cmd: Register, uow: UnitOfWork, policy: AuthPolicy) -> Signed
     except IntegrityError:
         # Another request registered the same email between our check and our insert.
         raise Conflict("an account with this email already exists", field="email") from None
+    await create_default_board(user_id, uow)
     tokens = await _start_token_sign_in(uow, policy, user_id, now)
     user = await _existing_user(uow, user_id)
     await uow.commit()
     return SignedIn(user, tokens)
+
+
+async def _throttle_registration(uow: UnitOfWork, policy: AuthPolicy, client_address: str, now: datetime) -> None:
+    # Every attempt counts, successful or not: the cost to bound is the hash, not the failure.
+    key = rate_limit.registration_key(client_address)
+    limit = rate_limit.Limit(policy.registrations_per_hour, rate_limit.REGISTRATION_WINDOW)
+    await rate_limit.ensure_allowed(uow.conn, {key: limit}, now, "too many registrations from this address; try later")
+    await rate_limit.record_failure(uow.conn, [key], now, limit.window)
+    await uow.commit()
+
+
+async def _look_alike_taken(uow: UnitOfWork, skeleton: str) -> bool:
+    if await repo.look_alike_exists(uow.conn, skeleton):
+        return True
+    return any(emails.email_skeleton(other) == skeleton for other in await repo.emails_without_skeleton(uow.conn))
 
 
 async def login(cmd: Login, uow: UnitOfWork, policy: AuthPolicy) -> SignedIn:
@@ -170,19 +206,25 @@ async def start_browser_session(cmd: Login, uow: UnitOfWork, policy: AuthPolicy)
 async def _check_password(cmd: Login, uow: UnitOfWork, policy: AuthPolicy) -> tuple[Row, datetime]:
     """Unknown email, wrong password and no password at all look the same (401)."""
     now, email = utcnow(), normalise_email(cmd.email)
-    limits = {
-        rate_limit.email_key(email): rate_limit.PER_EMAIL,
-        rate_limit.client_key(cmd.client_address): rate_limit.PER_CLIENT,
-    }
+    device = rate_limit.device_key(cmd.device, email, policy.jwt_secret)
+    if device is not None:
+        limits = {device: rate_limit.PER_DEVICE}
+    else:
+        limits = {
+            rate_limit.email_key(email): rate_limit.PER_EMAIL,
+            rate_limit.client_key(cmd.client_address): rate_limit.PER_CLIENT,
+        }
     await rate_limit.ensure_allowed(uow.conn, limits, now)
     user = await repo.user_by_email(uow.conn, email)
     stored_hash = user.password_hash if user is not None else None
-    if not await asyncio.to_thread(policy.passwords.verify, stored_hash, cmd.password) or user is None:
+    if not await policy.passwords.verify_async(stored_hash, cmd.password) or user is None:
         await _count_failure(uow, list(limits), now)
         raise Unauthorized(WRONG_CREDENTIALS)
-    await rate_limit.clear_failures(uow.conn, rate_limit.email_key(email))
+    for key in (rate_limit.email_key(email), device):
+        if key is not None:
+            await rate_limit.clear_failures(uow.conn, key)
     if policy.passwords.needs_rehash(stored_hash or ""):
-        upgraded = await asyncio.to_thread(policy.passwords.hash, cmd.password)
+        upgraded = await policy.passwords.hash_async(cmd.password)
         await repo.update_user(uow.conn, user.id, {"password_hash": upgraded})
     return user, now
 
@@ -255,11 +297,14 @@ async def change_password(cmd: ChangePassword, uow: UnitOfWork, policy: AuthPoli
     key = f"password:{cmd.user_id}"
     await rate_limit.ensure_allowed(uow.conn, {key: rate_limit.PER_EMAIL}, now)
     user = await _existing_user(uow, cmd.user_id)
-    if not await asyncio.to_thread(policy.passwords.verify, user.password_hash, cmd.current_password):
+    if not await policy.passwords.verify_async(user.password_hash, cmd.current_password):
         await _count_failure(uow, [key], now)
         message = "the current password is incorrect"
         raise InvalidInput(message, field="currentPassword", errors=[_error("currentPassword", message)])
-    new_hash = await asyncio.to_thread(policy.passwords.hash, cmd.new_password)
+    problem = password_problem(cmd.new_password, user.email)
+    if problem is not None:
+        raise InvalidInput(problem, field="newPassword", errors=[_error("newPassword", problem)])
+    new_hash = await policy.passwords.hash_async(cmd.new_password)
     await repo.update_user(uow.conn, cmd.user_id, {"password_hash": new_hash, "updated_at": now})
     await repo.revoke_all_of_user(uow.conn, cmd.user_id, now)
     await repo.revoke_sessions_of_user(uow.conn, cmd.user_id, now)

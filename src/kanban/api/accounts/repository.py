@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, func, insert, select, update
+from sqlalchemy import ColumnElement, Row, Table, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kanban.api.tables import auth_sessions, refresh_tokens, users
@@ -35,6 +35,16 @@ class StoredSession:
 async def user_by_email(conn: AsyncConnection, email: str) -> Row | None:
     """Emails are stored lower-cased; lower() also finds rows a legacy import left in mixed case."""
     return (await conn.execute(select(users).where(func.lower(users.c.email) == email.lower()))).first()
+
+
+async def look_alike_exists(conn: AsyncConnection, skeleton: str) -> bool:
+    found = await conn.execute(select(users.c.id).where(users.c.email_skeleton == skeleton).limit(1))
+    return found.first() is not None
+
+
+async def emails_without_skeleton(conn: AsyncConnection) -> list[str]:
+    """Accounts imported without a skeleton (`kanban migrate` writes rows directly); few, if any."""
+    return list((await conn.execute(select(users.c.email).where(users.c.email_skeleton.is_(None)))).scalars())
 
 
 async def user_by_id(conn: AsyncConnection, user_id: str) -> Row | None:
@@ -99,20 +109,17 @@ async def mark_used(conn: AsyncConnection, token_id: str, now: datetime) -> bool
     return result.rowcount == 1
 
 
+async def _revoke(conn: AsyncConnection, table: Table, condition: ColumnElement[bool], now: datetime) -> None:
+    """Set `revoked_at` on the matching rows not revoked yet (the first revocation's time is kept)."""
+    await conn.execute(update(table).where(condition, table.c.revoked_at.is_(None)).values(revoked_at=now))
+
+
 async def revoke_family(conn: AsyncConnection, family_id: str, now: datetime) -> None:
-    await conn.execute(
-        update(refresh_tokens)
-        .where(refresh_tokens.c.family_id == family_id, refresh_tokens.c.revoked_at.is_(None))
-        .values(revoked_at=now)
-    )
+    await _revoke(conn, refresh_tokens, refresh_tokens.c.family_id == family_id, now)
 
 
 async def revoke_all_of_user(conn: AsyncConnection, user_id: str, now: datetime) -> None:
-    await conn.execute(
-        update(refresh_tokens)
-        .where(refresh_tokens.c.user_id == user_id, refresh_tokens.c.revoked_at.is_(None))
-        .values(revoked_at=now)
-    )
+    await _revoke(conn, refresh_tokens, refresh_tokens.c.user_id == user_id, now)
 
 
 async def insert_session(
@@ -163,16 +170,8 @@ async def update_session(conn: AsyncConnection, session_id: str, values: dict[st
 
 
 async def revoke_session(conn: AsyncConnection, session_id: str, now: datetime) -> None:
-    await conn.execute(
-        update(auth_sessions)
-        .where(auth_sessions.c.id == session_id, auth_sessions.c.revoked_at.is_(None))
-        .values(revoked_at=now)
-    )
+    await _revoke(conn, auth_sessions, auth_sessions.c.id == session_id, now)
 
 
 async def revoke_sessions_of_user(conn: AsyncConnection, user_id: str, now: datetime) -> None:
-    await conn.execute(
-        update(auth_sessions)
-        .where(auth_sessions.c.user_id == user_id, auth_sessions.c.revoked_at.is_(None))
-        .values(revoked_at=now)
-    )
+    await _revoke(conn, auth_sessions, auth_sessions.c.user_id == user_id, now)

@@ -28,6 +28,7 @@ from kanban.api.accounts.schemas import (
 from kanban.api.deps import CurrentPrincipal, CurrentUserId, Services, SessionRules, Uow, authenticate
 from kanban.api.errors import Unauthorized
 from kanban.api.problems import problem_responses
+from kanban.api.security import rate_limit
 from kanban.api.security.authentication import CSRF_COOKIE, SESSION_COOKIE
 from kanban.api.security.csrf import csrf_token, ensure_same_origin
 from kanban.api.security.passwords import passwords_for
@@ -44,6 +45,7 @@ def get_auth_policy(services: Services) -> handlers.AuthPolicy:
         access_token_minutes=settings.access_token_minutes,
         refresh_token_days=settings.refresh_token_days,
         session_lifetime=timedelta(days=settings.session_days),
+        registrations_per_hour=settings.registrations_per_hour,
         signed_out=services.realtime.announce_sign_out,
     )
 
@@ -67,28 +69,59 @@ def _user(row: Row) -> UserOut:
     "/auth/register",
     status_code=status.HTTP_201_CREATED,
     response_model=AuthSession,
-    responses=problem_responses(409, 422),
+    responses=problem_responses(409, 422, 429),
 )
-async def register(body: RegisterRequest, uow: Uow, policy: Policy) -> AuthSession:
-    """Create an account and sign in. An existing email (in any letter case) is a 409; nothing is overwritten."""
+async def register(
+    body: RegisterRequest, request: Request, response: Response, uow: Uow, policy: Policy
+) -> AuthSession:
+    """Create an account with its default board, and sign in.
+
+    An existing email (in any letter case, or a look-alike such as Cyrillic `а` for `a`) is a 409;
+    nothing is overwritten. Registrations are throttled per client address (429).
+    """
     cmd = handlers.Register(email=body.email, password=body.password, name=body.name, timezone=body.timezone)
-    return _session(await handlers.register(cmd, uow, policy))
+    signed_in = await handlers.register(cmd, uow, policy, client_address=_client_address(request))
+    _remember_device(request, response, signed_in.user.email, policy)
+    return _session(signed_in)
 
 
 @router.post("/auth/login", response_model=AuthSession, responses=problem_responses(401, 422, 429))
-async def login(body: LoginRequest, request: Request, uow: Uow, policy: Policy) -> AuthSession:
+async def login(body: LoginRequest, request: Request, response: Response, uow: Uow, policy: Policy) -> AuthSession:
     """Sign in with email and password.
 
     Accounts created by the legacy upsert without a password cannot sign in (401) until a
     password is set for them; registering their email again is refused (409).
     """
-    cmd = handlers.Login(email=body.email, password=body.password, client_address=_client_address(request))
-    return _session(await handlers.login(cmd, uow, policy))
+    signed_in = await handlers.login(_login(body, request), uow, policy)
+    _remember_device(request, response, signed_in.user.email, policy)
+    return _session(signed_in)
 
 
 def _client_address(request: Request) -> str:
     # The peer, or the client a trusted proxy names (see kanban.web.proxies); never a header alone.
     return request.client.host if request.client else "unknown"
+
+
+def _login(body: LoginRequest, request: Request) -> handlers.Login:
+    return handlers.Login(
+        email=body.email,
+        password=body.password,
+        client_address=_client_address(request),
+        device=request.cookies.get(rate_limit.DEVICE_COOKIE),
+    )
+
+
+def _remember_device(request: Request, response: Response, email: str, policy: handlers.AuthPolicy) -> None:
+    """The device cookie: this browser keeps its own sign-in budget if the account or address is throttled."""
+    response.set_cookie(
+        rate_limit.DEVICE_COOKIE,
+        rate_limit.device_token(handlers.normalise_email(email), policy.jwt_secret),  # as the login checks it
+        max_age=365 * 24 * 3600,
+        path="/api/v1/auth",
+        secure=request.url.scheme == "https",
+        httponly=True,
+        samesite="strict",
+    )
 
 
 @router.post("/auth/refresh", response_model=TokenPair, responses=problem_responses(401, 422))
@@ -125,8 +158,8 @@ async def start_session(
     (or the form field `csrf_token`) equal to the `kanban_csrf` cookie, also answered as `csrfToken`.
     """
     ensure_same_origin(request)
-    cmd = handlers.Login(email=body.email, password=body.password, client_address=_client_address(request))
-    started = await handlers.start_browser_session(cmd, uow, policy)
+    started = await handlers.start_browser_session(_login(body, request), uow, policy)
+    _remember_device(request, response, started.user.email, policy)
     csrf = csrf_token(started.session_id, rules.secret)
     secure = request.url.scheme == "https"
     lifetime = int(rules.session_lifetime.total_seconds())

@@ -7,10 +7,10 @@ from functools import cache
 from typing import Annotated, Literal
 from zoneinfo import available_timezones
 
-from email_validator import EmailNotValidError, validate_email
 from pydantic import AfterValidator, Field, StringConstraints
 
 from kanban.api.schemas import ApiModel, RequestModel
+from kanban.api.security.emails import normalise_email
 from kanban.api.security.passwords import MAX_LENGTH, MIN_LENGTH
 
 
@@ -30,16 +30,7 @@ TimeZone = Annotated[str, AfterValidator(_iana_zone)]
 DisplayName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
 
-def _email(value: str) -> str:
-    # Syntax only, no DNS; a self-hosted board may live on a private domain (`.lan`, `.test`).
-    try:
-        checked = validate_email(value, check_deliverability=False, globally_deliverable=False, test_environment=True)
-    except EmailNotValidError as exc:
-        raise ValueError(str(exc)) from None
-    return checked.normalized.lower()
-
-
-Email = Annotated[str, StringConstraints(strip_whitespace=True, max_length=320), AfterValidator(_email)]
+Email = Annotated[str, StringConstraints(strip_whitespace=True, max_length=320), AfterValidator(normalise_email)]
 
 
 class RegisterRequest(RequestModel):

@@ -74,6 +74,11 @@ async def create_board(cmd: CreateBoard, uow: UnitOfWork) -> BoardOut:
     return out
 
 
+async def create_default_board(user_id: str, uow: UnitOfWork) -> str:
+    """A new account's first board, with the seeded columns; does not commit (registration does)."""
+    return await _create(uow, CreateBoard(user_id=user_id, name=DEFAULT_BOARD_NAME))
+
+
 async def default_board(user_id: str, uow: UnitOfWork) -> str:
     """The user's default board id, creating it (with the seeded columns) the first time."""
     conn = uow.conn
@@ -89,7 +94,7 @@ async def default_board(user_id: str, uow: UnitOfWork) -> str:
         await conn.execute(update(users).where(users.c.id == user_id).values(default_board_id=first))
         await uow.commit()
         return first
-    board_id = await _create(uow, CreateBoard(user_id=user_id, name=DEFAULT_BOARD_NAME))
+    board_id = await create_default_board(user_id, uow)
     await uow.commit()
     return board_id
 

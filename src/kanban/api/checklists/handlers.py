@@ -13,6 +13,7 @@ from sqlalchemy import Row
 
 from kanban.api.checklists import repository as repo
 from kanban.api.errors import InvalidInput, NotFound
+from kanban.api.limits import MAX_CHECKLIST_ITEMS_PER_TASK
 from kanban.api.ownership import owned_task
 from kanban.api.tasks.state import record_task_change
 from kanban.db.types import new_id, utcnow
@@ -93,6 +94,9 @@ async def get_checklist(task_id: str, user_id: str, uow: UnitOfWork) -> Checklis
 async def add_item(cmd: AddItem, uow: UnitOfWork) -> Row:
     await owned_task(uow.conn, cmd.task_id, cmd.user_id, for_update=True)
     order = [item.id for item in await repo.task_items(uow.conn, cmd.task_id)]
+    if len(order) >= MAX_CHECKLIST_ITEMS_PER_TASK:
+        message = f"a task holds at most {MAX_CHECKLIST_ITEMS_PER_TASK} checklist items (maxChecklistItemsPerTask)"
+        raise InvalidInput(message, field="title", limit="maxChecklistItemsPerTask", max=MAX_CHECKLIST_ITEMS_PER_TASK)
     now = utcnow()
     item_id = new_id()
     position = len(order) if cmd.position is None else min(cmd.position, len(order))

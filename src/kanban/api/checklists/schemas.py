@@ -7,15 +7,16 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
+from kanban.api import limits
 from kanban.api.schemas import ApiModel, RequestModel
 
-ItemTitle = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+ItemTitle = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=limits.MAX_TITLE_CHARS)]
 
 
 class AddItemRequest(RequestModel):
     title: ItemTitle
     is_done: bool = False
-    position: int | None = Field(default=None, ge=0, description="Where to insert; the end when omitted")
+    position: limits.Position | None = Field(default=None, description="Where to insert; the end when omitted")
 
 
 class UpdateItemRequest(RequestModel):
@@ -24,7 +25,7 @@ class UpdateItemRequest(RequestModel):
 
 
 class ReorderRequest(RequestModel):
-    item_ids: list[str] = Field(description="Every item of the task, once each, in the new order")
+    item_ids: limits.IdList = Field(description="Every item of the task, once each, in the new order")
 
 
 class ChecklistItemResponse(ApiModel):

@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from kanban.api import limits
 from kanban.api.schemas import ApiModel, RequestModel
 from kanban.api.tasks.schemas import TaskOut
 from kanban.contracts.events import Priority, TaskContext
@@ -17,8 +18,8 @@ class ClarifyRequest(RequestModel):
     decision: Decision
     context: TaskContext | None = None
     priority: Priority | None = None
-    duration_minutes: int | None = Field(default=None, ge=0)
-    project_id: str | None = None
+    duration_minutes: limits.DurationMinutes | None = None
+    project_id: limits.Id | None = None
     waiting_for: str | None = Field(default=None, min_length=1, max_length=500)
     wip_override: bool = False
 

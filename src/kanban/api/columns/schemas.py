@@ -6,6 +6,7 @@ from datetime import datetime
 
 from pydantic import Field, field_validator
 
+from kanban.api import limits
 from kanban.api.schemas import ApiModel, RequestModel
 from kanban.contracts.events import ColumnType, TaskContext
 
@@ -19,8 +20,8 @@ def _name(v: str | None) -> str | None:
 class CreateColumnRequest(RequestModel):
     name: str = Field(min_length=1, max_length=200)
     type: ColumnType = "CONTEXT"
-    wip_limit: int | None = Field(default=None, ge=1)
-    position: int | None = Field(default=None, ge=0)
+    wip_limit: limits.WipLimit | None = None
+    position: limits.Position | None = None
 
     _clean_name = field_validator("name")(_name)
 
@@ -28,13 +29,13 @@ class CreateColumnRequest(RequestModel):
 class UpdateColumnRequest(RequestModel):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     type: ColumnType | None = None
-    wip_limit: int | None = Field(default=None, ge=1)
+    wip_limit: limits.WipLimit | None = None
 
     _clean_name = field_validator("name")(_name)
 
 
 class ReorderColumnsRequest(RequestModel):
-    column_ids: list[str] = Field(min_length=1)
+    column_ids: limits.IdList = Field(min_length=1)
 
 
 class ColumnOut(ApiModel):

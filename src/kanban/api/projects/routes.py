@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 from sqlalchemy import Row
 
+from kanban.api import limits
 from kanban.api.deps import CurrentUserId, Uow
 from kanban.api.problems import problem_responses
 from kanban.api.projects import handlers
@@ -41,7 +42,7 @@ async def list_projects(
     uow: Uow,
     project_status: Annotated[ProjectStatus | None, Query(alias="status")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=limits.MAX_OFFSET)] = 0,
 ) -> Page[ProjectResponse]:
     query = handlers.ListProjects(user_id=user_id, board_id=boardId, status=project_status, limit=limit, offset=offset)
     rows, total = await handlers.list_projects(query, uow)

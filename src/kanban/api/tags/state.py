@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import Row, insert, select
+from sqlalchemy import Row, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from kanban.api.errors import Conflict
+from kanban.api.errors import Conflict, InvalidInput
+from kanban.api.limits import MAX_TAGS_PER_BOARD
 from kanban.api.tables import tags
 from kanban.contracts.events import TagCreatedV1, TagState
 from kanban.db.types import new_id, utcnow
@@ -41,6 +42,7 @@ async def find_or_create_tags(
     }
     missing = [key for key in keys if key not in found]
     if missing:
+        await _ensure_room(uow, board_id, len(missing))
         now = utcnow()
         rows = [
             {
@@ -58,3 +60,11 @@ async def find_or_create_tags(
             found[row.name_key] = row
             uow.record(TagCreatedV1(tag=tag_state(row)), aggregate_id=row.id, aggregate_version=1)
     return [found[key] for key in keys]
+
+
+async def _ensure_room(uow: UnitOfWork, board_id: str, new: int) -> None:
+    """A board holds at most MAX_TAGS_PER_BOARD tags, so its tag list stays small to load and to send."""
+    count = (await uow.conn.execute(select(func.count()).where(tags.c.board_id == board_id))).scalar_one()
+    if count + new > MAX_TAGS_PER_BOARD:
+        message = f"a board holds at most {MAX_TAGS_PER_BOARD} tags (maxTagsPerBoard); it has {count}"
+        raise InvalidInput(message, field="tags", limit="maxTagsPerBoard", max=MAX_TAGS_PER_BOARD)

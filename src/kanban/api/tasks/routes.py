@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Response, status
 from pydantic import AwareDatetime
 
+from kanban.api import limits
 from kanban.api.deps import CurrentUserId, Uow
 from kanban.api.ownership import owned_board, owned_task
 from kanban.api.problems import problem_responses
@@ -30,7 +31,7 @@ router = APIRouter(tags=["tasks"])
 
 IfMatch = Annotated[str | None, Header(alias="If-Match", description="The task's ETag (its version)")]
 Limit = Annotated[int, Query(ge=1, le=200)]
-Offset = Annotated[int, Query(ge=0)]
+Offset = Annotated[int, Query(ge=0, le=limits.MAX_OFFSET)]
 
 
 def _with_etag(response: Response, task: TaskOut) -> TaskOut:
@@ -57,7 +58,7 @@ async def search_tasks(
     boardId: str,
     user_id: CurrentUserId,
     uow: Uow,
-    q: Annotated[str | None, Query(max_length=200)] = None,
+    q: Annotated[str | None, Query(max_length=limits.MAX_SEARCH_CHARS)] = None,
     tag: str | None = None,
     context: TaskContext | None = None,
     projectId: str | None = None,

@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, Field, field_validator
 
+from kanban.api import limits
 from kanban.api.schemas import ApiModel, RequestModel
 from kanban.contracts.events import ColumnType, Priority, TaskContext
 
@@ -20,8 +21,8 @@ def _clean_tags(names: list[str] | None) -> list[str] | None:
     cleaned: dict[str, str] = {}
     for name in names:
         stripped = name.strip()
-        if not stripped or len(stripped) > 100:
-            raise ValueError("tag names are 1 to 100 characters")
+        if not stripped or len(stripped) > limits.MAX_TAG_NAME_CHARS:
+            raise ValueError(f"tag names are 1 to {limits.MAX_TAG_NAME_CHARS} characters (maxTagNameChars)")
         cleaned.setdefault(stripped.lower(), stripped)
     return list(cleaned.values())
 
@@ -29,16 +30,16 @@ def _clean_tags(names: list[str] | None) -> list[str] | None:
 class TaskFields(RequestModel):
     """Fields shared by create and update; on update only the fields given are changed."""
 
-    description: str | None = Field(default=None, max_length=100_000)
+    description: limits.Description | None = None
     context: TaskContext | None = None
-    project_id: str | None = None
-    tags: list[str] | None = None
+    project_id: limits.Id | None = None
+    tags: list[str] | None = Field(default=None, max_length=limits.MAX_TAGS_PER_TASK)
     due_at: AwareDatetime | None = None
     priority: Priority | None = None
-    duration_minutes: int | None = Field(default=None, ge=0)
+    duration_minutes: limits.DurationMinutes | None = None
     waiting_for: str | None = Field(default=None, max_length=500)
     needs_breakdown: bool | None = None
-    metadata: dict[str, Any] | None = None
+    metadata: limits.Metadata = None
 
     @field_validator("tags")
     @classmethod
@@ -47,8 +48,8 @@ class TaskFields(RequestModel):
 
 
 class CreateTaskRequest(TaskFields):
-    title: str = Field(min_length=1, max_length=500)
-    column_id: str | None = None
+    title: limits.Title
+    column_id: limits.Id | None = None
     wip_override: bool = False
 
     @field_validator("title")
@@ -60,9 +61,9 @@ class CreateTaskRequest(TaskFields):
 
 
 class UpdateTaskRequest(TaskFields):
-    title: str | None = Field(default=None, min_length=1, max_length=500)
-    column_id: str | None = None
-    position: int | None = Field(default=None, ge=0)
+    title: limits.Title | None = None
+    column_id: limits.Id | None = None
+    position: limits.Position | None = None
     wip_override: bool = False
 
     @field_validator("title")
@@ -74,13 +75,13 @@ class UpdateTaskRequest(TaskFields):
 
 
 class MoveTaskRequest(RequestModel):
-    column_id: str
-    position: int | None = Field(default=None, ge=0)
+    column_id: limits.Id
+    position: limits.Position | None = None
     wip_override: bool = False
 
 
 class ReorderTaskRequest(RequestModel):
-    position: int = Field(ge=0)
+    position: limits.Position
 
 
 class TagRef(ApiModel):

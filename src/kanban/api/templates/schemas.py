@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from pydantic import ConfigDict, Field, StringConstraints, field_validator
 from pydantic.alias_generators import to_camel
 
+from kanban.api import limits
 from kanban.api.schemas import ApiModel, RequestModel
 from kanban.api.templates.rrule import InvalidRecurrence, parse_rrule, parse_timezone
 from kanban.contracts.events import TaskContext
@@ -21,13 +22,13 @@ class TemplatePayload(RequestModel):
     """The task each occurrence creates."""
 
     title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
-    description: str | None = Field(default=None, max_length=100_000)
+    description: limits.Description | None = None
     context: TaskContext | None = None
-    column_id: str | None = None
-    project_id: str | None = None
+    column_id: limits.Id | None = None
+    project_id: limits.Id | None = None
     needs_breakdown: bool = False
     checklist: list[ChecklistTitle] = Field(default_factory=list, max_length=100)
-    metadata: dict[str, Any] | None = None
+    metadata: limits.Metadata = None
 
 
 def _valid_rrule(v: str | None) -> str | None:

@@ -1,4 +1,4 @@
-"""sign-ins that can be revoked: one auth_sessions row per bearer sign-in or browser session
+"""sign-ins that can be revoked (auth_sessions), and the look-alike skeleton of each email
 
 Revision ID: 0003_hardening
 Revises: 0002
@@ -18,6 +18,10 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("users", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("email_skeleton", sa.String(length=320), nullable=True))
+        batch_op.create_index(batch_op.f("ix_users_email_skeleton"), ["email_skeleton"], unique=False)
+    _backfill_skeletons()
     op.create_table(
         "auth_sessions",
         sa.Column("id", sa.String(length=36), nullable=False),
@@ -46,7 +50,20 @@ def upgrade() -> None:
     )
 
 
+def _backfill_skeletons() -> None:
+    # The skeleton is code, not SQL: computed here for the accounts that exist (later ones get it at registration).
+    from kanban.api.security.emails import email_skeleton
+
+    conn = op.get_bind()
+    users = sa.table("users", sa.column("id", sa.String), sa.column("email", sa.String), sa.column("email_skeleton"))
+    for user_id, email in conn.execute(sa.select(users.c.id, users.c.email)).all():
+        conn.execute(users.update().where(users.c.id == user_id).values(email_skeleton=email_skeleton(email)))
+
+
 def downgrade() -> None:
     with op.batch_alter_table("auth_sessions", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_auth_sessions_user_id"))
     op.drop_table("auth_sessions")
+    with op.batch_alter_table("users", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_users_email_skeleton"))
+        batch_op.drop_column("email_skeleton")
