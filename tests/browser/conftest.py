@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -101,7 +102,7 @@ def card(page: Any, title: str) -> Any:
 def drag(page: Any, source: Any, target: Any) -> None:
     """A mouse drag in small steps (SortableJS follows pointer events)."""
     source.wait_for()
-    page.wait_for_function("() => !document.querySelector('.card[style*=transform]')")  # the last drop settled
+    until(page, "() => !document.querySelector('.card[style*=transform]')")  # the last drop settled
     start, end = source.bounding_box(), target.bounding_box()
     page.mouse.move(start["x"] + start["width"] / 2, start["y"] + start["height"] / 2)
     page.mouse.down()
@@ -111,12 +112,22 @@ def drag(page: Any, source: Any, target: Any) -> None:
     page.mouse.up()
 
 
-def wait_for_task(page: Any, task_id: str, predicate: str, timeout: float = 20_000) -> None:
+def until(page: Any, expression: str, timeout: float = 20.0) -> None:
+    """Polls a JS expression until truthy. Not `wait_for_function`: its string predicates need eval,
+    which the page's CSP rightly refuses (evaluate runs outside the page's policy)."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still false after {timeout} s: {expression}")
+        time.sleep(0.1)
+
+
+def wait_for_task(page: Any, task_id: str, predicate: str, timeout: float = 20.0) -> None:
     """Polls the API from the page until the task matches (a JS expression over `t`)."""
-    page.wait_for_function(
-        f"""async () => {{ const t = await (await fetch('/api/v1/tasks/{task_id}')).json(); return {predicate}; }}""",
-        timeout=timeout,
-        polling=200,
+    until(
+        page,
+        f"async () => {{ const t = await (await fetch('/api/v1/tasks/{task_id}')).json(); return {predicate}; }}",
+        timeout,
     )
 
 

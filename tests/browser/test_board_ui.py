@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.browser.conftest import PASSWORD, api, board_of, card, column, drag, sign_up, wait_for_task
+from tests.browser.conftest import PASSWORD, api, board_of, card, column, drag, sign_up, until, wait_for_task
 
 pytestmark = pytest.mark.e2e
 
@@ -149,7 +149,7 @@ def test_keyboard_only_moves_announce_and_undo(browser: Any, base_url: str) -> N
     assert page.evaluate("document.activeElement.dataset.title") == "First thing"
     page.keyboard.press("Alt+ArrowRight")
     column(page, "Next actions").locator(".card[data-title='First thing']").wait_for()
-    page.wait_for_function("document.getElementById('announce').textContent.includes('Next actions')")
+    until(page, "document.getElementById('announce').textContent.includes('Next actions')")
     wait_for_task(page, first, "t.columnType === 'CONTEXT'")
     assert page.evaluate("document.activeElement.dataset.title") == "First thing"
     # The menu: m, then a column by keyboard.
@@ -209,9 +209,7 @@ def test_touch_drag_moves_a_card_and_a_swipe_scrolls(browser: Any, base_url: str
         touch("touchMove", x, y + step * 10)
         page.wait_for_timeout(30)
     touch("touchEnd", x, y + 140)
-    page.wait_for_function(
-        "document.querySelector('.column[data-type=INPUT] .card:last-child').dataset.title === 'Touch me'"
-    )
+    until(page, "document.querySelector('.column[data-type=INPUT] .card:last-child').dataset.title === 'Touch me'")
     wait_for_task(page, task_id, "t.position === 1")
     context.close()
 
