@@ -118,7 +118,8 @@ def until(page: Any, expression: str, timeout: float = 20.0) -> None:
     deadline = time.monotonic() + timeout
     while not page.evaluate(expression):
         if time.monotonic() > deadline:
-            raise AssertionError(f"still false after {timeout} s: {expression}")
+            toasts = page.evaluate("document.getElementById('toasts')?.innerText || ''")
+            raise AssertionError(f"still false after {timeout} s: {expression} (messages: {toasts!r})")
         time.sleep(0.1)
 
 

@@ -254,6 +254,13 @@ def test_every_page_passes_axe_in_both_themes(browser: Any, base_url: str) -> No
             anonymous.goto(f"{base_url}{path}")
             if found := _violations(anonymous):
                 problems[f"{scheme} {path}"] = found
+    # The API docs: vendored Swagger UI under the same strict CSP, nothing from a CDN.
+    docs = signed_out.new_page()
+    refused: list[str] = []
+    docs.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
+    docs.goto(f"{base_url}/api/v1/docs")
+    docs.locator(".opblock").first.wait_for()
+    assert not refused, refused
     signed_out.close()
     context.close()
     assert not problems, problems

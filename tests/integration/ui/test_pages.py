@@ -7,6 +7,8 @@ from typing import Any
 
 import httpx
 
+from kanban.api.tables import hints
+from kanban.db.types import new_id, utcnow
 from tests.integration.api.conftest import ApiHarness
 
 ROOT = "http://test"
@@ -66,6 +68,21 @@ async def test_the_board_page_shows_columns_cards_and_their_badges(api: ApiHarne
     assert more.text.count('<article class="card') == 12
     card = await api.client.get(f"{ROOT}/ui/tasks/{task['id']}/card", headers=headers)
     assert f'id="task-{task["id"]}"' in card.text and 'data-version="' in card.text
+
+
+async def test_a_card_shows_how_many_hints_wait(api: ApiHarness) -> None:
+    headers = await api.make_user()
+    made = await _board_with_tasks(api, headers)
+    task_id = made["task"]["id"]
+    now = utcnow()
+    async with api.app.state.services.engine.begin() as conn:  # type: ignore[attr-defined]
+        for status in ("proposed", "proposed", "dismissed"):
+            await conn.execute(
+                hints.insert().values(id=new_id(), task_id=task_id, agent_id="tagger", hint_type="tags",
+                                      status=status, created_at=now, updated_at=now)
+            )  # fmt: skip
+    card = await api.client.get(f"{ROOT}/ui/tasks/{task_id}/card", headers=headers)
+    assert '<span class="chip hint">2 hints</span>' in card.text
 
 
 async def test_a_stranger_gets_no_card_and_no_board(api: ApiHarness) -> None:

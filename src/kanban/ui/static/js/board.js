@@ -16,6 +16,8 @@ const Sortable = /** @type {any} */ (window).Sortable;
 export const board = /** @type {HTMLElement | null} */ (document.getElementById("board"));
 /** Tasks whose move is on its way to the server, with the newest version the stream announced meanwhile. @type {Map<string, number>} */
 const pending = new Map();
+/** The last move of each card still on its way. @type {Map<string, Promise<void>>} */
+const queue = new Map();
 
 /** @returns {HTMLElement[]} */
 export function columns() {
@@ -97,11 +99,22 @@ function confirm(card, task) {
  * @param {HTMLElement} card @param {Place} from @param {Place} to @param {MoveOptions} [options]
  */
 async function commit(card, from, to, options = {}) {
+  // Moves of one card go to the server one after the other: each needs the version the last one made.
+  const id = card.dataset.taskId || "";
+  const next = (queue.get(id) || Promise.resolve()).then(() => send(document.getElementById(`task-${id}`) || card, from, to, options));
+  const tail = next.catch(() => undefined);
+  queue.set(id, tail);
+  await next;
+  if (queue.get(id) === tail) queue.delete(id);
+}
+
+/** @param {HTMLElement} card @param {Place} from @param {Place} to @param {MoveOptions} options */
+async function send(card, from, to, options) {
   const id = card.dataset.taskId || "";
   const same = from.column === to.column;
   const collapsed = to.column.dataset.collapsed === "true";
   recount();
-  pending.set(id, 0);
+  if (!pending.has(id)) pending.set(id, 0);
   try {
     const task = same
       ? await api("POST", `/api/v1/tasks/${id}/reorder`, { position: to.index })
@@ -142,11 +155,16 @@ async function commit(card, from, to, options = {}) {
       toast(`Could not move "${titleOf(card)}": ${error.message}`, { kind: "error" });
     }
   } finally {
-    // The stream may have announced this task while the request ran: show what it said, unless ours is newer.
-    const seen = pending.get(id) || 0;
-    pending.delete(id);
-    if (seen > Number(card.dataset.version)) void refreshCard(id, seen);
+    settle(card);
   }
+}
+
+/** The stream may have announced this task while it was dragged or its move ran: show what it said, unless ours is newer. @param {HTMLElement} card */
+function settle(card) {
+  const id = card.dataset.taskId || "";
+  const seen = pending.get(id) || 0;
+  pending.delete(id);
+  if (seen > Number(card.dataset.version)) void refreshCard(id, seen);
 }
 
 /** Undo of a move: the card (found again by id, it may have been re-rendered) back where it was. @param {string} id @param {{column: string, index: number}} place */
@@ -271,12 +289,16 @@ function makeSortable(column) {
     sort: column.dataset.collapsed !== "true",
     ghostClass: "card-ghost",
     chosenClass: "card-chosen",
+    /** @param {any} event A card in the hand is never swapped for a fresh copy from the stream. */
+    onStart(event) {
+      pending.set(event.item.dataset.taskId, 0);
+    },
     /** @param {any} event */
     onEnd(event) {
       const from = { column: /** @type {HTMLElement} */ (event.from.closest(".column")), index: event.oldIndex };
       const to = { column: /** @type {HTMLElement} */ (event.to.closest(".column")), index: event.newIndex };
-      if (from.column === to.column && from.index === to.index) return;
-      void commit(event.item, from, to);
+      if (from.column === to.column && from.index === to.index) settle(event.item);
+      else void commit(event.item, from, to);
     },
   });
 }

@@ -151,22 +151,31 @@ document.addEventListener("change", async (event) => {
   }
 });
 
-// Lists reordered by dragging (checklist items, columns): the new order goes to `data-reorder`.
+/** Sends a reordered list's new order to its `data-reorder` route. @param {HTMLElement} list */
+async function saveOrder(list) {
+  const ids = Array.from(list.children).map((c) => /** @type {HTMLElement} */ (c).dataset.id);
+  const { method, url } = parse(list.dataset.reorder || "");
+  try {
+    await api(method, url, { [list.dataset.reorderKey || "ids"]: ids });
+  } catch (error) {
+    toast(`Could not reorder: ${error instanceof Error ? error.message : String(error)}`, { kind: "error" });
+    location.reload();
+  }
+}
+
+// Lists reordered by dragging their handle (checklist items, columns), or with the arrow keys on it.
 document.querySelectorAll("[data-reorder]").forEach((list) => {
   const el = /** @type {HTMLElement} */ (list);
-  Sortable.create(el, {
-    handle: ".handle",
-    animation: 120,
-    forceFallback: true,
-    async onEnd() {
-      const ids = Array.from(el.children).map((c) => /** @type {HTMLElement} */ (c).dataset.id);
-      const { method, url } = parse(el.dataset.reorder || "");
-      try {
-        await api(method, url, { [el.dataset.reorderKey || "ids"]: ids });
-      } catch (error) {
-        toast(`Could not reorder: ${error instanceof Error ? error.message : String(error)}`, { kind: "error" });
-        location.reload();
-      }
-    },
+  Sortable.create(el, { handle: ".handle", animation: 120, forceFallback: true, onEnd: () => void saveOrder(el) });
+  el.addEventListener("keydown", (event) => {
+    const handle = /** @type {HTMLElement} */ (event.target);
+    if (!handle.classList.contains("handle") || (event.key !== "ArrowUp" && event.key !== "ArrowDown")) return;
+    event.preventDefault();
+    const item = /** @type {HTMLElement} */ (handle.closest("li"));
+    const other = event.key === "ArrowUp" ? item.previousElementSibling : item.nextElementSibling;
+    if (!other) return;
+    if (event.key === "ArrowUp") other.before(item); else other.after(item);
+    handle.focus();
+    void saveOrder(el);
   });
 });
