@@ -157,6 +157,8 @@ def test_keyboard_only_moves_announce_and_undo(browser: Any, base_url: str) -> N
     page.get_by_role("dialog").get_by_role("button", name="Waiting for").focus()
     page.keyboard.press("Enter")
     column(page, "Waiting for").locator(".card[data-title='First thing']").wait_for()
+    wait_for_task(page, first, "t.columnType === 'WAITING'")
+    until(page, "document.activeElement.dataset.title === 'First thing'")
     # Done with e, undone with u.
     page.keyboard.press("e")
     column(page, "Done").locator(".card[data-title='First thing']").wait_for()

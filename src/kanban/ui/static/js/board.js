@@ -291,12 +291,14 @@ function makeSortable(column) {
     chosenClass: "card-chosen",
     /** @param {any} event A card in the hand is never swapped for a fresh copy from the stream. */
     onStart(event) {
-      pending.set(event.item.dataset.taskId, 0);
+      dragging = true;
+      hold(event.item);
     },
     /** @param {any} event */
     onEnd(event) {
       const from = { column: /** @type {HTMLElement} */ (event.from.closest(".column")), index: event.oldIndex };
       const to = { column: /** @type {HTMLElement} */ (event.to.closest(".column")), index: event.newIndex };
+      dragging = false;
       if (from.column === to.column && from.index === to.index) settle(event.item);
       else void commit(event.item, from, to);
     },
@@ -387,8 +389,25 @@ export async function keyboardMove(direction) {
 
 // ---- start ----
 
+/** A card under a finger or the mouse is not swapped for a fresh copy: SortableJS may be about to lift it. @param {HTMLElement} card */
+function hold(card) {
+  const id = card.dataset.taskId || "";
+  if (!pending.has(id)) pending.set(id, 0);
+}
+
+let dragging = false;
+
 function start() {
   if (!board) return;
+  for (const down of ["touchstart", "mousedown"]) {
+    board.addEventListener(down, (event) => {
+      const card = /** @type {HTMLElement} */ (event.target).closest(".card");
+      if (!(card instanceof HTMLElement)) return;
+      hold(card);
+      const release = () => setTimeout(() => { if (!dragging && !queue.has(card.dataset.taskId || "")) settle(card); }, 0);
+      document.addEventListener(down === "touchstart" ? "touchend" : "mouseup", release, { once: true, capture: true });
+    }, { capture: true, passive: true });
+  }
   paint(board);
   columns().forEach(makeSortable);
   recount();
