@@ -20,11 +20,12 @@ from kanban.messaging.transports.base import Transport
 from kanban.messaging.transports.http import EVENTS_PATH, HttpTransport, events_route
 from kanban.messaging.transports.memory import MemoryHub
 from kanban.settings import Settings
+from kanban.ui.mount import install_ui
 from kanban.web.body_limit import BodySizeLimitMiddleware
 from kanban.web.health import database_check, health_routes, transport_check
 from kanban.web.metrics import MetricsMiddleware, metrics_route
 from kanban.web.proxies import trust_proxies
-from kanban.web.security_headers import API_DOCS_POLICY, SecurityHeadersMiddleware
+from kanban.web.security_headers import SecurityHeadersMiddleware
 
 log = logging.getLogger(__name__)
 API_PREFIX = "/api/v1"
@@ -69,7 +70,7 @@ def create_app(settings: Settings, *, transport: Transport | None = None, hub: M
         version="1.0.0",
         description="A GTD Kanban board whose Worker proposes hints. Errors are application/problem+json.",
         openapi_url=f"{API_PREFIX}/openapi.json",
-        docs_url=f"{API_PREFIX}/docs",
+        docs_url=None,  # the UI serves /api/v1/docs from vendored files (no CDN, no inline script)
         redoc_url=None,
         lifespan=lifespan,
     )
@@ -82,7 +83,6 @@ def create_app(settings: Settings, *, transport: Transport | None = None, hub: M
     app.add_middleware(
         SecurityHeadersMiddleware,
         no_store_prefixes=(f"{API_PREFIX}/auth/", f"{API_PREFIX}/users/me"),
-        policy_overrides={f"{API_PREFIX}/docs": API_DOCS_POLICY},
     )
     trust_proxies(app, settings.trusted_proxies)
 
@@ -98,4 +98,5 @@ def create_app(settings: Settings, *, transport: Transport | None = None, hub: M
     if isinstance(services.messaging.transport, HttpTransport):
         app.router.routes.append(events_route(services.messaging.transport, settings.events_secret))
     include_routers(app, API_PREFIX)
+    install_ui(app)
     return app

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Row, select, update
+from sqlalchemy import Row, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kanban.api.tables import boards, hints, task_analyses, tasks
@@ -142,3 +142,13 @@ async def save_analysis(conn: AsyncConnection, task_id: str, **values: Any) -> N
 
 async def task_analysis(conn: AsyncConnection, task_id: str) -> Row | None:
     return (await conn.execute(select(task_analyses).where(task_analyses.c.task_id == task_id))).first()
+async def proposed_counts(conn: AsyncConnection, task_ids: Sequence[str]) -> dict[str, int]:
+    """How many hints wait for a decision on each task (the board's badge); tasks without any are absent."""
+    if not task_ids:
+        return {}
+    stmt = (
+        select(hints.c.task_id, func.count())
+        .where(hints.c.task_id.in_(list(task_ids)), hints.c.status == "proposed")
+        .group_by(hints.c.task_id)
+    )
+    return {row[0]: int(row[1]) for row in (await conn.execute(stmt)).all()}

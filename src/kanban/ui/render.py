@@ -1,0 +1,128 @@
+"""Rendering for the pages: the Jinja2 environment, content-hashed static URLs, sanitised markdown."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import nh3
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+from starlette.responses import HTMLResponse
+
+HERE = Path(__file__).parent
+STATIC_DIR = HERE / "static"
+# Tags a task description may use once rendered; everything else (script, style, iframe, on*) is stripped.
+_ALLOWED_TAGS = {
+    "p",
+    "br",
+    "hr",
+    "strong",
+    "em",
+    "del",
+    "code",
+    "pre",
+    "blockquote",
+    "ul",
+    "ol",
+    "li",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "a",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+}
+# html=False: raw HTML in a description is shown as text, and nh3 cleans whatever markdown makes.
+_markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table").enable("strikethrough")
+
+
+def markdown(text: str | None) -> Markup:
+    if not text:
+        return Markup("")
+    html = _markdown.render(text)
+    clean = nh3.clean(
+        html,
+        tags=_ALLOWED_TAGS,
+        attributes={"a": {"href", "title"}},
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener noreferrer nofollow",
+    )
+    return Markup(clean)  # noqa: S704 - sanitised by nh3 just above
+
+
+@cache
+def _static_hash(path: str) -> str:
+    """A short content hash, so a static URL changes when its file does and can be cached for a year."""
+    return hashlib.sha256((STATIC_DIR / path).read_bytes()).hexdigest()[:12]
+
+
+def static_url(path: str) -> str:
+    return f"/static/{path}?v={_static_hash(path)}"
+
+
+def due_state(due: datetime | None, now: datetime | None = None) -> str:
+    """'overdue', 'soon' (within a day) or '' for a card's due badge."""
+    if due is None:
+        return ""
+    now = now or datetime.now(UTC)
+    if due.tzinfo is None:
+        due = due.replace(tzinfo=UTC)
+    if due < now:
+        return "overdue"
+    return "soon" if (due - now).total_seconds() < 86_400 else ""
+
+
+def wip_state(count: int, limit: int | None) -> str:
+    """'over' past the WIP limit, 'at' on it, '' below it or without a limit."""
+    if limit is None:
+        return ""
+    return "over" if count > limit else "at" if count == limit else ""
+
+
+def proposal(data: dict[str, Any] | None) -> str:
+    """A hint's proposed change in words ("context: phone · minutes: 15"), whatever its agent."""
+    parts = []
+    for key, value in (data or {}).items():
+        if value in (None, [], ""):
+            continue
+        shown = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+        parts.append(f"{'new tags' if key == 'new' else key}: {shown.lower() if shown.isupper() else shown}")
+    return " · ".join(parts)
+
+
+def actor(triggered_by: str | None) -> str:
+    """Who caused an event, for people: "you", or the agent, rule or service by name."""
+    if not triggered_by:
+        return ""
+    return "you" if triggered_by.startswith("user:") else triggered_by.split(":", 1)[-1]
+
+
+environment = Environment(
+    loader=FileSystemLoader(HERE / "templates"),
+    autoescape=select_autoescape(["html"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+environment.globals.update(static=static_url, due_state=due_state, wip_state=wip_state)
+environment.filters["markdown"] = markdown
+environment.filters["proposal"] = proposal
+environment.filters["actor"] = actor
+environment.filters["day"] = lambda d: d.strftime("%b %-d") if d else ""
+environment.filters["stamp"] = lambda d: d.strftime("%Y-%m-%d %H:%M") if d else ""
+environment.filters["local_input"] = lambda d: d.strftime("%Y-%m-%dT%H:%M") if d else ""
+
+
+def page(name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    return HTMLResponse(environment.get_template(name).render(**context), status_code=status_code)

@@ -1,0 +1,268 @@
+"""The board in a browser, walked as a person would, in Debian's headless chromium against the real services.
+
+One API and one Worker process and one browser serve the whole module; each test signs up its own person.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.browser.conftest import PASSWORD, api, board_of, card, column, drag, sign_up, until, wait_for_task
+
+pytestmark = pytest.mark.e2e
+
+
+def _quick_add(page: Any, *titles: str) -> None:
+    page.wait_for_selector("body[data-keys=ready]", state="attached")
+    page.keyboard.press("n")
+    field = page.get_by_label("What is on your mind?")
+    for title in titles:
+        field.fill(title)
+        field.press("Enter")
+        page.get_by_text(f'Added "{title}" to the Inbox').wait_for()
+    page.keyboard.press("Escape")
+
+
+def _task_id(page: Any, title: str) -> str:
+    return card(page, title).get_attribute("data-task-id")  # type: ignore[no-any-return]
+
+
+def test_a_day_with_the_board(browser: Any, base_url: str) -> None:
+    context = browser.new_context(viewport={"width": 2100, "height": 900})  # all seven columns in view
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" and "401" not in m.text else None)
+    email = sign_up(page, base_url)
+
+    # A context lane for clarify, through the settings page.
+    page.get_by_role("link", name="Settings").click()
+    page.get_by_label("New column", exact=True).fill("@Phone")
+    page.get_by_role("button", name="Add column").click()
+    page.get_by_label("Name of column 7").wait_for()
+    page.get_by_role("link", name="Board", exact=True).click()
+
+    _quick_add(page, "Call the plumber", "Pay the rent", "Water the plants")
+    for title in ("Call the plumber", "Pay the rent", "Water the plants"):
+        column(page, "Inbox").locator(f".card[data-title='{title}']").wait_for()
+
+    # Clarify: one into the @Phone lane (key 1), one into Waiting for (key w, who, Enter).
+    page.keyboard.press("c")
+    page.wait_for_selector("body[data-keys=ready]", state="attached")
+    page.get_by_text("3 left to clarify").wait_for()
+    page.keyboard.press("1")
+    page.get_by_text("2 left to clarify").wait_for()
+    page.keyboard.press("w")
+    page.keyboard.type("Landlord")
+    page.keyboard.press("Enter")
+    page.get_by_text("1 left to clarify").wait_for()
+    page.keyboard.press("b")
+    column(page, "@Phone").locator(".card[data-title='Call the plumber']").wait_for()
+    column(page, "Waiting for").locator(".card[data-title='Pay the rent']").wait_for()
+
+    # Drag to Done and back: isDone follows.
+    plants = _task_id(page, "Water the plants")
+    drag(page, card(page, "Water the plants"), column(page, "Done").locator(".column-body"))
+    column(page, "Done").locator(".card[data-title='Water the plants']").wait_for()
+    wait_for_task(page, plants, "t.isDone === true")
+    drag(page, card(page, "Water the plants"), column(page, "Inbox").locator(".column-body"))
+    column(page, "Inbox").locator(".card[data-title='Water the plants']").wait_for()
+    wait_for_task(page, plants, "t.isDone === false")
+
+    # A WIP limit refuses, the card goes back, the override moves it (and is recorded).
+    phone = board_of(page)
+    phone_id = next(c["id"] for c in phone["columns"] if c["name"] == "@Phone")
+    api(page, "PATCH", f"/columns/{phone_id}", {"wipLimit": 1})
+    page.reload()
+    page.wait_for_selector("#live-status[data-state=live]", state="attached")
+    assert column(page, "@Phone").get_attribute("data-wip") == "at"
+    drag(page, card(page, "Water the plants"), column(page, "@Phone").locator(".column-body"))
+    page.locator("#toasts").get_by_text(re.compile(r'"@Phone" is at its WIP limit \(1\)')).wait_for()
+    column(page, "Inbox").locator(".card[data-title='Water the plants']").wait_for()
+    wait_for_task(page, plants, "t.columnType === 'INPUT'")
+    page.get_by_role("button", name="Move anyway").click()
+    column(page, "@Phone").locator(".card[data-title='Water the plants']").wait_for()
+    wait_for_task(page, plants, "t.wipOverride === true")
+    assert column(page, "@Phone").get_attribute("data-wip") == "over"
+
+    # A change made through the API in another session shows up live.
+    with httpx.Client(base_url=f"{base_url}/api/v1") as other:
+        token = other.post("/auth/login", json={"email": email, "password": PASSWORD}).json()["accessToken"]
+        rent = _task_id(page, "Pay the rent")
+        other.patch(
+            f"/tasks/{rent}", json={"title": "Pay the rent today"}, headers={"Authorization": f"Bearer {token}"}
+        )
+        card(page, "Pay the rent today").wait_for()
+
+        # A task made elsewhere appears; its page gets the Worker's hints without a reload.
+        board_id = page.locator("body").get_attribute("data-board-id")
+        made = other.post(
+            f"/boards/{board_id}/tasks",
+            json={"title": "Read the article about sourdough"},
+            headers={"Authorization": f"Bearer {token}"},
+        ).json()
+    card(page, "Read the article about sourdough").wait_for()
+    page.goto(f"{base_url}/tasks/{made['id']}")
+    page.wait_for_selector("#live-status[data-state=live]", state="attached")
+    apply = page.locator("#hints").get_by_role("button", name="Apply").first
+    apply.wait_for(timeout=30_000)
+    apply.click()
+    undo = page.locator("#hints").get_by_role("button", name="Undo").first
+    undo.wait_for()
+    undo.click()
+    page.locator("#hints .status-undone").first.wait_for()
+
+    # The checklist: add an item, tick it.
+    page.get_by_label("New checklist item").fill("Buy flour")
+    page.get_by_label("New checklist item").press("Enter")
+    page.get_by_role("checkbox", name="Buy flour").check()
+    page.locator(".checklist li.is-done").wait_for()
+    page.reload()
+    assert page.get_by_role("checkbox", name="Buy flour").is_checked()
+    assert "1/1" in page.locator("#checklist-title").inner_text()
+
+    # Log out: a second tab's stream stops too.
+    watcher = context.new_page()
+    watcher.goto(f"{base_url}/boards/{board_id}")
+    watcher.wait_for_selector("#live-status[data-state=live]")
+    page.get_by_role("button", name="Log out").click()
+    page.wait_for_url("**/login")
+    watcher.wait_for_selector("#live-status[data-state=offline]", timeout=15_000)
+    page.goto(f"{base_url}/boards/{board_id}")
+    page.wait_for_url(re.compile(r"/login\?next=/boards/"))
+    assert not [e for e in errors if "Content Security Policy" in e or "Refused" in e], errors
+    context.close()
+
+
+def test_keyboard_only_moves_announce_and_undo(browser: Any, base_url: str) -> None:
+    context = browser.new_context()
+    page = context.new_page()
+    sign_up(page, base_url)
+    _quick_add(page, "First thing", "Second thing")
+    column(page, "Inbox").locator(".card").nth(1).wait_for()
+    first = _task_id(page, "First thing")
+    page.keyboard.press("j")  # focus the first card
+    assert page.evaluate("document.activeElement.dataset.title") == "First thing"
+    page.keyboard.press("Alt+ArrowRight")
+    column(page, "Next actions").locator(".card[data-title='First thing']").wait_for()
+    until(page, "document.getElementById('announce').textContent.includes('Next actions')")
+    wait_for_task(page, first, "t.columnType === 'CONTEXT'")
+    assert page.evaluate("document.activeElement.dataset.title") == "First thing"
+    # The menu: m, then a column by keyboard.
+    page.keyboard.press("m")
+    page.get_by_role("dialog").get_by_role("button", name="Waiting for").focus()
+    page.keyboard.press("Enter")
+    column(page, "Waiting for").locator(".card[data-title='First thing']").wait_for()
+    wait_for_task(page, first, "t.columnType === 'WAITING'")
+    until(page, "document.activeElement.dataset.title === 'First thing'")
+    # Done with e, undone with u.
+    page.keyboard.press("e")
+    column(page, "Done").locator(".card[data-title='First thing']").wait_for()
+    wait_for_task(page, first, "t.isDone === true")
+    page.keyboard.press("u")
+    column(page, "Waiting for").locator(".card[data-title='First thing']").wait_for()
+    wait_for_task(page, first, "t.isDone === false && t.columnType === 'WAITING'")
+    # Delete and undo: the task comes back with its title.
+    page.keyboard.press("Delete")
+    page.get_by_text('Deleted "First thing"').wait_for()
+    page.keyboard.press("Control+z")
+    card(page, "First thing").wait_for()
+    context.close()
+
+
+def test_touch_drag_moves_a_card_and_a_swipe_scrolls(browser: Any, base_url: str) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 800}, has_touch=True, is_mobile=True)
+    page = context.new_page()
+    sign_up(page, base_url)
+    _quick_add(page, "Touch me")
+    target = card(page, "Touch me")
+    target.wait_for()
+    task_id = _task_id(page, "Touch me")
+    cdp = context.new_cdp_session(page)
+    box = target.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+
+    def touch(kind: str, px: float, py: float) -> None:
+        points = [] if kind == "touchEnd" else [{"x": px, "y": py}]
+        cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": points})
+
+    # A quick swipe (no hold) picks nothing up, so the browser keeps it for scrolling.
+    touch("touchStart", x, y)
+    for step in range(1, 8):
+        touch("touchMove", x - step * 40, y)
+    touch("touchEnd", x - 280, y)
+    page.wait_for_timeout(400)
+    assert page.locator(".card-chosen, .sortable-fallback").count() == 0  # no drag began
+    wait_for_task(page, task_id, "t.columnType === 'INPUT'")
+    page.evaluate("document.getElementById('board').scrollLeft = 0")
+    page.wait_for_timeout(200)
+    # Hold, then drag down below the card inside the Inbox column: a reorder, not a scroll.
+    _quick_add(page, "Second card")
+    column(page, "Inbox").locator(".card").nth(1).wait_for()
+    box = target.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    touch("touchStart", x, y)
+    page.wait_for_timeout(600)  # past SortableJS's touch delay: the card is picked up
+    for step in range(1, 15):
+        touch("touchMove", x, y + step * 10)
+        page.wait_for_timeout(30)
+    touch("touchEnd", x, y + 140)
+    until(page, "document.querySelector('.column[data-type=INPUT] .card:last-child').dataset.title === 'Touch me'")
+    wait_for_task(page, task_id, "t.position === 1")
+    context.close()
+
+
+# ---- accessibility: axe-core (vendored) on every page, light and dark ----
+
+
+def _violations(page: Any) -> list[dict[str, Any]]:
+    page.add_script_tag(url="/static/vendor/axe-core/axe.min.js")
+    found = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations")
+    return [
+        {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"][:3]]}
+        for v in found
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+def test_every_page_passes_axe_in_both_themes(browser: Any, base_url: str) -> None:
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    sign_up(page, base_url)
+    board_id = page.locator("body").get_attribute("data-board-id")
+    task = api(page, "POST", f"/boards/{board_id}/tasks", {"title": "Check contrast", "tags": ["home"],
+                                                          "dueAt": "2020-01-01T00:00:00Z", "description": "**bold**"})  # fmt: skip
+    api(page, "POST", f"/tasks/{task['id']}/checklist", {"title": "One step"})
+    paths = [
+        f"/boards/{board_id}", f"/tasks/{task['id']}", f"/boards/{board_id}/clarify",
+        f"/boards/{board_id}/search?q=check", f"/boards/{board_id}/settings", "/keys",
+    ]  # fmt: skip
+    problems: dict[str, Any] = {}
+    for scheme in ("light", "dark"):
+        page.emulate_media(color_scheme=scheme)
+        for path in paths:
+            page.goto(f"{base_url}{path}")
+            if found := _violations(page):
+                problems[f"{scheme} {path}"] = found
+    signed_out = browser.new_context()
+    for scheme in ("light", "dark"):
+        anonymous = signed_out.new_page()
+        anonymous.emulate_media(color_scheme=scheme)
+        for path in ("/login", "/signup"):
+            anonymous.goto(f"{base_url}{path}")
+            if found := _violations(anonymous):
+                problems[f"{scheme} {path}"] = found
+    # The API docs: vendored Swagger UI under the same strict CSP, nothing from a CDN.
+    docs = signed_out.new_page()
+    refused: list[str] = []
+    docs.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
+    docs.goto(f"{base_url}/api/v1/docs")
+    docs.locator(".opblock").first.wait_for()
+    assert not refused, refused
+    signed_out.close()
+    context.close()
+    assert not problems, problems
