@@ -109,7 +109,13 @@ def test_a_day_with_the_board(browser: Any, base_url: str) -> None:
     page.goto(f"{base_url}/tasks/{made['id']}")
     page.wait_for_selector("#live-status[data-state=live]", state="attached")
     apply = page.locator("#hints").get_by_role("button", name="Apply").first
-    apply.wait_for(timeout=30_000)
+    try:
+        apply.wait_for(timeout=30_000)
+    except Exception as exc:  # say what the API knows, so a failure can be understood
+        known = {"analysis": api(page, "GET", f"/tasks/{made['id']}/analysis"),
+                 "hints": api(page, "GET", f"/tasks/{made['id']}/hints"),
+                 "panel": page.locator("#hints").inner_text()}  # fmt: skip
+        raise AssertionError(f"no hint to apply on the task page: {known}") from exc
     apply.click()
     undo = page.locator("#hints").get_by_role("button", name="Undo").first
     undo.wait_for()
@@ -145,13 +151,14 @@ def test_keyboard_only_moves_announce_and_undo(browser: Any, base_url: str) -> N
     _quick_add(page, "First thing", "Second thing")
     column(page, "Inbox").locator(".card").nth(1).wait_for()
     first = _task_id(page, "First thing")
+    page.wait_for_selector("body[data-keys=ready]", state="attached")
     page.keyboard.press("j")  # focus the first card
-    assert page.evaluate("document.activeElement.dataset.title") == "First thing"
+    until(page, "document.activeElement?.dataset.title === 'First thing'")
     page.keyboard.press("Alt+ArrowRight")
     column(page, "Next actions").locator(".card[data-title='First thing']").wait_for()
     until(page, "document.getElementById('announce').textContent.includes('Next actions')")
     wait_for_task(page, first, "t.columnType === 'CONTEXT'")
-    assert page.evaluate("document.activeElement.dataset.title") == "First thing"
+    until(page, "document.activeElement?.dataset.title === 'First thing'")
     # The menu: m, then a column by keyboard.
     page.keyboard.press("m")
     page.get_by_role("dialog").get_by_role("button", name="Waiting for").focus()
@@ -203,13 +210,21 @@ def test_touch_drag_moves_a_card_and_a_swipe_scrolls(browser: Any, base_url: str
     # Hold, then drag down below the card inside the Inbox column: a reorder, not a scroll.
     _quick_add(page, "Second card")
     column(page, "Inbox").locator(".card").nth(1).wait_for()
+    page.evaluate("document.getElementById('board').scrollLeft = 0")  # the Inbox in view, as a person scrolls back
+    until(page, "document.getElementById('board').scrollLeft === 0")
+    target.scroll_into_view_if_needed()
     box = target.bounding_box()
     x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    # Wait until nothing covers the card (the quick add's notice, say) where the finger goes down.
+    until(page, f"document.elementFromPoint({x}, {y})?.closest('.card')?.dataset.title === 'Touch me'")
     touch("touchStart", x, y)
-    page.wait_for_timeout(600)  # past SortableJS's touch delay: the card is picked up
+    # Held past SortableJS's touch delay, the card is picked up; wait for that rather than for a time.
+    until(page, "document.querySelector('.card-chosen') !== null")
     for step in range(1, 15):
         touch("touchMove", x, y + step * 10)
         page.wait_for_timeout(30)
+    # The card's placeholder has reached the end of the column before the finger lifts.
+    until(page, "document.querySelector('.column[data-type=INPUT] .card:last-child').dataset.title === 'Touch me'")
     touch("touchEnd", x, y + 140)
     until(page, "document.querySelector('.column[data-type=INPUT] .card:last-child').dataset.title === 'Touch me'")
     wait_for_task(page, task_id, "t.position === 1")

@@ -252,6 +252,12 @@ export async function refreshCard(id, version) {
     throw error;
   }
   if (!fresh) return;
+  if (pending.has(id)) {
+    // A move of this card began while the card was fetched: what came back may predate it. Keep the
+    // card where the person put it; once the move settles, the card is fetched again.
+    pending.set(id, Number.MAX_SAFE_INTEGER);
+    return;
+  }
   const column = columnById(fresh.dataset.columnId || "");
   const current = /** @type {HTMLElement | null} */ (document.getElementById(`task-${id}`));
   if (current && Number(current.dataset.version) > Number(fresh.dataset.version)) return;

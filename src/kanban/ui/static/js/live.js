@@ -40,7 +40,10 @@ function connect() {
 
   source.addEventListener("ready", () => {
     show("live", "Live");
+    // After a reconnect, re-fetch what the page shows. On the first open, the task page's hints
+    // may have arrived between its rendering and this subscription: fetch them once (cheap).
     if (opened) void catchUp();
+    else void refreshHints();
     opened = true;
   });
   for (const type of ["task.created", "task.updated", "task.moved", "task.snapshotted"]) {
