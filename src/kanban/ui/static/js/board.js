@@ -18,6 +18,8 @@ export const board = /** @type {HTMLElement | null} */ (document.getElementById(
 const pending = new Map();
 /** The last move of each card still on its way. @type {Map<string, Promise<void>>} */
 const queue = new Map();
+/** How many fetches of each card were started: only the newest one's answer is shown. @type {Map<string, number>} */
+const cardsAsked = new Map();
 
 /** @returns {HTMLElement[]} */
 export function columns() {
@@ -244,8 +246,11 @@ export async function refreshCard(id, version) {
   const existing = /** @type {HTMLElement | null} */ (document.getElementById(`task-${id}`));
   if (existing && version !== undefined && Number(existing.dataset.version) >= version) return;
   let fresh;
+  const asked = (cardsAsked.get(id) || 0) + 1;
+  cardsAsked.set(id, asked);
   try {
     const doc = await html(`/ui/tasks/${id}/card`);
+    if (cardsAsked.get(id) !== asked) return; // a later fetch of this card was started: its answer wins
     fresh = /** @type {HTMLElement | null} */ (doc.querySelector(".card"));
   } catch (error) {
     if (error instanceof ApiError && error.status === 404) { existing?.remove(); recount(); return; }

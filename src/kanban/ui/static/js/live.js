@@ -17,11 +17,15 @@ function show(state, text) {
   status.textContent = text;
 }
 
+let hintsAsked = 0;
+
 /** Re-fetches the task page's hints panel (new hints, applied elsewhere, agent progress). */
 async function refreshHints() {
   if (!taskPage) return;
-  const panel = document.getElementById("hints");
+  const asked = ++hintsAsked;
   const doc = await html(`/ui/tasks/${taskPage.dataset.taskId}/hints`);
+  if (asked !== hintsAsked) return; // a later fetch was started: an older answer must not overwrite it
+  const panel = document.getElementById("hints");
   const fresh = doc.getElementById("hints");
   if (panel && fresh) panel.replaceWith(fresh);
 }
