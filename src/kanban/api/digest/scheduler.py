@@ -7,10 +7,9 @@ from collections.abc import Callable
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from kanban.api.background import run_leased
 from kanban.api.digest.handlers import DigestLinks, run_digests
 from kanban.api.digest.mailer import Mailer
-from kanban.messaging.lease import Lease
+from kanban.messaging.lease import Lease, run_rounds_while_leased
 from kanban.messaging.unit_of_work import UnitOfWork
 
 
@@ -24,7 +23,7 @@ class DigestScheduler:
 
     async def run(self, stop: asyncio.Event) -> None:
         # Claimed days are never sent twice; unclaimed ones are tried next round.
-        await run_leased(
-            "digest scheduler", self._lease, stop, self._poll,
+        await run_rounds_while_leased(
+            stop, self._lease, self._poll,
             lambda: run_digests(self._engine, self._new_uow, self._mailer, self._sender, self._links),
         )  # fmt: skip
