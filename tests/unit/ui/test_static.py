@@ -18,7 +18,7 @@ TEMPLATES = STATIC_DIR.parent / "templates"
 def test_vendored_files_match_the_manifest() -> None:
     manifest = json.loads((VENDOR / "manifest.json").read_text())
     names = {p["name"] for p in manifest["packages"]}
-    assert {"htmx.org", "sortablejs", "axe-core", "swagger-ui-dist"} <= names
+    assert {"htmx.org", "sortablejs", "axe-core", "swagger-ui-dist", "uplot"} <= names
     listed: set[Path] = {VENDOR / "manifest.json"}
     for package in manifest["packages"]:
         assert re.fullmatch(r"\d+\.\d+\.\d+", package["version"]), package
