@@ -239,3 +239,17 @@ class ForecastHowManyOut(ApiModel):
 
     def csv_table(self) -> CsvTable:
         return ["confidence", "items"], [[r.confidence, r.items] for r in self.results]
+
+
+class CardAgeOut(ApiModel):
+    task_id: str
+    age_days: int = Field(description="calendar days since commitment, today included")
+    band: str | None = Field(description="as in aging: under-p50 ... over-p95; null below n=10")
+
+
+class BoardAgingOut(ApiModel):
+    """The aging of the board's cards in committed columns, against the last 90 days' cycle times."""
+
+    as_of: date
+    cycle_time: PercentilesOut
+    items: list[CardAgeOut]

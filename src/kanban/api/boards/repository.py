@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import Row, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from kanban.api.analytics.recent import card_ages
 from kanban.api.boards.schemas import BoardDetail, BoardOut, BoardSettingsOut, ColumnWithTasks
 from kanban.api.errors import NotFound
 from kanban.api.tables import (
@@ -116,7 +117,8 @@ async def list_boards(conn: AsyncConnection, user_id: str) -> list[BoardOut]:
 
 
 async def load_board(conn: AsyncConnection, board_id: str, user_id: str) -> BoardDetail:
-    """The board, its columns and all its tasks with tags and checklist progress: five statements."""
+    """The board, its columns and all its tasks with tags and checklist progress: five statements, and
+    the cards' aging from the board's recent flow (a few more when that is not kept in this process)."""
     row = (
         await conn.execute(
             select(boards, users.c.default_board_id)
@@ -151,6 +153,7 @@ async def load_board(conn: AsyncConnection, board_id: str, user_id: str) -> Boar
             )
             for c in column_rows
         ],
+        aging=await card_ages(conn, board_id, task_outs),
     )
 
 

@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator
 
+from kanban.api.analytics.schemas import BoardAgingOut
 from kanban.api.columns.schemas import ColumnOut
 from kanban.api.schemas import ApiModel, RequestModel
 from kanban.api.tasks.schemas import TaskOut
@@ -68,6 +69,7 @@ class ColumnWithTasks(ColumnOut):
 
 class BoardDetail(BoardOut):
     columns: list[ColumnWithTasks]
+    aging: BoardAgingOut = Field(description="each card in a context lane or Waiting for: its age and percentile band")
 
 
 class StaleTasks(ApiModel):

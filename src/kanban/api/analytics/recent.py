@@ -1,0 +1,73 @@
+"""The board's recent flow, kept per process: its cycle-time percentiles and when its work started.
+
+The stale marker (`staleBasis: p85`) and the aging colour of the board's cards both need the
+board's history replayed; a board load must not replay a year of events each time, so each API
+process keeps the answer for a few minutes per board. Ages are counted in days, so a few minutes
+late is invisible. A task committed since the answer was kept is not in `starts`: its latest
+move is its commitment (a task's start never changes once set), which is what `card_ages` uses.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from kanban.api.analytics import metrics
+from kanban.api.analytics import repository as repo
+from kanban.api.analytics.flow import COMMITTED_TYPES
+from kanban.api.analytics.handlers import history_for, percentiles_out
+from kanban.api.analytics.period import owner_zone, resolve, today_in
+from kanban.api.analytics.schemas import BoardAgingOut, CardAgeOut
+from kanban.api.tasks.schemas import TaskOut
+from kanban.db.types import utcnow
+
+KEEP_SECONDS = 300.0
+
+
+@dataclass(frozen=True)
+class RecentFlow:
+    """Percentiles of the tasks finished in the last 90 days (owner's zone) and each started task's start."""
+
+    tz: ZoneInfo
+    cycle: metrics.Percentiles
+    starts: dict[str, datetime]
+
+
+# board id -> (monotonic time computed, the answer)
+_kept: dict[str, tuple[float, RecentFlow]] = {}
+
+
+async def recent_flow(conn: AsyncConnection, board_id: str) -> RecentFlow:
+    kept = _kept.get(board_id)
+    if kept is not None and time.monotonic() - kept[0] < KEEP_SECONDS:
+        return kept[1]
+    tz = owner_zone(await repo.board_timezone(conn, board_id))
+    period = resolve(None, None, tz, utcnow())
+    h = await history_for(conn, board_id, period)
+    finished = metrics.finished_in(h.flows.values(), tz, period.first, period.last)
+    starts = {f.task_id: f.started for f in h.flows.values() if f.started is not None and f.in_progress}
+    flow = RecentFlow(tz, metrics.Percentiles.of(f.cycle_days for f in finished), starts)
+    if len(_kept) > 10_000:  # bounded: a process serving many boards forgets the oldest half
+        for key in sorted(_kept, key=lambda k: _kept[k][0])[: len(_kept) // 2]:
+            del _kept[key]
+    _kept[board_id] = (time.monotonic(), flow)
+    return flow
+
+
+async def card_ages(conn: AsyncConnection, board_id: str, cards: Iterable[TaskOut]) -> BoardAgingOut:
+    """The age (days since commitment, inclusive) and percentile band of each card in a committed column."""
+    flow = await recent_flow(conn, board_id)
+    today = today_in(flow.tz, utcnow())
+    items = []
+    for card in cards:
+        if card.column_type not in COMMITTED_TYPES:
+            continue
+        start = flow.starts.get(card.id, card.last_moved_at)
+        age = metrics.days_inclusive(metrics.local_day(start, flow.tz), today)
+        items.append(CardAgeOut(task_id=card.id, age_days=age, band=flow.cycle.band(age)))
+    return BoardAgingOut(as_of=today, cycle_time=percentiles_out(flow.cycle), items=items)
