@@ -109,13 +109,35 @@ def actor(triggered_by: str | None) -> str:
     return "you" if triggered_by.startswith("user:") else triggered_by.split(":", 1)[-1]
 
 
+def aging_level(band: str | None) -> str:
+    """A card's age against the board's cycle times, in three: 'young' (under p50), 'mid' (p50 to p85),
+    'old' (past p85); '' without enough finished tasks to tell."""
+    if not band:
+        return ""
+    return "young" if band == "under-p50" else "mid" if band in ("p50-p70", "p70-p85") else "old"
+
+
+def band_words(band: str | None) -> str:
+    """'over-p85' -> 'past p85'; the bands of the aging answer in words."""
+    if not band:
+        return "not enough finished tasks to tell"
+    if band.startswith("under-"):
+        return f"below {band[6:]}"
+    if band.startswith("over-"):
+        return f"past {band[5:]}"
+    low, high = band.split("-")
+    return f"between {low} and {high}"
+
+
 environment = Environment(
     loader=FileSystemLoader(HERE / "templates"),
     autoescape=select_autoescape(["html"]),
     trim_blocks=True,
     lstrip_blocks=True,
 )
-environment.globals.update(static=static_url, due_state=due_state, wip_state=wip_state)
+environment.globals.update(
+    static=static_url, due_state=due_state, wip_state=wip_state, aging_level=aging_level, band_words=band_words
+)
 environment.filters["markdown"] = markdown
 environment.filters["proposal"] = proposal
 environment.filters["actor"] = actor

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.routing import APIRoute
 from starlette.responses import RedirectResponse
 
+from kanban.api.analytics.recent import card_ages
 from kanban.api.boards import routes as boards_api
 from kanban.api.checklists import routes as checklists_api
 from kanban.api.clarify import routes as clarify_api
@@ -95,7 +96,8 @@ async def board_page(boardId: str, user_id: CurrentUserId, uow: Uow) -> Response
         task_ids += [t.id for t in cards]
     hint_counts = await hints_repo.proposed_counts(uow.conn, task_ids)
     shell = await _shell(user_id, uow, boardId)
-    return page("board.html", board=board, columns=columns, hint_counts=hint_counts, **shell)
+    ages = {a.task_id: a for a in board.aging.items}
+    return page("board.html", board=board, columns=columns, hint_counts=hint_counts, ages=ages, **shell)
 
 
 @router.get("/ui/boards/{boardId}/columns/{columnId}")
@@ -105,7 +107,8 @@ async def column_fragment(boardId: str, columnId: str, user_id: CurrentUserId, u
     column = next((c for c in board.columns if c.id == columnId), None)
     cards = list(column.tasks) if column is not None else []
     hint_counts = await hints_repo.proposed_counts(uow.conn, [t.id for t in cards])
-    return page("_cards.html", cards=cards, hint_counts=hint_counts)
+    ages = {a.task_id: a for a in board.aging.items}
+    return page("_cards.html", cards=cards, hint_counts=hint_counts, ages=ages)
 
 
 @router.get("/ui/tasks/{taskId}/card")
@@ -113,7 +116,8 @@ async def card_fragment(taskId: str, user_id: CurrentUserId, uow: Uow) -> Respon
     """One card as the board shows it: what the live stream fetches when a task changes."""
     task = await tasks_api.get_task(taskId, user_id, uow, Response())
     hint_counts = await hints_repo.proposed_counts(uow.conn, [task.id])
-    return page("_card.html", task=task, hint_counts=hint_counts)
+    aging = await card_ages(uow.conn, task.board_id, [task])
+    return page("_card.html", task=task, hint_counts=hint_counts, ages={a.task_id: a for a in aging.items})
 
 
 @router.get("/tasks/{taskId}")
