@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar
 
 from fastapi import APIRouter, Query, Request, Response
 
@@ -30,6 +31,7 @@ from kanban.api.deps import CurrentUserId, Uow
 from kanban.api.problems import problem_responses
 
 router = APIRouter(tags=["analytics"])
+T = TypeVar("T")
 
 From = Annotated[
     date | None,
@@ -48,8 +50,10 @@ def _docs(description: str) -> dict[int | str, dict[str, object]]:
     return {**csv_response_doc(description), **problem_responses(401, 404, 422)}
 
 
-async def _history(uow: Uow, user_id: str, board_id: str, first: date | None, last: date | None) -> handlers.History:
-    return await handlers.load_history(uow.conn, user_id, board_id, first, last)
+async def _shaped(
+    uow: Uow, user_id: str, board_id: str, first: date | None, last: date | None, shape: Callable[[handlers.History], T]
+) -> T:
+    return await handlers.shaped(uow.conn, user_id, board_id, first, last, shape)
 
 
 @router.get("/boards/{boardId}/analytics/cfd", response_model=CfdOut, responses=_docs("cumulative flow per day"))
@@ -58,7 +62,7 @@ async def cfd(
     fmt: FormatQuery = None,
 ) -> Response:  # fmt: skip
     """Per day, tasks that had arrived, been committed, finished (never decreasing); discarded and trashed apart."""
-    return respond(request, fmt, handlers.cfd(await _history(uow, user_id, boardId, from_, to)), "cfd")
+    return respond(request, fmt, await _shaped(uow, user_id, boardId, from_, to, handlers.cfd), "cfd")
 
 
 @router.get(
@@ -69,8 +73,8 @@ async def throughput(
     interval: Literal["day", "week"] = "day", fmt: FormatQuery = None,
 ) -> Response:  # fmt: skip
     """Tasks finished per day (or ISO week, Monday first); days without finishes are kept as 0."""
-    h = await _history(uow, user_id, boardId, from_, to)
-    return respond(request, fmt, handlers.throughput(h, interval), "throughput")
+    out = await _shaped(uow, user_id, boardId, from_, to, lambda h: handlers.throughput(h, interval))
+    return respond(request, fmt, out, "throughput")
 
 
 @router.get(
@@ -82,7 +86,7 @@ async def cycle_time(
 ) -> Response:  # fmt: skip
     """Cycle time (commitment to finish) and lead time (capture to finish) of the tasks finished in the
     range, in inclusive calendar days, with nearest-rank p50/p70/p85/p95 (null below 10 tasks)."""
-    return respond(request, fmt, handlers.cycle_time(await _history(uow, user_id, boardId, from_, to)), "cycle-time")
+    return respond(request, fmt, await _shaped(uow, user_id, boardId, from_, to, handlers.cycle_time), "cycle-time")
 
 
 @router.get("/boards/{boardId}/analytics/aging", response_model=AgingOut, responses=_docs("each task in progress"))
@@ -92,7 +96,7 @@ async def aging(
 ) -> Response:  # fmt: skip
     """Work in progress at the end of `to`, each task's age (since commitment) against the cycle-time
     percentiles of the range."""
-    return respond(request, fmt, handlers.aging(await _history(uow, user_id, boardId, from_, to)), "aging")
+    return respond(request, fmt, await _shaped(uow, user_id, boardId, from_, to, handlers.aging), "aging")
 
 
 @router.get(
@@ -104,8 +108,8 @@ async def time_in_column(
 ) -> Response:  # fmt: skip
     """Hours the tasks finished in the range spent in each column and column type, and the waiting
     share (time in Waiting for over cycle time)."""
-    h = await _history(uow, user_id, boardId, from_, to)
-    return respond(request, fmt, handlers.time_in_column(h), "time-in-column")
+    out = await _shaped(uow, user_id, boardId, from_, to, handlers.time_in_column)
+    return respond(request, fmt, out, "time-in-column")
 
 
 @router.get(
@@ -133,7 +137,8 @@ async def forecast_when(
     """When will N tasks (`items`, a project's open tasks, or a column's tasks) be finished, at
     50/70/85/95% confidence: a Monte Carlo run over recent daily throughput."""
     q = handlers.ForecastQuery(user_id, boardId, windowDays, trials, seed)
-    out = await handlers.forecast_when(uow.conn, q, items, projectId, columnId)
+    with handlers.collector_paused():  # the sampled history is freed before collection resumes
+        out = await handlers.forecast_when(uow.conn, q, items, projectId, columnId)
     return respond(request, fmt, out, "forecast-when")
 
 
@@ -152,4 +157,6 @@ async def forecast_how_many(
 ) -> Response:  # fmt: skip
     """How many tasks will be finished from today to `date`: at least X with each confidence."""
     q = handlers.ForecastQuery(user_id, boardId, windowDays, trials, seed)
-    return respond(request, fmt, await handlers.forecast_how_many(uow.conn, q, date_), "forecast-how-many")
+    with handlers.collector_paused():
+        out = await handlers.forecast_how_many(uow.conn, q, date_)
+    return respond(request, fmt, out, "forecast-how-many")
