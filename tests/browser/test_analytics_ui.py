@@ -105,6 +105,7 @@ def test_the_analytics_page_and_the_aging_colour(browser: Any, base_url: str, tm
     page.get_by_label("When will these be done?").select_option(label="Garden")
     page.get_by_role("button", name="Forecast when").click()
     page.get_by_text("When will 3 tasks be done?").wait_for()
+    assert "ask=" not in page.url  # answered in place, the charts left as they were
     when = api(page, "GET", f"/boards/{board_id}/analytics/forecast/when?projectId={project['id']}")
     assert when["enoughHistory"] is True
     rows = page.locator("#forecast-answer tbody tr")
@@ -146,7 +147,9 @@ def test_the_analytics_page_and_the_aging_colour(browser: Any, base_url: str, tm
     assert "aging-old" in (card(page, "Old card").get_attribute("class") or "")
     assert "aging-young" in (card(page, "New card").get_attribute("class") or "")
     assert "aging-" not in (card(page, "Dig").get_attribute("class") or "")  # in the Inbox: not started
-    assert "26 days since started: past p95" in (card(page, "Old card").locator(".chip.age").get_attribute("title") or "")
+    assert "26 days since started: past p95" in (
+        card(page, "Old card").locator(".chip.age").get_attribute("title") or ""
+    )
     assert "below p50 (6 d)" in page.locator(".aging-legend").inner_text()
     page.screenshot(path=str(tmp_path / "board-aging.png"))
     assert not problems, problems

@@ -62,6 +62,17 @@ async def _forecast(
         return {"forecast_error": str(refused)}
 
 
+def _answers(h: handlers.History, interval: Interval) -> dict[str, Any]:
+    return {
+        "cfd": handlers.cfd(h),
+        "throughput": handlers.throughput(h, interval),
+        "cycle_time": handlers.cycle_time(h),
+        "aging": handlers.aging(h),
+        "time_in_column": handlers.time_in_column(h),
+        "columns": list(h.columns.values()),
+    }
+
+
 @router.get("/boards/{boardId}/analytics")
 async def analytics_page(
     boardId: str,
@@ -86,19 +97,14 @@ async def analytics_page(
         range_error = str(refused)
         last = today_in(tz, now)
         period = resolve(last - timedelta(days=DEFAULT_DAYS - 1), last, tz, now)
-    h = await handlers.history_for(uow.conn, board.id, period)
-    answers = {
-        "cfd": handlers.cfd(h),
-        "throughput": handlers.throughput(h, interval),
-        "cycle_time": handlers.cycle_time(h),
-        "aging": handlers.aging(h),
-        "time_in_column": handlers.time_in_column(h),
-    }
+    with handlers.collector_paused():  # the history is freed before collection resumes
+        answers = _answers(await handlers.history_for(uow.conn, board.id, period), interval)
     projects = await projects_api.list_projects(boardId, user_id, uow, "active", 500, 0)
-    forecast = await _forecast(uow, user_id, boardId, ask, scope, items, until)
+    with handlers.collector_paused():
+        forecast = await _forecast(uow, user_id, boardId, ask, scope, items, until)
     shell = await _shell(user_id, uow, boardId)
     return page(
-        "analytics.html", period=period, interval=interval, range_error=range_error, columns=list(h.columns.values()),
+        "analytics.html", period=period, interval=interval, range_error=range_error,
         projects=projects.items, scope=scope, items=items, until=until, today=today_in(tz, now),
         default_until=today_in(tz, now) + timedelta(days=29), window_days=DEFAULT_WINDOW_DAYS,
         **answers, **forecast, **shell,
@@ -116,5 +122,6 @@ async def forecast_fragment(
     until: FormDate = None,
 ) -> Response:
     """Only the forecast's answer: what the form fetches in place when scripts run."""
-    forecast = await _forecast(uow, user_id, boardId, ask, scope, items, until)
+    with handlers.collector_paused():
+        forecast = await _forecast(uow, user_id, boardId, ask, scope, items, until)
     return page("_forecast.html", board_id=boardId, **forecast)

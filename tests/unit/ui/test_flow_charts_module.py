@@ -47,7 +47,12 @@ def test_series_follow_the_api_answers() -> None:
         ["a", "b"],
     ]
     # Two empty edge points carry percentile lines across the columns; there are none below n=10.
-    assert out["a"] == [["Age (days)"], [[-0.5, 0, 1, 1.5], [None, 10, 2, None]], ["Next", "Waiting"], ["", "f", "o", ""]]
+    assert out["a"] == [
+        ["Age (days)"],
+        [[-0.5, 0, 1, 1.5], [None, 10, 2, None]],
+        ["Next", "Waiting"],
+        ["", "f", "o", ""],
+    ]
     assert out["day"] in (82800, 86400, 90000)  # a calendar day, whatever the machine's zone does
 
 

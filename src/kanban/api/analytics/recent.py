@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from kanban.api.analytics import metrics
 from kanban.api.analytics import repository as repo
 from kanban.api.analytics.flow import COMMITTED_TYPES
-from kanban.api.analytics.handlers import history_for, percentiles_out
+from kanban.api.analytics.handlers import History, collector_paused, history_for, percentiles_out
 from kanban.api.analytics.period import owner_zone, resolve, today_in
 from kanban.api.analytics.schemas import BoardAgingOut, CardAgeOut
 from kanban.api.tasks.schemas import TaskOut
@@ -42,16 +42,19 @@ class RecentFlow:
 _kept: dict[str, tuple[float, RecentFlow]] = {}
 
 
+def _recent(h: History) -> RecentFlow:
+    finished = metrics.finished_in(h.flows.values(), h.tz, h.period.first, h.period.last)
+    starts = {f.task_id: f.started for f in h.flows.values() if f.started is not None and f.in_progress}
+    return RecentFlow(h.tz, metrics.Percentiles.of(f.cycle_days for f in finished), starts)
+
+
 async def recent_flow(conn: AsyncConnection, board_id: str) -> RecentFlow:
     kept = _kept.get(board_id)
     if kept is not None and time.monotonic() - kept[0] < KEEP_SECONDS:
         return kept[1]
     tz = owner_zone(await repo.board_timezone(conn, board_id))
-    period = resolve(None, None, tz, utcnow())
-    h = await history_for(conn, board_id, period)
-    finished = metrics.finished_in(h.flows.values(), tz, period.first, period.last)
-    starts = {f.task_id: f.started for f in h.flows.values() if f.started is not None and f.in_progress}
-    flow = RecentFlow(tz, metrics.Percentiles.of(f.cycle_days for f in finished), starts)
+    with collector_paused():  # the history is freed before collection resumes
+        flow = _recent(await history_for(conn, board_id, resolve(None, None, tz, utcnow())))
     if len(_kept) > 10_000:  # bounded: a process serving many boards forgets the oldest half
         for key in sorted(_kept, key=lambda k: _kept[k][0])[: len(_kept) // 2]:
             del _kept[key]
