@@ -1,7 +1,8 @@
 """Analytics queries: read the board's history once, replay it, and shape one metric's answer.
 
 Read-only: each query takes a connection and commits nothing. Everything is recomputed on read
-from task_events (ADR 0022); nothing is cached or stored.
+from task_events (ADR 0022), nothing stored; the replay is kept per process while the board's
+placements stay the same (`kept.py`).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from kanban.api.analytics import forecast, metrics
+from kanban.api.analytics import forecast, kept, metrics
 from kanban.api.analytics import repository as repo
 from kanban.api.analytics.flow import COMMITTED_TYPES, FINISHED_TYPES, TaskFlow, replay
 from kanban.api.analytics.period import MAX_HOW_MANY_DAYS, Period, owner_zone, resolve, today_in
@@ -125,7 +126,7 @@ async def history_for(conn: AsyncConnection, board_id: str, period: Period) -> H
         cols = {c.id: c for c in await repo.board_columns(conn, board_id)}
         types = {c.id: c.type for c in cols.values()}
         tasks = await repo.live_tasks(conn, board_id, types)
-        flows = replay(await repo.flow_events(conn, board_id, until, types))
+        flows = dict(await kept.replayed(conn, board_id, until, types))  # a copy: the kept one is shared
         unplaced = [t for t in tasks if t not in flows]
         if unplaced:
             flows.update(replay([], await repo.task_seeds(conn, unplaced, types, until)))

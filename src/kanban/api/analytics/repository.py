@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import DateTime, select, text, type_coerce
+from sqlalchemy import DateTime, func, select, text, type_coerce
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kanban.api.analytics.flow import FlowEvent, TaskSeed
@@ -107,6 +107,20 @@ async def flow_events(
         FlowEvent(task_id, kind, at, to_id, to_type if to_type is not None or to_id is None else column_types.get(to_id))
         for task_id, kind, at, to_id, to_type in rows.all()
     ]
+
+
+async def flow_marker(conn: AsyncConnection, board_id: str, until: datetime) -> tuple[int, datetime | None]:
+    """How many placements, retypes and deletions the board has before `until`, and the newest time:
+    one aggregate over the flow index (index-only on PostgreSQL), not the rows."""
+    e = task_events.c
+    row = (
+        await conn.execute(
+            select(func.count(), func.max(e.created_at)).where(
+                e.board_id == board_id, e.created_at < until, text(f"({FLOW_EVENT_PREDICATE})")
+            )
+        )
+    ).one()
+    return int(row[0]), row[1]
 
 
 async def override_events(conn: AsyncConnection, board_id: str, since: datetime, until: datetime) -> list[Any]:
