@@ -17,6 +17,14 @@ def _day(back: int) -> str:
     return (datetime.now(UTC).date() - timedelta(days=back)).isoformat()
 
 
+def _columns() -> FlowHistory:
+    h = FlowHistory(ZoneInfo("UTC"))
+    h.column("inbox", "Inbox", "INPUT")
+    h.column("next", "Next actions", "CONTEXT")
+    h.column("done", "Done", "DONE")
+    return h
+
+
 async def _cycle(api: ApiHarness, me: dict[str, str], board_id: str) -> dict[str, Any]:
     response = await api.client.get(f"/boards/{board_id}/analytics/cycle-time", headers=me)
     assert response.status_code == 200, response.text
@@ -24,11 +32,7 @@ async def _cycle(api: ApiHarness, me: dict[str, str], board_id: str) -> dict[str
 
 
 async def test_a_new_placement_is_seen_by_the_next_read(api: ApiHarness) -> None:
-    me = await api.make_user()
-    h = FlowHistory(ZoneInfo("UTC"))
-    h.column("inbox", "Inbox", "INPUT")
-    h.column("next", "Next actions", "CONTEXT")
-    h.column("done", "Done", "DONE")
+    me, h = await api.make_user(), _columns()
     for k in range(1, 11):
         h.story(f"t{k}", f"{_day(20)} 08:00", (f"{_day(20)} 09:00", "next"), (f"{_day(20 - k + 1)} 10:00", "done"))
     h.story("open", f"{_day(3)} 08:00", (f"{_day(2)} 09:00", "next"))
@@ -44,11 +48,7 @@ async def test_a_new_placement_is_seen_by_the_next_read(api: ApiHarness) -> None
 
 
 async def test_a_column_retyped_under_untyped_events_is_replayed_again(api: ApiHarness) -> None:
-    me = await api.make_user()
-    h = FlowHistory(ZoneInfo("UTC"))
-    h.column("inbox", "Inbox", "INPUT")
-    h.column("next", "Next actions", "CONTEXT")
-    h.column("done", "Done", "DONE")
+    me, h = await api.make_user(), _columns()
     for k in range(1, 11):  # events from before types were recorded: they take their column's type now
         h.story(f"t{k}", f"{_day(20)} 08:00", (f"{_day(20)} 09:00", "next"), (f"{_day(10)} 10:00", "done"),
                 typed=False)  # fmt: skip
