@@ -21,7 +21,7 @@ const when = (iso) => new Date(iso).toLocaleString([], { dateStyle: "medium", ti
 function fill() {
   const text = query.get("text") || "";
   const url = query.get("url") || (text.match(/https?:\/\/\S+/) || [""])[0];
-  const lines = text.replace(url, "").trim().split("\n");
+  const lines = (url ? text.replace(url, " ") : text).replace(/[ \t]{2,}/g, " ").trim().split("\n");
   const title = query.get("title") || lines.shift() || "";
   const selection = query.get("selection") || "";
   field("text").value = title.trim();
@@ -80,7 +80,7 @@ async function preview() {
 /** @param {HTMLElement | null} list @param {import("./capture-queue.js").Capture[]} items @param {string} empty */
 function listInto(list, items, empty) {
   if (!list) return;
-  list.replaceChildren(...(items.length ? [] : [el("li", empty, "muted")]));
+  list.replaceChildren(...(items.length || !empty ? [] : [el("li", empty, "muted")]));
   for (const item of items) {
     const li = el("li", "");
     const name = item.title || item.body.text || item.body.url || "";
@@ -99,7 +99,7 @@ function listInto(list, items, empty) {
 
 async function showQueue() {
   const items = await all();
-  listInto(document.getElementById("queue-waiting"), items.filter((i) => i.state !== "sent"), "Nothing waiting.");
+  listInto(document.getElementById("queue-waiting"), items.filter((i) => i.state !== "sent"), "");
   listInto(document.getElementById("queue-sent"), items.filter((i) => i.state === "sent").reverse(), "Nothing sent from this device yet.");
 }
 
@@ -114,7 +114,7 @@ form?.addEventListener("submit", async (event) => {
   submit.disabled = true;
   try {
     const item = await save(Object.fromEntries(Object.entries(body).filter(([, v]) => v)));
-    form.reset();
+    if (field("text").value.trim() === body.text) form.reset();  // unless the person started the next one
     void preview();
     done.textContent = item.state === "sent" ? `Saved “${item.title}” to the Inbox.`
       : "No connection: kept on this device; it is sent when you are back online.";
