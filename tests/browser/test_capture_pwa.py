@@ -56,7 +56,9 @@ def test_the_bookmarklet_captures_a_page_with_its_own_strict_csp(browser: Any, b
     _shot(page, "capture-help")
 
     # Another site, which allows no script of anyone's: the bookmarklet still opens our window.
-    article = "<html><head><title>Soil basics fri #garden</title></head><body><p id=p>Compost needs air.</p></body></html>"
+    article = (
+        "<html><head><title>Soil basics fri #garden</title></head><body><p id=p>Compost needs air.</p></body></html>"
+    )
     page.route(FOREIGN, lambda route: route.fulfill(
         body=article, content_type="text/html", headers={"Content-Security-Policy": "default-src 'none'"}))  # fmt: skip
     page.goto(FOREIGN)
@@ -99,9 +101,14 @@ def test_the_app_is_installable_and_its_share_target_lands_in_capture(browser: A
     cdp = context.new_cdp_session(page)
     read = cdp.send("Page.getAppManifest")
     assert read["url"] == f"{base_url}/manifest.webmanifest" and read["errors"] == [], read["errors"]
-    share = read["manifest"]["shareTarget"]  # (this CDP version garbles the params it reports; action and method are right)
+    share = read["manifest"][
+        "shareTarget"
+    ]  # (this CDP version garbles the params it reports; action and method are right)
     assert share["action"] == f"{base_url}/capture/share" and share["method"] == "kGet"
-    assert {i["url"].split("?")[0].rsplit("/", 1)[-1] for i in read["manifest"]["icons"]} >= {"icon-192.png", "icon-512.png"}
+    assert {i["url"].split("?")[0].rsplit("/", 1)[-1] for i in read["manifest"]["icons"]} >= {
+        "icon-192.png",
+        "icon-512.png",
+    }
     until(page, "navigator.serviceWorker.controller !== null", timeout=60)
     # Installable: nothing missing (icons, start URL, worker). A test context is incognito, which Chromium reports too.
     refused = {e["errorId"] for e in cdp.send("Page.getInstallabilityErrors")["installabilityErrors"]}
@@ -131,7 +138,11 @@ def _controlled(page: Any) -> None:
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
     page.reload()
     until(page, "navigator.serviceWorker.controller !== null", timeout=60)
-    until(page, "caches.keys().then(k => Promise.all(k.map(n => caches.open(n).then(c => c.match('/capture/new'))))).then(f => f.some(Boolean))", 60)
+    until(
+        page,
+        "caches.keys().then(k => Promise.all(k.map(n => caches.open(n).then(c => c.match('/capture/new'))))).then(f => f.some(Boolean))",
+        60,
+    )
 
 
 def test_offline_captures_wait_on_the_device_and_arrive_once(browser: Any, base_url: str) -> None:

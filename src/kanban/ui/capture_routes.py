@@ -68,7 +68,12 @@ def manifest() -> dict[str, Any]:
             {"src": static_url("icons/icon.svg"), "sizes": "any", "type": "image/svg+xml"},
             {"src": static_url("icons/icon-192.png"), "sizes": "192x192", "type": "image/png"},
             {"src": static_url("icons/icon-512.png"), "sizes": "512x512", "type": "image/png"},
-            {"src": static_url("icons/maskable-512.png"), "sizes": "512x512", "type": "image/png", "purpose": "maskable"},
+            {
+                "src": static_url("icons/maskable-512.png"),
+                "sizes": "512x512",
+                "type": "image/png",
+                "purpose": "maskable",
+            },
         ],
         # A phone's share sheet opens the capture page with what was shared (GET: works offline too).
         "share_target": {
@@ -77,7 +82,13 @@ def manifest() -> dict[str, Any]:
             "enctype": "application/x-www-form-urlencoded",
             "params": {"title": "title", "text": "text", "url": "url"},
         },
-        "shortcuts": [{"name": "Capture", "url": "/capture/new", "icons": [{"src": static_url("icons/icon-192.png"), "sizes": "192x192"}]}],
+        "shortcuts": [
+            {
+                "name": "Capture",
+                "url": "/capture/new",
+                "icons": [{"src": static_url("icons/icon-192.png"), "sizes": "192x192"}],
+            }
+        ],
     }
 
 
@@ -99,5 +110,7 @@ def service_worker() -> str:
 async def service_worker_script() -> Response:
     """At the root so its scope is the whole app; `no-cache` so a new release's worker is picked up at once."""
     return Response(
-        service_worker(), media_type="text/javascript", headers={"Cache-Control": "no-cache", "Service-Worker-Allowed": "/"}
+        service_worker(),
+        media_type="text/javascript",
+        headers={"Cache-Control": "no-cache", "Service-Worker-Allowed": "/"},
     )

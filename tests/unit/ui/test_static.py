@@ -51,7 +51,8 @@ def test_templates_need_nothing_the_csp_forbids(template: str) -> None:
 def test_our_javascript_is_small_and_typed() -> None:
     ours = sorted((STATIC_DIR / "js").glob("*.js"))
     assert ours and all(p.read_text().startswith("// @ts-check") for p in ours)
-    assert sum(len(p.read_text().splitlines()) for p in ours) < 1200
+    # 1,200 lines for the board's pages, and about 300 more for capture (its page and offline queue).
+    assert sum(len(p.read_text().splitlines()) for p in ours) < 1500
 
 
 @pytest.mark.parametrize(

@@ -88,7 +88,9 @@ async def test_a_url_is_captured_for_the_worker_to_fetch(api: ApiHarness) -> Non
     task = answer.json()["task"]
     assert task["title"] == url and task["description"] == f"{url}\n\nread later"
     assert task["metadata"] == {"url": url} and task["source"] == "bookmarklet"
-    shared = await api.client.post("/capture", json={"text": "From the phone", "url": url, "source": "share"}, headers=me)
+    shared = await api.client.post(
+        "/capture", json={"text": "From the phone", "url": url, "source": "share"}, headers=me
+    )
     assert shared.status_code == 201 and shared.json()["task"]["source"] == "share"
 
 
