@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.browser.conftest import api, board_of, sign_up, until
+from tests.browser.conftest import PASSWORD, api, board_of, sign_up, until
 
 pytestmark = pytest.mark.e2e
 SHOTS = os.environ.get("KANBAN_SCREENSHOTS")  # a folder to keep screenshots in, for a person to look at
@@ -230,4 +230,36 @@ def test_a_lost_answer_is_replayed_with_the_same_key_and_makes_one_task(browser:
     [task] = _titled(page, "Renew passport")
     assert task["source"] == "web"
     assert api(page, "GET", f"/tasks/{task['id']}")["title"] == "Renew passport"
+    context.close()
+
+
+def test_a_capture_kept_offline_is_sent_only_for_whoever_made_it(browser: Any, base_url: str) -> None:
+    context = browser.new_context()
+    page = context.new_page()
+    anna = sign_up(page, base_url)
+    page.goto(f"{base_url}/capture/new")
+    _controlled(page)
+    context.set_offline(True)
+    page.get_by_label("What is it?").fill("Anna's secret plan")
+    page.get_by_role("button", name="Save to Inbox").click()
+    page.get_by_text("No connection: kept on this device").wait_for()
+
+    # Anna's session ends while she is offline; Ben signs in on the same browser.
+    context.clear_cookies()
+    context.set_offline(False)
+    sign_up(page, base_url)
+    page.goto(f"{base_url}/capture/new")
+    page.get_by_role("button", name="Send now").click()
+    page.get_by_text("1 capture waiting to be sent").wait_for()
+    page.goto(f"{base_url}/")
+    assert _titled(page, "Anna's secret plan") == []
+
+    context.clear_cookies()
+    page.goto(f"{base_url}/login")
+    page.get_by_label("Email").fill(anna)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/boards/*")
+    until(page, "import('/static/js/capture-queue.js').then(q => q.all()).then(a => a.every(i => i.state === 'sent'))")
+    assert len(_titled(page, "Anna's secret plan")) == 1
     context.close()

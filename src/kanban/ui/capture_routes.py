@@ -1,8 +1,9 @@
 """Capture in a browser: the bookmarklet page, the capture page (bookmarklet popup and share target),
 the installable app's manifest and its service worker (offline capture page, queued captures).
 
-The capture page carries nothing personal (no boards, no tasks: it captures to the default board),
-so the service worker may keep a copy for offline use; it reads what to capture from its own URL.
+The capture page carries nothing personal but whose it is (no boards, no tasks: it captures to the
+default board), so the service worker may keep a copy for offline use; it reads what to capture
+from its own URL.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ async def capture_help_page(request: Request, user_id: CurrentUserId, uow: Uow) 
 @router.get("/capture/share")
 async def capture_page(user_id: CurrentUserId) -> Response:
     """The confirm-and-save page: the bookmarklet's popup (`/new`) and the share target (`/share`)."""
-    return page("capture_new.html")
+    return page("capture_new.html", user_id=user_id)
 
 
 def bookmarklet(origin: str) -> str:

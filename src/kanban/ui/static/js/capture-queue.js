@@ -14,7 +14,7 @@ export const CHANNEL = "kanban-capture";
 export const SYNC_TAG = "capture-queue";
 
 /** @typedef {{text?: string, url?: string, note?: string, boardId?: string, source: string}} CaptureBody */
-/** @typedef {{key: string, body: CaptureBody, savedAt: string, state: "waiting" | "failed" | "sent", tries: number,
+/** @typedef {{key: string, body: CaptureBody, owner?: string, savedAt: string, state: "waiting" | "failed" | "sent", tries: number,
  *   status?: number, error?: string, sentAt?: string, taskId?: string, title?: string}} Capture */
 
 /** @returns {Promise<IDBDatabase>} */
@@ -64,10 +64,13 @@ export async function discard(key) {
   changed();
 }
 
-/** Keeps a new capture, waiting to be sent. @param {CaptureBody} body @returns {Promise<Capture>} */
-export async function keep(body) {
+/**
+ * Keeps a new capture, waiting to be sent; `owner` is who was signed in, so that nobody else who
+ * signs in on this browser later sends it. @param {CaptureBody} body @param {string} [owner] @returns {Promise<Capture>}
+ */
+export async function keep(body, owner) {
   /** @type {Capture} */
-  const item = { key: crypto.randomUUID(), body, savedAt: new Date().toISOString(), state: "waiting", tries: 0 };
+  const item = { key: crypto.randomUUID(), body, owner, savedAt: new Date().toISOString(), state: "waiting", tries: 0 };
   await put(item);
   changed();
   return item;
@@ -100,16 +103,28 @@ async function send(item, csrf) {
   return { ...tried, state, status: response.status, error: readable(data) };
 }
 
+/** @returns {Promise<string | null>} the signed-in user's id; null offline or signed out */
+async function signedIn() {
+  try {
+    const response = await fetch("/api/v1/users/me", { credentials: "same-origin", headers: { Accept: "application/json" } });
+    return response.ok ? (await response.json()).id : null;
+  } catch {
+    return null;
+  }
+}
+
 /**
- * Sends every waiting capture, one at a time and one sender at a time (tabs and the service worker
- * share a lock); stops at the first "no connection". @param {() => string | Promise<string>} csrf
+ * Sends every waiting capture of the signed-in user, one at a time and one sender at a time (tabs and
+ * the service worker share a lock); stops at the first "no connection". @param {() => string | Promise<string>} csrf
  * @returns {Promise<Capture[]>} what was tried, as it stands now
  */
 export async function flush(csrf) {
   const go = async () => {
     const tried = [];
-    for (const item of await all()) {
-      if (item.state !== "waiting") continue;
+    const waiting = (await all()).filter((i) => i.state === "waiting");
+    const me = waiting.length ? await signedIn() : null;
+    for (const item of me ? waiting : []) {
+      if (item.owner && item.owner !== me) continue;
       const now = await send(item, await csrf());
       await put(now);
       tried.push(now);

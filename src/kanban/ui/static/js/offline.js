@@ -7,6 +7,10 @@
 import { ApiError, cookie } from "./api.js";
 import { CHANNEL, SYNC_TAG, all, discard, flush, keep } from "./capture-queue.js";
 
+// Who is signed in, as the last page of ours rendered by the server said (the capture page may be a kept copy).
+const USER = "kanban-user";
+if (document.body.dataset.userId) localStorage.setItem(USER, document.body.dataset.userId);
+
 /** Sends what waits now; a failure to send is the queue's business, never the page's. */
 export const sendWaiting = () => flush(() => cookie("kanban_csrf")).catch(() => []);
 
@@ -22,7 +26,7 @@ async function askForSync() {
  * act on (a 422, a full Inbox) is thrown, and the capture is not kept. @param {import("./capture-queue.js").CaptureBody} body
  */
 export async function save(body) {
-  const item = await keep(body);
+  const item = await keep(body, localStorage.getItem(USER) || undefined);
   await sendWaiting();
   const now = (await all()).find((i) => i.key === item.key) || item;
   if (now.state === "failed") {
