@@ -210,7 +210,7 @@ def test_a_lost_answer_is_replayed_with_the_same_key_and_makes_one_task(browser:
     page.goto(f"{base_url}/")
     assert len(_titled(page, "Renew passport")) == 1  # made once already, unknown to the device
 
-    context.unroute("**/api/v1/capture")
+    context.unroute_all(behavior="wait")  # the service worker's Background Sync may be in the handler too
     page.goto(f"{base_url}/capture/new")  # the next page load sends what waits
     page.get_by_text("Nothing waiting to be sent.").wait_for()
     page.locator("#queue-sent li", has_text="Renew passport").wait_for()

@@ -4,7 +4,7 @@
  * a share sheet's title, text and url), previews what the quick-add text means, saves through the
  * device's queue; the queue panel lists what waits and what was sent.
  */
-import { api, toast } from "./api.js";
+import { api, ApiError, toast } from "./api.js";
 import { all, discard } from "./capture-queue.js";
 import { save, sendWaiting, showCount } from "./offline.js";
 
@@ -72,8 +72,10 @@ async function preview() {
   try {
     const parsed = await api("POST", "/api/v1/capture/preview", { text });
     if (mine === latest) showPreview(text, parsed);
-  } catch {
-    if (mine === latest) box.replaceChildren(el("p", "No preview without a connection: the text is read when it is sent.", "muted"));
+  } catch (error) {
+    const offline = error instanceof ApiError && error.status === 0;
+    const why = offline ? "No preview without a connection: the text is read when it is sent." : `No preview: ${error instanceof Error ? error.message : error}`;
+    if (mine === latest) box.replaceChildren(el("p", why, "muted"));
   }
 }
 

@@ -46,7 +46,11 @@ export async function showCount() {
   document.dispatchEvent(new CustomEvent("kanban:queue"));
 }
 
-if ("serviceWorker" in navigator) void navigator.serviceWorker.register("/sw.js", { type: "module", scope: "/" }).catch(() => undefined);
-new BroadcastChannel(CHANNEL).addEventListener("message", () => void showCount());
-addEventListener("online", () => void sendWaiting());
-void sendWaiting().then(showCount);
+// Once a page: the page loads this module by its hashed URL and other modules import it by its plain one.
+if (!document.body.dataset.offline) {
+  document.body.dataset.offline = "ready";
+  if ("serviceWorker" in navigator) void navigator.serviceWorker.register("/sw.js", { type: "module", scope: "/" }).catch(() => undefined);
+  new BroadcastChannel(CHANNEL).addEventListener("message", () => void showCount());
+  addEventListener("online", () => void sendWaiting());
+  void sendWaiting().then(showCount);
+}
