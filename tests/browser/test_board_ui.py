@@ -262,6 +262,7 @@ def test_every_page_passes_axe_in_both_themes(browser: Any, base_url: str) -> No
     paths = [
         f"/boards/{board_id}", f"/tasks/{task['id']}", f"/boards/{board_id}/clarify",
         f"/boards/{board_id}/search?q=check", f"/boards/{board_id}/settings", "/keys",
+        "/capture", "/capture/new?title=Call+Anna+fri+%40phone&url=https%3A%2F%2Fexample.org",
     ]  # fmt: skip
     problems: dict[str, Any] = {}
     for scheme in ("light", "dark"):

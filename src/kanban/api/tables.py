@@ -153,7 +153,7 @@ tasks = Table(
     Column("completed_at", UtcDateTime(), nullable=True),
     Column("last_moved_at", UtcDateTime(), nullable=False),
     Column("clarified_at", UtcDateTime(), nullable=True),
-    # Where the task was captured (web, api, email, bookmarklet, mcp, cli, import, template, rule).
+    # Where the task was captured (web, api, email, bookmarklet, share, mcp, cli, import, template, rule).
     Column("source", String(20), nullable=True),
     Index("ix_tasks_column_position", "column_id", "position"),
     CheckConstraint("duration_minutes IS NULL OR duration_minutes >= 0", name="duration_not_negative"),

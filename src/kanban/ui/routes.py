@@ -66,7 +66,7 @@ async def _shell(user_id: str, uow: Uow, board_id: str | None = None) -> dict[st
     """What every signed-in page needs: the boards (for the switcher) and the current one."""
     boards = await boards_api.list_boards(user_id, uow)
     current = board_id or next((b.id for b in boards if b.is_default), boards[0].id if boards else None)
-    return {"boards": boards, "board_id": current, "contexts": CONTEXTS}
+    return {"boards": boards, "board_id": current, "contexts": CONTEXTS, "user_id": user_id}
 
 
 @router.get("/")

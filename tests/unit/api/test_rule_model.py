@@ -19,6 +19,7 @@ from kanban.api.rules.model import (
     trigger_matches,
     wip_refusal,
 )
+from kanban.api.rules.schemas import TaskCreatedConfig
 
 NOW = datetime(2026, 3, 6, 12, 0, tzinfo=UTC)
 COLUMNS = [
@@ -62,6 +63,9 @@ def test_triggers_match_on_column_type_source_and_fields() -> None:
     created = TaskEventFacts("created", to_column_id="in", to_column_type="INPUT")
     assert trigger_matches(rule({"type": "task.created", "config": {"sources": ["email"]}}, []), created, TASK)
     assert not trigger_matches(rule({"type": "task.created", "config": {"sources": ["web"]}}, []), created, TASK)
+    assert TaskCreatedConfig.model_validate({"sources": ["share", "bookmarklet"]}).sources == ["share", "bookmarklet"]
+    shared = replace(TASK, source="share")  # a phone's share sheet, through the installed app
+    assert trigger_matches(rule({"type": "task.created", "config": {"sources": ["share"]}}, []), created, shared)
     moved = TaskEventFacts("moved", frozenset({"column_id"}), "in", "INPUT", "next", "CONTEXT")
     assert trigger_matches(rule({"type": "task.moved", "config": {"fromColumnType": "INPUT"}}, []), moved, TASK)
     assert not trigger_matches(rule({"type": "task.moved", "config": {"toColumnType": "DONE"}}, []), moved, TASK)

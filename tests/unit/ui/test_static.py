@@ -51,8 +51,9 @@ def test_templates_need_nothing_the_csp_forbids(template: str) -> None:
 def test_our_javascript_is_small_and_typed() -> None:
     ours = sorted((STATIC_DIR / "js").glob("*.js"))
     assert ours and all(p.read_text().startswith("// @ts-check") for p in ours)
-    # A budget for the whole UI, raised from 1,200 when the flow charts (analytics page) joined it.
-    assert sum(len(p.read_text().splitlines()) for p in ours) < 1300
+    # A budget for the whole UI: 1,200 lines for the board's pages, about 100 for the flow charts
+    # and 300 for capture (its page and offline queue), and room for the rules editor.
+    assert sum(len(p.read_text().splitlines()) for p in ours) < 2000
 
 
 @pytest.mark.parametrize(

@@ -123,7 +123,9 @@ async def capture(cmd: Capture, uow: UnitOfWork) -> CaptureResult:
             await uow.rollback()
             earlier = await _replay(uow, cmd)
             if earlier is None:
-                raise Conflict("a request with this Idempotency-Key is still in progress; retry") from None
+                raise Conflict(
+                    "a request with this Idempotency-Key is still in progress; retry", retryAfter=1
+                ) from None
             return earlier
     _, parsed = await _parse(uow, cmd.user_id, cmd.text or "", cmd.now)
     title = parsed.title or (cmd.url or "")

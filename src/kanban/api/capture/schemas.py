@@ -14,7 +14,7 @@ from kanban.api.templates.schemas import TemplateResponse
 from kanban.contracts.events import Priority, TaskContext
 
 # Channels a client may name; "email" is set only by the mail paths, never claimed by a client.
-ClientSource = Literal["web", "api", "bookmarklet", "mcp", "cli"]
+ClientSource = Literal["web", "api", "bookmarklet", "share", "mcp", "cli"]
 
 
 class PreviewRequest(RequestModel):

@@ -32,7 +32,7 @@ WatchedField = Literal[
 ]  # fmt: skip
 
 
-CaptureSource = Literal["web", "api", "email", "bookmarklet", "mcp", "cli", "import", "template", "rule"]
+CaptureSource = Literal["web", "api", "email", "bookmarklet", "share", "mcp", "cli", "import", "template", "rule"]
 
 
 class TaskCreatedConfig(RequestModel):

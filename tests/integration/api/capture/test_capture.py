@@ -70,8 +70,10 @@ async def test_an_idempotency_key_never_makes_two_tasks(api: ApiHarness) -> None
         *[api.client.post("/capture", json={"text": "Twin"}, headers={**me, "Idempotency-Key": "k-2"}) for _ in "ab"]
     )
     assert sorted(r.status_code for r in twins) in ([200, 201], [201, 409])
+    # A twin still in progress says "retry" (an offline queue sends it again); another body does not.
+    assert all(r.json().get("retryAfter") == 1 for r in twins if r.status_code == 409)
     other = await api.client.post("/capture", json={"text": "Something else"}, headers=key)
-    assert other.status_code == 409
+    assert other.status_code == 409 and "retryAfter" not in other.json()
     assert await count_rows(api, task_events, type="created") == 2
 
 
@@ -86,6 +88,10 @@ async def test_a_url_is_captured_for_the_worker_to_fetch(api: ApiHarness) -> Non
     task = answer.json()["task"]
     assert task["title"] == url and task["description"] == f"{url}\n\nread later"
     assert task["metadata"] == {"url": url} and task["source"] == "bookmarklet"
+    shared = await api.client.post(
+        "/capture", json={"text": "From the phone", "url": url, "source": "share"}, headers=me
+    )
+    assert shared.status_code == 201 and shared.json()["task"]["source"] == "share"
 
 
 async def test_every_monday_makes_a_recurring_template(api: ApiHarness) -> None:

@@ -16,7 +16,7 @@ export class ApiError extends Error {
 }
 
 /** @param {string} name @returns {string} */
-function cookie(name) {
+export function cookie(name) {
   const found = document.cookie.split("; ").find((c) => c.startsWith(name + "="));
   return found ? decodeURIComponent(found.slice(name.length + 1)) : "";
 }

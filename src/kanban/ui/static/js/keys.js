@@ -3,8 +3,9 @@
  * The keyboard: one key per action on every page (n quick add, / search, ? the list of keys),
  * j/k/h/l and the card actions on the board, and `data-key` buttons (clarify's decisions).
  */
-import { api, toast } from "./api.js";
+import { toast } from "./api.js";
 import { board, deleteCard, focusedCard, keyboardMove, moveFocus, openMoveMenu, sendTo } from "./board.js";
+import { save } from "./offline.js";
 import { undoLast } from "./undo.js";
 
 const boardId = document.body.dataset.boardId;
@@ -85,7 +86,8 @@ document.querySelectorAll("dialog [data-close]").forEach((b) => b.addEventListen
   /** @type {HTMLDialogElement} */ (b.closest("dialog")).close();
 }));
 
-// Quick add: lands in the Inbox; the dialog stays open for the next one, and keeps the text on failure.
+// Quick add: the quick-add syntax, into the Inbox through the device's queue (kept offline, sent once
+// back online); the dialog stays open for the next one, and keeps the text on a refusal.
 quick?.querySelector("form")?.addEventListener("submit", async (event) => {
   event.preventDefault();
   const form = /** @type {HTMLFormElement} */ (event.currentTarget);
@@ -94,10 +96,10 @@ quick?.querySelector("form")?.addEventListener("submit", async (event) => {
   const title = input.value.trim();
   if (!title) return;
   try {
-    await api("POST", `/api/v1/boards/${boardId}/tasks`, { title });
+    const kept = await save({ text: title, boardId, source: "web" });
     error.textContent = "";
     input.value = "";
-    toast(`Added "${title}" to the Inbox`);
+    toast(kept.state === "sent" ? `Added "${kept.title}" to the Inbox` : `No connection: "${title}" is kept on this device and sent once you are back online`);
   } catch (e) {
     error.textContent = e instanceof Error ? e.message : String(e);
   }
