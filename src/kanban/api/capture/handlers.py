@@ -187,6 +187,7 @@ async def _add_task(
         priority=parsed.priority,
         duration_minutes=parsed.duration_minutes,
         metadata=metadata,
+        wip_override=cmd.wip_override,
     )
     task_id = await add_task(
         CreateTask(user_id=cmd.user_id, board_id=board_id, body=body, source=cmd.source),

@@ -30,3 +30,21 @@ async def test_an_empty_body_is_a_problem(api: ApiHarness) -> None:
     answer = await api.client.post("/capture/email", content=b"", headers={**me, "Content-Type": "message/rfc822"})
     assert answer.status_code == 422
     assert answer.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_mail_is_never_refused_for_the_inboxs_wip_limit(api: ApiHarness) -> None:
+    """Nobody is there to retry a mail, so a full Inbox takes it anyway (recorded as an override)."""
+    from sqlalchemy import update
+
+    from kanban.api.tables import columns, tasks
+    from tests.integration.api.board_helpers import column_id
+
+    me = await api.make_user()
+    board = await create_board(api, me)
+    async with api.app.state.services.engine.begin() as conn:  # type: ignore[attr-defined]
+        await conn.execute(update(columns).where(columns.c.id == column_id(board, "INPUT")).values(wip_limit=1))
+    assert (await api.client.post("/capture", json={"text": "fills the inbox"}, headers=me)).status_code == 201
+    headers = {**me, "Content-Type": "message/rfc822"}
+    answer = await api.client.post("/capture/email", content=mail("Over the limit", "body", "<full@x>"), headers=headers)
+    assert answer.status_code == 201, answer.text
+    assert await count_rows(api, tasks, wip_override=True) == 1
