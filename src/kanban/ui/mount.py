@@ -15,16 +15,21 @@ YEAR = 31_536_000
 
 
 class _Immutable:
-    """Static URLs carry their content hash (`?v=`), so a browser may keep each file for a year."""
+    """A static URL with its content hash (`?v=`) may be kept for a year; one without it is asked
+    again each time (a 304 when unchanged): modules imported by other modules (`./api.js`) have no
+    hash, and a year's cache would mix a new page's scripts with an old release's imports."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        hashed = any(part.startswith(b"v=") for part in scope.get("query_string", b"").split(b"&"))
+        policy = f"public, max-age={YEAR}, immutable" if hashed else "no-cache"
+
         async def send_cached(message: Message) -> None:
-            if message["type"] == "http.response.start" and message["status"] == 200:
+            if message["type"] == "http.response.start" and message["status"] in (200, 304):
                 message.setdefault("headers", [])
-                message["headers"].append((b"cache-control", f"public, max-age={YEAR}, immutable".encode()))
+                message["headers"].append((b"cache-control", policy.encode()))
             await send(message)
 
         await self.app(scope, receive, send_cached)

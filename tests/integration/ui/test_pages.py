@@ -137,6 +137,11 @@ async def test_api_docs_and_static_files_work_offline(api: ApiHarness) -> None:
     assert script.status_code == 200 and "immutable" in script.headers["cache-control"]
     big = await api.client.get(f"{ROOT}/static/vendor/htmx.org/htmx.min.js", headers={"Accept-Encoding": "gzip"})
     assert big.headers.get("content-encoding") == "gzip"
+    # A module imported by another module has no hash: it is revalidated, never kept stale for a year.
+    imported = await api.client.get(f"{ROOT}/static/js/api.js")
+    assert imported.status_code == 200 and imported.headers["cache-control"] == "no-cache"
+    unchanged = await api.client.get(f"{ROOT}/static/js/api.js", headers={"If-None-Match": imported.headers["etag"]})
+    assert unchanged.status_code == 304 and unchanged.headers["cache-control"] == "no-cache"
     assert (await api.client.get(f"{ROOT}/static/../routes.py")).status_code == 404
 
 
