@@ -9,6 +9,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kanban.ui.render import STATIC_DIR
 from kanban.ui.routes import router
+from kanban.ui.rules_routes import router as rules_router
 
 YEAR = 31_536_000
 
@@ -31,4 +32,5 @@ class _Immutable:
 
 def install_ui(app: FastAPI) -> None:
     app.include_router(router)
+    app.include_router(rules_router)
     app.mount("/static", _Immutable(GZipMiddleware(StaticFiles(directory=STATIC_DIR), minimum_size=500)), name="static")

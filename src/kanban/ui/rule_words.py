@@ -1,0 +1,100 @@
+"""Rules in words for people: what sets a rule off, what it does, and what one of its runs changed."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from kanban.ui.rule_vocabulary import COLUMN_TYPE_LABELS, KIND_LABELS, OPERATORS
+
+WEEKDAYS = {"MO": "Monday", "TU": "Tuesday", "WE": "Wednesday", "TH": "Thursday", "FR": "Friday",
+            "SA": "Saturday", "SU": "Sunday"}  # fmt: skip
+
+
+def _column(value: Any, names: Mapping[str, str]) -> str:
+    return f"“{names.get(str(value), 'a removed column')}”"
+
+
+def _type(value: Any) -> str:
+    return COLUMN_TYPE_LABELS.get(str(value), str(value))
+
+
+def _schedule(config: Mapping[str, Any]) -> str:
+    """An RRULE of the supported subset in words; anything unusual is shown as written."""
+    parts = dict(p.partition("=")[::2] for p in str(config.get("rrule", "")).upper().split(";") if "=" in p)
+    freq = {"DAILY": "Every day", "WEEKLY": "Every week", "MONTHLY": "Every month"}.get(parts.get("FREQ", ""))
+    if freq is None or set(parts) - {"FREQ", "BYDAY", "BYHOUR", "BYMINUTE", "BYMONTHDAY"}:
+        return f"On the schedule {config.get('rrule')} ({config.get('timezone', 'UTC')})"
+    days = [WEEKDAYS.get(d) for d in parts.get("BYDAY", "").split(",") if d]
+    if days and all(days):
+        freq = "Every " + ", ".join(d for d in days if d)
+    elif parts.get("BYMONTHDAY"):
+        freq += f" on day {parts['BYMONTHDAY']}"
+    hour, minute = parts.get("BYHOUR", "").split(",")[0], parts.get("BYMINUTE", "0").split(",")[0]
+    at = f" at {int(hour):02d}:{int(minute):02d}" if hour.isdigit() and minute.isdigit() else ""
+    return f"{freq}{at} ({config.get('timezone', 'UTC')})"
+
+
+def trigger_words(trigger: Mapping[str, Any], names: Mapping[str, str]) -> str:
+    """"When a task is moved to “Waiting for”", "Every Friday at 16:00 (UTC)", ..."""
+    kind, config = str(trigger.get("type")), dict(trigger.get("config") or {})
+    if kind == "schedule":
+        return _schedule(config)
+    words = [KIND_LABELS.get(kind, f"Unknown trigger “{kind}”")]
+    for key, prefix in (("fromColumnId", "from"), ("toColumnId", "to"), ("columnId", "in")):
+        if config.get(key):
+            words.append(f"{prefix} {_column(config[key], names)}")
+    for key, prefix in (("fromColumnType", "from"), ("toColumnType", "to"), ("columnType", "in")):
+        if config.get(key):
+            words.append(f"{prefix} {_type(config[key])}")
+    if config.get("sources"):
+        words.append("from " + " or ".join(config["sources"]))
+    if config.get("fields"):
+        words.append("(" + ", ".join(config["fields"]) + ")")
+    if "withinDays" in config:
+        words.append(f"(within {config['withinDays']} days)")
+    if "days" in config:
+        words.append(f"({config['days']} days)")
+    return " ".join(words)
+
+
+def condition_words(condition: Mapping[str, Any]) -> str:
+    value = condition.get("value")
+    shown = "empty" if value is None else ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+    return f"{condition.get('field')} {OPERATORS.get(str(condition.get('operator')), condition.get('operator'))} {shown}"
+
+
+def action_words(action: Mapping[str, Any], names: Mapping[str, str]) -> str:
+    kind, config = str(action.get("type")), dict(action.get("config") or {})
+    label = KIND_LABELS.get(kind, kind)
+    details = []
+    for key, value in config.items():
+        if key == "columnId":
+            details.append(_column(value, names))
+        elif key == "columnType":
+            details.append(_type(value))
+        elif isinstance(value, list):
+            details.append(", ".join(map(str, value)))
+        elif key not in ("projectId", "templateId"):
+            details.append("none" if value is None else str(value))
+    return f"{label}: {', '.join(details)}" if details else label
+
+
+def change_words(change: Mapping[str, Any]) -> str:
+    """One entry of a run's or a preview's `changes`, e.g. "moved to “Next actions” (top)"."""
+    if "error" in change:
+        return str(change["error"])
+    if "field" in change:
+        old, new = ("—" if v in (None, []) else ", ".join(map(str, v)) if isinstance(v, list) else str(v)
+                    for v in (change.get("old"), change.get("new")))  # fmt: skip
+        return f"{change['field']}: {old} → {new}"
+    action = str(change.get("action"))
+    if action == "move":
+        return f"moved to “{change.get('toName')}” ({change.get('position')})"
+    if action == "create_task":
+        return f"creates “{change.get('title') or 'a task from a template'}”"
+    if action == "add_checklist":
+        return "checklist + " + ", ".join(map(str, change.get("items") or []))
+    if action == "add_note":
+        return f"note: {change.get('text')}"
+    return KIND_LABELS.get(action, action)
