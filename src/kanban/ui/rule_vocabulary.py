@@ -140,7 +140,7 @@ class Vocabulary:
         return next((k for k in self.actions if k.type == type_), None)
 
 
-def _label(name: str) -> str:
+def label_of(name: str) -> str:
     words = "".join(f" {c.lower()}" if c.isupper() else c for c in name)
     return FIELD_LABELS.get(name, words.strip().capitalize())
 
@@ -162,7 +162,7 @@ def _field(name: str, schema: dict[str, Any], required: bool) -> FieldSpec:
         simple = {"integer": "number", "number": "number", "string": "text", "boolean": "checkbox"}
         widget, choices = simple.get(str(inner.get("type")), "json"), ()
     return FieldSpec(
-        name=name, label=_label(name), widget=widget, required=required, nullable=nullable, options=choices,
+        name=name, label=label_of(name), widget=widget, required=required, nullable=nullable, options=choices,
         minimum=inner.get("minimum"), maximum=inner.get("maximum"), default=schema.get("default"),
         help=schema.get("description"),
     )  # fmt: skip

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from kanban.ui.rule_vocabulary import COLUMN_TYPE_LABELS, KIND_LABELS, OPERATORS
+from kanban.ui.rule_vocabulary import COLUMN_TYPE_LABELS, CONDITION_FIELDS, KIND_LABELS, OPERATORS
 
 WEEKDAYS = {"MO": "Monday", "TU": "Tuesday", "WE": "Wednesday", "TH": "Thursday", "FR": "Friday",
             "SA": "Saturday", "SU": "Sunday"}  # fmt: skip
@@ -58,10 +58,15 @@ def trigger_words(trigger: Mapping[str, Any], names: Mapping[str, str]) -> str:
     return " ".join(words)
 
 
-def condition_words(condition: Mapping[str, Any]) -> str:
-    value = condition.get("value")
-    shown = "empty" if value is None else ", ".join(map(str, value)) if isinstance(value, list) else str(value)
-    return f"{condition.get('field')} {OPERATORS.get(str(condition.get('operator')), condition.get('operator'))} {shown}"
+def condition_words(condition: Mapping[str, Any], names: Mapping[str, str]) -> str:
+    """"column type is Waiting for", "title contains call", "tags is one of home, work"."""
+    name, value = str(condition.get("field")), condition.get("value")
+    label, kind = CONDITION_FIELDS.get(name, (name, "text"))
+    values = value if isinstance(value, list) else [value]
+    shown = [_type(v) if kind == "columnType" else names.get(str(v), str(v)) if kind == "column" else str(v)
+             for v in values]  # fmt: skip
+    words = "empty" if value is None else ", ".join(shown)
+    return f"{label.split(' (')[0].lower()} {OPERATORS.get(str(condition.get('operator')), condition.get('operator'))} {words}"
 
 
 def action_words(action: Mapping[str, Any], names: Mapping[str, str]) -> str:
@@ -74,7 +79,7 @@ def action_words(action: Mapping[str, Any], names: Mapping[str, str]) -> str:
         elif key == "columnType":
             details.append(_type(value))
         elif isinstance(value, list):
-            details.append(", ".join(map(str, value)))
+            details.append(", ".join(map(str, value)) if len(value) < 3 else f"{len(value)} items")
         elif key not in ("projectId", "templateId"):
             details.append("none" if value is None else str(value))
     return f"{label}: {', '.join(details)}" if details else label

@@ -40,7 +40,7 @@ NEW_RULE: dict[str, Any] = {
     "trigger": {"type": "task.created", "config": {}}, "conditions": [],
     "actions": [{"type": "move_to_type", "config": {"columnType": "CONTEXT"}}],
 }  # fmt: skip
-environment.filters.update(change_words=change_words, condition_words=condition_words)
+environment.filters.update(change_words=change_words)
 
 
 @dataclass
@@ -124,7 +124,7 @@ def _document(rule: RuleResponse) -> dict[str, Any]:
 
 def _summary(rule: RuleResponse, names: dict[str, str]) -> str:
     words = trigger_words(rule.trigger.model_dump(by_alias=True), names)
-    conditions = [condition_words(c.model_dump(by_alias=True)) for c in rule.conditions]
+    conditions = [condition_words(c.model_dump(by_alias=True), names) for c in rule.conditions]
     return f"{words}, if {' and '.join(conditions)}" if conditions else words
 
 

@@ -34,7 +34,8 @@ async def test_the_list_shows_each_rule_in_words_with_its_state_and_the_presets(
     assert "A task is moved to “Waiting for”, if priority is HIGH → Move to a column type: Next actions" in html
     assert "Every Friday at 16:00 (UTC)" in html and "Create a task: Weekly review" in html
     # The switch says whether each rule is on, and flips it through the API.
-    assert re.search(r'aria-pressed="false"\s+data-api="PATCH /api/v1/rules/[^"]+" data-body=\'{"enabled": true}\'', html)
+    assert re.search(r'aria-pressed="false" aria-label="Enabled: Waiting goes on"\s+'
+                     r'data-api="PATCH /api/v1/rules/[^"]+" data-body=\'{"enabled": true}\'', html)
     for key in ("waiting-follow-up", "archive-done", "overdue-tag", "checklist-done", "weekly-review"):
         assert f'data-api="POST /api/v1/boards/{board_id}/rule-presets/{key}"' in html
     assert "Weekly review every Friday <span class=\"chip\">on this board</span>" in html
