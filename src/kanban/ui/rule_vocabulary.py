@@ -150,17 +150,18 @@ def _field(name: str, schema: dict[str, Any], required: bool) -> FieldSpec:
     nullable = len(options) < len(schema.get("anyOf", [schema]))
     inner = options[0] if len(options) == 1 else {}
     items = inner.get("items") or {}
+    choices: tuple[tuple[str, str], ...] = ()
     if name in REFERENCES:
-        widget, choices = REFERENCES[name], ()
+        widget = REFERENCES[name]
     elif "enum" in inner:
         widget, choices = "select", tuple((v, COLUMN_TYPE_LABELS.get(v, v.capitalize())) for v in inner["enum"])
     elif inner.get("type") == "array" and "enum" in items:
         widget, choices = "multi", tuple((v, v) for v in items["enum"])
     elif inner.get("type") == "array" and items.get("type") == "string":
-        widget, choices = "lines", ()
+        widget = "lines"
     else:
         simple = {"integer": "number", "number": "number", "string": "text", "boolean": "checkbox"}
-        widget, choices = simple.get(str(inner.get("type")), "json"), ()
+        widget = simple.get(str(inner.get("type")), "json")
     return FieldSpec(
         name=name, label=label_of(name), widget=widget, required=required, nullable=nullable, options=choices,
         minimum=inner.get("minimum"), maximum=inner.get("maximum"), default=schema.get("default"),

@@ -36,7 +36,7 @@ def _schedule(config: Mapping[str, Any]) -> str:
 
 
 def trigger_words(trigger: Mapping[str, Any], names: Mapping[str, str]) -> str:
-    """"When a task is moved to “Waiting for”", "Every Friday at 16:00 (UTC)", ..."""
+    """What sets the rule off, e.g. "A task is moved to “Waiting for”" or "Every Friday at 16:00 (UTC)"."""
     kind, config = str(trigger.get("type")), dict(trigger.get("config") or {})
     if kind == "schedule":
         return _schedule(config)
@@ -59,7 +59,7 @@ def trigger_words(trigger: Mapping[str, Any], names: Mapping[str, str]) -> str:
 
 
 def condition_words(condition: Mapping[str, Any], names: Mapping[str, str]) -> str:
-    """"column type is Waiting for", "title contains call", "tags is one of home, work"."""
+    """One condition, e.g. "column type is Waiting for" or "title contains call"."""
     name, value = str(condition.get("field")), condition.get("value")
     label, kind = CONDITION_FIELDS.get(name, (name, "text"))
     values = value if isinstance(value, list) else [value]

@@ -34,11 +34,14 @@ async def test_the_list_shows_each_rule_in_words_with_its_state_and_the_presets(
     assert "A task is moved to “Waiting for”, if priority is HIGH → Move to a column type: Next actions" in html
     assert "Every Friday at 16:00 (UTC)" in html and "Create a task: Weekly review" in html
     # The switch says whether each rule is on, and flips it through the API.
-    assert re.search(r'aria-pressed="false" aria-label="Enabled: Waiting goes on"\s+'
-                     r'data-api="PATCH /api/v1/rules/[^"]+" data-body=\'{"enabled": true}\'', html)
+    assert re.search(
+        r'aria-pressed="false" aria-label="Enabled: Waiting goes on"\s+'
+        r'data-api="PATCH /api/v1/rules/[^"]+" data-body=\'{"enabled": true}\'',
+        html,
+    )
     for key in ("waiting-follow-up", "archive-done", "overdue-tag", "checklist-done", "weekly-review"):
         assert f'data-api="POST /api/v1/boards/{board_id}/rule-presets/{key}"' in html
-    assert "Weekly review every Friday <span class=\"chip\">on this board</span>" in html
+    assert 'Weekly review every Friday <span class="chip">on this board</span>' in html
     assert 'href="/boards/' + board_id + '/rules" aria-current="page">Rules</a>' in html
 
 
@@ -75,13 +78,19 @@ async def test_every_kind_the_api_accepts_has_a_part_with_its_fields(api: ApiHar
                 assert f'name="{spec.name}"' in response.text or f'data-name="{spec.name}"' in response.text, spec
     move = (await api.client.get(f"{ROOT}/ui/boards/{board_id}/rules/parts/action?type=move", headers=me)).text
     assert f'<option value="{columns["WAITING"]}">Waiting for</option>' in move and "Choose…" in move
-    waiting = (await api.client.get(f"{ROOT}/ui/boards/{board_id}/rules/parts/action?type=set_waiting", headers=me)).text
+    waiting = (
+        await api.client.get(f"{ROOT}/ui/boards/{board_id}/rules/parts/action?type=set_waiting", headers=me)
+    ).text
     assert 'data-type="clear"' in waiting  # absent leaves waiting-for alone, null clears it
-    priority = (await api.client.get(f"{ROOT}/ui/boards/{board_id}/rules/parts/action?type=set_priority", headers=me)).text
+    priority = (
+        await api.client.get(f"{ROOT}/ui/boards/{board_id}/rules/parts/action?type=set_priority", headers=me)
+    ).text
     assert 'data-empty="null"' in priority and "None (clear it)" in priority
     # A condition's value follows its field: a column is chosen by name; "is one of" offers boxes.
     one_of = await api.client.get(
-        f"{ROOT}/ui/boards/{board_id}/rules/parts/condition", params={"field": "columnType", "operator": "in"}, headers=me
+        f"{ROOT}/ui/boards/{board_id}/rules/parts/condition",
+        params={"field": "columnType", "operator": "in"},
+        headers=me,
     )
     assert 'data-name="value" data-empty="list"' in one_of.text and 'value="WAITING"' in one_of.text
     missing = await api.client.get(f"{ROOT}/ui/boards/{board_id}/rules/parts/nothing", headers=me)
@@ -139,12 +148,14 @@ async def test_legacy_rules_open_translated_or_as_json(api: ApiHarness) -> None:
         actions=[{"type": "move", "config": {"to": "DONE"}}],
     )  # fmt: skip
     html = (await api.client.get(f"{ROOT}/rules/{cron}", headers=me)).text
-    assert 'value="FREQ=WEEKLY;BYDAY=MO;BYHOUR=9;BYMINUTE=0"' in html and '<option value="move_to_type" selected>' in html
+    assert (
+        'value="FREQ=WEEKLY;BYDAY=MO;BYHOUR=9;BYMINUTE=0"' in html and '<option value="move_to_type" selected>' in html
+    )
     odd = await insert_stored_rule(
         api, board_id, me["X-User-Id"], trigger={"type": "webhook", "config": {}}, actions=[{"type": "email"}]
     )
     html = (await api.client.get(f"{ROOT}/rules/{odd}", headers=me)).text
-    assert "edit it as JSON below" in html and "<details class=\"json-editor\" open>" in html
+    assert "edit it as JSON below" in html and '<details class="json-editor" open>' in html
     assert "&#34;webhook&#34;" in html or "&quot;webhook&quot;" in html
 
 
@@ -163,12 +174,19 @@ async def test_the_preview_is_the_apis_dry_run_with_its_problems(api: ApiHarness
     html = preview.json()["html"]
     assert "<strong>1</strong> of 2 tasks match" in html
     assert "Call the bank</a>:" in html and "moved to “Waiting for” (top)" in html and "1 do not match" in html
-    bad = {**draft, "actions": [{"type": "move", "config": {}}], "trigger": {"type": "task.idle", "config": {"days": 0}}}
+    bad = {
+        **draft,
+        "actions": [{"type": "move", "config": {}}],
+        "trigger": {"type": "task.idle", "config": {"days": 0}},
+    }
     ours = await api.client.post(f"{ROOT}/ui/boards/{board_id}/rules/dry-run", json=bad, headers=me)
     theirs = await api.client.post(f"/boards/{board_id}/rules/dry-run", json=bad, headers=me)
     assert ours.status_code == theirs.status_code == 422
     assert ours.json()["errors"] == theirs.json()["errors"]
-    assert {e["field"] for e in ours.json()["errors"]} == {"trigger.task.idle.config.days", "actions.0.move.config.columnId"}
+    assert {e["field"] for e in ours.json()["errors"]} == {
+        "trigger.task.idle.config.days",
+        "actions.0.move.config.columnId",
+    }
     elsewhere = {**draft, "actions": [{"type": "move", "config": {"columnId": "nope"}}]}
     ours = await api.client.post(f"{ROOT}/ui/boards/{board_id}/rules/dry-run", json=elsewhere, headers=me)
     assert ours.status_code == 422 and ours.json()["field"] == "actions.0.config.columnId"
