@@ -174,7 +174,7 @@ def _resolve(schema: dict[str, Any], defs: dict[str, Any]) -> dict[str, Any]:
     return defs[ref.rsplit("/", 1)[-1]] if ref else schema
 
 
-def _kinds(union: dict[str, Any], defs: dict[str, Any]) -> tuple[Kind, ...]:
+def kinds_of(union: dict[str, Any], defs: dict[str, Any]) -> tuple[Kind, ...]:
     kinds = []
     by_ref = {ref: type_ for type_, ref in union["discriminator"]["mapping"].items()}
     for ref in (s["$ref"] for s in union["oneOf"]):  # in the union's order, as the API lists them
@@ -190,4 +190,4 @@ def _kinds(union: dict[str, Any], defs: dict[str, Any]) -> tuple[Kind, ...]:
 def vocabulary() -> Vocabulary:
     schema = CreateRuleRequest.model_json_schema(by_alias=True)
     defs, props = schema["$defs"], schema["properties"]
-    return Vocabulary(_kinds(props["trigger"], defs), _kinds(props["actions"]["items"], defs))
+    return Vocabulary(kinds_of(props["trigger"], defs), kinds_of(props["actions"]["items"], defs))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from kanban.ui.rule_vocabulary import COLUMN_TYPE_LABELS, CONDITION_FIELDS, KIND_LABELS, OPERATORS
+from kanban.ui.rule_vocabulary import COLUMN_TYPE_LABELS, CONDITION_FIELDS, KIND_LABELS, OPERATORS, vocabulary
 
 WEEKDAYS = {"MO": "Monday", "TU": "Tuesday", "WE": "Wednesday", "TH": "Thursday", "FR": "Friday",
             "SA": "Saturday", "SU": "Sunday"}  # fmt: skip
@@ -73,7 +73,10 @@ def action_words(action: Mapping[str, Any], names: Mapping[str, str]) -> str:
     kind, config = str(action.get("type")), dict(action.get("config") or {})
     label = KIND_LABELS.get(kind, kind)
     details = []
-    for key, value in config.items():
+    known = vocabulary().action(kind)
+    order = [f.name for f in known.fields] if known else []
+    # In the order the API declares the fields: a database may give a document's keys back in any order.
+    for key, value in sorted(config.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else len(order)):
         if key == "columnId":
             details.append(_column(value, names))
         elif key == "columnType":
