@@ -81,6 +81,15 @@ def test_rules_from_a_preset_and_from_the_form_run_and_show_their_history(browse
     assert rule["conditions"] == [{"field": "title", "operator": "contains", "value": "call"}]
     assert rule["actions"] == [{"type": "move", "config": {"columnId": next_actions, "position": "bottom"}}]
 
+    # The JSON view holds the rule as the form does; what is saved there is the rule.
+    page.get_by_text("Edit as JSON").click()
+    source = page.get_by_label("The rule as the API takes it")
+    assert f'"columnId": "{next_actions}"' in source.input_value()
+    source.fill(source.input_value().replace('"priority": 100', '"priority": 50'))
+    page.get_by_role("button", name="Save JSON").click()
+    page.locator("#r-priority[value='50']").wait_for()  # the page as the server renders the saved rule
+    assert _rule_named(page, "Calls go to Next actions")["priority"] == 50
+
     # The switch turns it off and on again.
     page.get_by_role("link", name="← Rules").click()
     switch = page.get_by_role("button", name="Enabled: Calls go to Next actions")
