@@ -113,6 +113,12 @@ def test_rules_from_a_preset_and_from_the_form_run_and_show_their_history(browse
     text = page.locator("#rule-runs").inner_text()
     assert "Call the plumber" in text and "applied" in text and "moved to “Next actions”" in text, text
 
+    # A saved rule's preview runs it now on the tasks that match (the manual run): the bank call moves too.
+    page.get_by_role("button", name="Preview").click()
+    page.get_by_role("button", name=re.compile("Run the saved rule now on 2 tasks")).click()
+    page.locator("#rule-preview").get_by_text("“Preview” shows").wait_for()  # the page reloaded after the run
+    wait_for_task(page, bank["id"], f"t.columnId === '{next_actions}'")
+
     # Every rules page passes axe in both themes, the editor with a preview and a field error shown.
     problems: dict[str, Any] = {}
     for scheme in ("light", "dark"):

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import APIRouter, Response
+from fastapi.routing import APIRoute
 from sqlalchemy import select
 from starlette.responses import HTMLResponse, JSONResponse
 
@@ -207,12 +208,26 @@ async def part_fragment(
     return HTMLResponse(str(html))
 
 
-@router.post("/ui/boards/{boardId}/rules/dry-run")
-async def dry_run_fragment(boardId: str, body: DraftDryRunRequest, user_id: CurrentUserId, uow: Uow) -> Response:
+async def dry_run_fragment(
+    boardId: str, body: DraftDryRunRequest, user_id: CurrentUserId, uow: Uow, rule: str | None = None
+) -> Response:
     """The preview of the rule as the form holds it, through the API's own draft dry-run (nothing is
-    written). JSON with the rendered HTML, so the page's API client handles CSRF and 422 problems."""
+    written). JSON with the rendered HTML, so the page's API client handles CSRF and 422 problems.
+    For a saved `rule`, the preview offers to run it now on the tasks that match (the manual run)."""
     result = await rules_api.dry_run_draft(boardId, body, user_id, uow)
     matching = [t for t in result.tasks if t.matches]
     others = [t for t in result.tasks if not t.matches]
-    html = environment.get_template("_rule_preview.html").render(result=result, matching=matching, others=others)
+    html = environment.get_template("_rule_preview.html").render(
+        result=result,
+        matching=matching,
+        others=others,
+        rule_id=rule,
+        task_ids=json.dumps([t.task_id for t in matching]),
+    )
     return JSONResponse({"html": html})
+
+
+# A plain route, not a page: signed out, the editor's fetch gets the 401 problem, not the sign-in page.
+router.add_api_route(
+    "/ui/boards/{boardId}/rules/dry-run", dry_run_fragment, methods=["POST"], route_class_override=APIRoute
+)

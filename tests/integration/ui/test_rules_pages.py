@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from html import unescape as html_unescape
 
 from kanban.api.rules.schemas import CreateRuleRequest
 from kanban.ui.rule_vocabulary import vocabulary
@@ -174,6 +175,18 @@ async def test_the_preview_is_the_apis_dry_run_with_its_problems(api: ApiHarness
     html = preview.json()["html"]
     assert "<strong>1</strong> of 2 tasks match" in html
     assert "Call the bank</a>:" in html and "moved to “Waiting for” (top)" in html and "1 do not match" in html
+    assert "Run the saved rule" not in html  # a draft cannot be run
+    saved = await add_rule(api, me, board_id, **draft)
+    preview = await api.client.post(
+        f"{ROOT}/ui/boards/{board_id}/rules/dry-run", params={"rule": saved["id"]}, json=draft, headers=me
+    )
+    bank = next(t["taskId"] for t in (await api.client.post(f"/rules/{saved['id']}/dry-run", headers=me)).json()["tasks"]
+                if t["matches"])  # fmt: skip
+    run_now = f'data-api="POST /api/v1/rules/{saved["id"]}/run" data-body=\'{{"taskIds": ["{bank}"]}}\''
+    assert (
+        run_now in html_unescape(preview.json()["html"])
+        and "Run the saved rule now on 1 task<" in preview.json()["html"]
+    )
     bad = {
         **draft,
         "actions": [{"type": "move", "config": {}}],
@@ -187,6 +200,8 @@ async def test_the_preview_is_the_apis_dry_run_with_its_problems(api: ApiHarness
         "trigger.task.idle.config.days",
         "actions.0.move.config.columnId",
     }
+    signed_out = await api.client.post(f"{ROOT}/ui/boards/{board_id}/rules/dry-run", json=draft)
+    assert signed_out.status_code == 401 and signed_out.headers["content-type"] == "application/problem+json"
     elsewhere = {**draft, "actions": [{"type": "move", "config": {"columnId": "nope"}}]}
     ours = await api.client.post(f"{ROOT}/ui/boards/{board_id}/rules/dry-run", json=elsewhere, headers=me)
     assert ours.status_code == 422 and ours.json()["field"] == "actions.0.config.columnId"

@@ -140,7 +140,8 @@ document.getElementById("rule-preview-run")?.addEventListener("click", async () 
   clear(form);
   const draft = /** @type {Record<string, unknown>} */ (documentOf());
   try {
-    const result = await api("POST", `/ui/boards/${form.dataset.boardId}/rules/dry-run`, { ...draft, name: draft.name || "Preview" });
+    const saved = form.dataset.ruleId ? `?rule=${form.dataset.ruleId}` : "";
+    const result = await api("POST", `/ui/boards/${form.dataset.boardId}/rules/dry-run${saved}`, { ...draft, name: draft.name || "Preview" });
     out.innerHTML = result.html; // rendered by our server with autoescaping, from the API's dry-run
   } catch (error) {
     show(form, error);
