@@ -7,9 +7,7 @@ kind the API learns is offered here without a template change.
 
 from __future__ import annotations
 
-import itertools
 import json
-from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import APIRouter, Response
@@ -18,20 +16,14 @@ from sqlalchemy import select
 from starlette.responses import HTMLResponse, JSONResponse
 
 from kanban.api.deps import CurrentUserId, Uow
-from kanban.api.ownership import owned_board
-from kanban.api.projects import routes as projects_api
-from kanban.api.rules import repository as rules_repo
 from kanban.api.rules import routes as rules_api
-from kanban.api.rules.legacy import normalize_document
 from kanban.api.rules.presets import PRESETS_BY_KEY
 from kanban.api.rules.schemas import DraftDryRunRequest, RuleResponse
 from kanban.api.tables import tasks
-from kanban.api.templates import routes as templates_api
-from kanban.db.types import new_id
 from kanban.messaging.unit_of_work import UnitOfWork
 from kanban.ui.render import environment, page
 from kanban.ui.routes import PageRoute, _shell
-from kanban.ui.rule_vocabulary import CHOICES, CONDITION_FIELDS, OPERATORS, FieldSpec, Kind, vocabulary
+from kanban.ui.rule_editor import editor_document, fits_the_form, load_editor
 from kanban.ui.rule_words import action_words, change_words, condition_words, trigger_words
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -44,83 +36,8 @@ NEW_RULE: dict[str, Any] = {
 environment.filters.update(change_words=change_words)
 
 
-@dataclass
-class Editor:
-    """What every part of the editor needs: the board's own choices, the vocabulary, fresh element ids."""
-
-    board_id: str
-    columns: list[tuple[str, str]]
-    projects: list[tuple[str, str]]
-    templates: list[tuple[str, str]]
-    _ids: itertools.count[int] = field(default_factory=itertools.count)
-
-    @property
-    def names(self) -> dict[str, str]:
-        return dict(self.columns)
-
-    def uid(self, given: str | None = None) -> str:
-        """An id prefix for one part; a part re-rendered for a new kind keeps its own (and so its focus)."""
-        if given and given.isalnum() and len(given) <= 16:
-            return given
-        return f"{new_id()[:6]}{next(self._ids)}"
-
-    def kinds(self, part: str) -> tuple[Kind, ...]:
-        return vocabulary().triggers if part == "trigger" else vocabulary().actions
-
-    def kind(self, part: str, type_: str) -> Kind:
-        found = next((k for k in self.kinds(part) if k.type == type_), None)
-        return found or Kind(type_, f"Unknown: {type_}", ())
-
-    def choices(self, widget: str, spec: FieldSpec | None = None) -> list[tuple[str, str]]:
-        board = {"column": self.columns, "project": self.projects, "template": self.templates}
-        if widget in board:
-            return board[widget]
-        return list(spec.options) if spec else list(CHOICES.get(widget, ()))
-
-    @staticmethod
-    def empty_label(spec: FieldSpec, part: str) -> str:
-        if spec.required:
-            return "None (clear it)" if spec.nullable else "Choose…"
-        return "Any" if part == "trigger" else "Default"
-
-    @staticmethod
-    def condition_fields() -> dict[str, tuple[str, str]]:
-        return CONDITION_FIELDS
-
-    @staticmethod
-    def operators() -> dict[str, str]:
-        return OPERATORS
-
-
-async def _editor(board_id: str, user_id: str, uow: UnitOfWork) -> Editor:
-    await owned_board(uow.conn, board_id, user_id)
-    columns = await rules_repo.board_columns(uow.conn, board_id)
-    projects = await projects_api.list_projects(board_id, user_id, uow, None, 500, 0)
-    templates = await templates_api.list_templates(board_id, user_id, uow)
-    return Editor(
-        board_id, [(c.id, c.name) for c in columns], [(p.id, p.name) for p in projects.items],
-        [(t.id, t.name) for t in templates],
-    )  # fmt: skip
-
-
 def _parts() -> Any:
     return environment.get_template("_rule_parts.html").module
-
-
-def _fits(document: dict[str, Any]) -> bool:
-    """Whether the structured form can show the rule without losing anything (else: JSON only)."""
-    vocab = vocabulary()
-    return vocab.trigger(str(document["trigger"].get("type"))) is not None and all(
-        vocab.action(str(a.get("type"))) is not None for a in document["actions"]
-    )
-
-
-def _document(rule: RuleResponse) -> dict[str, Any]:
-    """The rule as the editor shows it, legacy shapes translated the way the engine reads them."""
-    stored = rule.model_dump(by_alias=True, mode="json")
-    trigger, conditions, actions = normalize_document(stored["trigger"], stored["conditions"], stored["actions"])
-    keep = {k: stored[k] for k in ("name", "description", "enabled", "priority")}
-    return {**keep, "trigger": trigger, "conditions": conditions, "actions": actions}
 
 
 def _summary(rule: RuleResponse, names: dict[str, str]) -> str:
@@ -133,7 +50,7 @@ def _summary(rule: RuleResponse, names: dict[str, str]) -> str:
 async def rules_page(boardId: str, user_id: CurrentUserId, uow: Uow) -> Response:
     rules = await rules_api.list_rules(boardId, user_id, uow)
     presets = await rules_api.list_presets(user_id)
-    editor = await _editor(boardId, user_id, uow)
+    editor = await load_editor(boardId, user_id, uow)
     names = editor.names
     summaries = {r.id: _summary(r, names) for r in rules}
     actions = {r.id: [action_words(a.model_dump(by_alias=True), names) for a in r.actions] for r in rules}
@@ -159,18 +76,18 @@ async def new_rule_page(boardId: str, user_id: CurrentUserId, uow: Uow, preset: 
 async def rule_page(ruleId: str, user_id: CurrentUserId, uow: Uow) -> Response:
     rule = await rules_api.get_rule(ruleId, user_id, uow)
     runs = await rules_api.list_runs(ruleId, user_id, uow, RUNS_SHOWN, 0)
-    return await _rule_editor(rule.board_id, user_id, uow, _document(rule), rule, await _with_titles(runs, uow))
+    return await _rule_editor(rule.board_id, user_id, uow, editor_document(rule), rule, await _with_titles(runs, uow))
 
 
 async def _rule_editor(
     board_id: str, user_id: str, uow: UnitOfWork, document: dict[str, Any], rule: RuleResponse | None,
     runs: list[dict[str, Any]],
 ) -> Response:  # fmt: skip
-    editor = await _editor(board_id, user_id, uow)
+    editor = await load_editor(board_id, user_id, uow)
     shell = await _shell(user_id, uow, board_id)
     return page(
         "rule.html", rule=rule, document=document, document_json=json.dumps(document, indent=2),
-        structured=_fits(document), editor=editor, parts=_parts(), runs=runs, **shell,
+        structured=fits_the_form(document), editor=editor, parts=_parts(), runs=runs, **shell,
     )  # fmt: skip
 
 
@@ -193,7 +110,7 @@ async def part_fragment(
     field: str | None = None, operator: str | None = None, value: str | None = None,
 ) -> Response:  # fmt: skip
     """One part of the editor for a chosen kind: the trigger, a new or changed action, a condition row."""
-    editor = await _editor(boardId, user_id, uow)
+    editor = await load_editor(boardId, user_id, uow)
     uid = editor.uid(uid)
     parts = _parts()
     if part == "trigger":
