@@ -115,11 +115,14 @@ async function save(where, read) {
   if (!form) return;
   clear(where);
   const [method, url] = (form.dataset.save || "").split(" ");
+  const button = /** @type {HTMLButtonElement} */ (where.querySelector("[type=submit]"));
+  button.disabled = true; // one save at a time: a second click would create the rule twice
   try {
     const rule = await api(method, url, read());
     location.href = `/rules/${rule.id}`;
   } catch (error) {
     show(where, error);
+    button.disabled = false;
   }
 }
 
