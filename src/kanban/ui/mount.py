@@ -7,7 +7,7 @@ from starlette.middleware.gzip import GZipMiddleware
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from kanban.ui import analytics_routes, capture_routes
+from kanban.ui import analytics_routes, capture_routes, rules_routes
 from kanban.ui.render import STATIC_DIR
 from kanban.ui.routes import router
 
@@ -39,4 +39,5 @@ def install_ui(app: FastAPI) -> None:
     app.include_router(router)
     app.include_router(analytics_routes.router)
     app.include_router(capture_routes.router)
+    app.include_router(rules_routes.router)
     app.mount("/static", _Immutable(GZipMiddleware(StaticFiles(directory=STATIC_DIR), minimum_size=500)), name="static")

@@ -422,7 +422,7 @@ class RunResponse(ApiModel):
     event_type: str | None
     task_id: str | None
     occurrence_at: datetime | None
-    depth: int = Field(description="0 for a person's change; n for the n-th rule in a chain")
+    depth: int = Field(description="1 when a person's change or the clock set it off; n for the n-th rule in a chain")
     changes: list[dict[str, Any]] = Field(default_factory=list)
     reason: str | None = None
 
