@@ -1,4 +1,4 @@
-"""Claiming a due job under a lease, renewing the lease, and giving a job back.
+"""Claiming due jobs under a lease (a batch at a time), renewing leases, and giving a job back.
 
 Interactive jobs are claimed before background ones (a board digesting an import), each kind
 oldest first.
@@ -15,10 +15,11 @@ a worker that lost its lease changes nothing.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import ColumnElement, and_, exists, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -62,32 +63,41 @@ async def next_due_in(engine: AsyncEngine) -> float | None:
 
 async def claim_job(engine: AsyncEngine, owner: str, lease_seconds: float) -> ClaimedJob | None:
     """Take the oldest due job under a lease held by `owner`; None when nothing is due."""
+    jobs = await claim_jobs(engine, owner, lease_seconds, limit=1)
+    return jobs[0] if jobs else None
+
+
+async def claim_jobs(engine: AsyncEngine, owner: str, lease_seconds: float, limit: int) -> list[ClaimedJob]:
+    """Take up to `limit` due jobs (in claim order) under leases held by `owner`, in one transaction.
+
+    Two statements whatever the number: a burst of new tasks costs a claim per batch, not per task.
+    """
     try:
         async with engine.begin() as conn:
-            return await _claim(conn, owner, lease_seconds)
+            return await _claim(conn, owner, lease_seconds, limit)
     except IntegrityError:
-        # Another worker started a job for the same task in between: this one waits its turn.
-        return None
+        # Another worker started a job for the same task in between: these wait their turn.
+        return []
 
 
-async def _claim(conn: AsyncConnection, owner: str, lease_seconds: float) -> ClaimedJob | None:
+async def _claim(conn: AsyncConnection, owner: str, lease_seconds: float, limit: int) -> list[ClaimedJob]:
     now = utcnow()
     # Interactive jobs first (see queue.BULK_BACKLOG), then the oldest due.
-    candidate = (
+    candidates = (
         select(agent_jobs.c.id, agent_jobs.c.status)
         .where(_due(now))
         .order_by(agent_jobs.c.priority, agent_jobs.c.run_after)
-        .limit(1)
+        .limit(limit)
     )
     if conn.dialect.name == "postgresql":
-        candidate = candidate.with_for_update(skip_locked=True, of=agent_jobs)
-    picked = (await conn.execute(candidate)).first()
-    if picked is None:
-        return None
-    row = (
+        candidates = candidates.with_for_update(skip_locked=True, of=agent_jobs)
+    picked = {row.id: row.status for row in (await conn.execute(candidates)).all()}
+    if not picked:
+        return []
+    rows = (
         await conn.execute(
             update(agent_jobs)
-            .where(agent_jobs.c.id == picked.id, agent_jobs.c.status == picked.status)
+            .where(tuple_(agent_jobs.c.id, agent_jobs.c.status).in_(list(picked.items())))
             .values(
                 status="running",
                 lease_owner=owner,
@@ -104,18 +114,21 @@ async def _claim(conn: AsyncConnection, owner: str, lease_seconds: float) -> Cla
                 agent_jobs.c.attempts,
             )
         )
-    ).first()
-    if row is None:
-        return None
-    return ClaimedJob(
-        id=row.id,
-        task_id=row.task_id,
-        task_version=row.task_version,
-        reason=row.reason,
-        attempts=row.attempts,
-        lease_owner=owner,
-        taken_over=picked.status == "running",
-    )
+    ).all()
+    claimed = {
+        row.id: ClaimedJob(
+            id=row.id,
+            task_id=row.task_id,
+            task_version=row.task_version,
+            reason=row.reason,
+            attempts=row.attempts,
+            lease_owner=owner,
+            taken_over=picked[row.id] == "running",
+        )
+        for row in rows
+    }
+    # RETURNING has no order of its own: keep the claim order.
+    return [claimed[job_id] for job_id in picked if job_id in claimed]
 
 
 def held(job: ClaimedJob) -> ColumnElement[bool]:
@@ -128,16 +141,32 @@ def held(job: ClaimedJob) -> ColumnElement[bool]:
     )
 
 
+def held_all(jobs: Sequence[ClaimedJob]) -> ColumnElement[bool]:
+    """The rows of `jobs` that their claims still hold (the batch form of `held`)."""
+    return and_(
+        agent_jobs.c.status == "running",
+        tuple_(agent_jobs.c.id, agent_jobs.c.lease_owner, agent_jobs.c.attempts).in_(
+            [(job.id, job.lease_owner, job.attempts) for job in jobs]
+        ),
+    )
+
+
 async def renew_lease(engine: AsyncEngine, job: ClaimedJob, lease_seconds: float) -> bool:
     """Push the lease forward; False when the claim was lost (cancelled or taken over)."""
+    return job.id in await renew_leases(engine, [job], lease_seconds)
+
+
+async def renew_leases(engine: AsyncEngine, jobs: Sequence[ClaimedJob], lease_seconds: float) -> set[str]:
+    """Push the leases of `jobs` forward in one statement; the ids of those still held."""
     now = utcnow()
     async with engine.begin() as conn:
-        result = await conn.execute(
+        rows = await conn.execute(
             update(agent_jobs)
-            .where(held(job))
+            .where(held_all(jobs))
             .values(lease_expires_at=now + timedelta(seconds=lease_seconds), updated_at=now)
+            .returning(agent_jobs.c.id)
         )
-    return result.rowcount == 1
+        return {row.id for row in rows}
 
 
 async def requeue(
