@@ -49,13 +49,22 @@ def _due(now: object) -> ColumnElement[bool]:
     )
 
 
-async def next_due_in(engine: AsyncEngine) -> float | None:
-    """Seconds until the earliest queued job may start (0 when one is due now); None when none is queued.
+@dataclass(frozen=True)
+class Claim:
+    jobs: list[ClaimedJob]
+    # When nothing was claimed: seconds until the earliest queued job may start (0: one is due but
+    # held behind its task's running job), None when none is queued.
+    next_due_in: float | None = None
 
-    A read without the write lock, so an idle runner sleeps until then instead of polling claims.
-    """
+
+async def next_due_in(engine: AsyncEngine) -> float | None:
+    """Seconds until the earliest queued job may start (0 when one is due now); None when none is queued."""
     async with engine.connect() as conn:
-        earliest = await conn.scalar(select(func.min(agent_jobs.c.run_after)).where(agent_jobs.c.status == "queued"))
+        return await _next_due_in(conn)
+
+
+async def _next_due_in(conn: AsyncConnection) -> float | None:
+    earliest = await conn.scalar(select(func.min(agent_jobs.c.run_after)).where(agent_jobs.c.status == "queued"))
     if earliest is None:
         return None
     return max(0.0, (earliest - utcnow()).total_seconds())
@@ -63,21 +72,24 @@ async def next_due_in(engine: AsyncEngine) -> float | None:
 
 async def claim_job(engine: AsyncEngine, owner: str, lease_seconds: float) -> ClaimedJob | None:
     """Take the oldest due job under a lease held by `owner`; None when nothing is due."""
-    jobs = await claim_jobs(engine, owner, lease_seconds, limit=1)
-    return jobs[0] if jobs else None
+    claim = await claim_jobs(engine, owner, lease_seconds, limit=1)
+    return claim.jobs[0] if claim.jobs else None
 
 
-async def claim_jobs(engine: AsyncEngine, owner: str, lease_seconds: float, limit: int) -> list[ClaimedJob]:
+async def claim_jobs(engine: AsyncEngine, owner: str, lease_seconds: float, limit: int) -> Claim:
     """Take up to `limit` due jobs (in claim order) under leases held by `owner`, in one transaction.
 
     Two statements whatever the number: a burst of new tasks costs a claim per batch, not per task.
+    Finding none, the same transaction says when the next one is due, so an idle runner sleeps
+    until then without another round trip.
     """
     try:
         async with engine.begin() as conn:
-            return await _claim(conn, owner, lease_seconds, limit)
+            jobs = await _claim(conn, owner, lease_seconds, limit)
+            return Claim(jobs) if jobs else Claim([], await _next_due_in(conn))
     except IntegrityError:
         # Another worker started a job for the same task in between: these wait their turn.
-        return []
+        return Claim([], 0.0)
 
 
 async def _claim(conn: AsyncConnection, owner: str, lease_seconds: float, limit: int) -> list[ClaimedJob]:

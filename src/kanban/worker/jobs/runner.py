@@ -31,11 +31,11 @@ from kanban.messaging.wakeup import Wakeup
 from kanban.worker.agents.fingerprints import content_basis
 from kanban.worker.agents.pipeline import AgentContext, AgentOutcome, build_pipeline
 from kanban.worker.jobs.claim import (
+    Claim,
     ClaimedJob,
     claim_jobs,
     held,
     held_all,
-    next_due_in,
     release_lease,
     renew_leases,
     requeue,
@@ -144,45 +144,65 @@ class JobRunner:
     # --- the loop -------------------------------------------------------------------------
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Run jobs in `concurrency` slots until `stop` is set; returns when every slot has let go."""
-        slots = [asyncio.create_task(self._slot(stop), name=f"job-slot-{i}") for i in range(self.config.concurrency)]
-        await asyncio.gather(*slots)
+        """Claim due jobs in batches and run up to `concurrency` batches at once, until `stop` is set.
 
-    async def _slot(self, stop: asyncio.Event) -> None:
+        One claimer per runner: a queued job costs one claim, not one per idle slot. Returns when
+        every running batch has let go.
+        """
+        running: set[asyncio.Task[None]] = set()
+        stopping = asyncio.create_task(stop.wait())
         idle = self.config.poll_seconds
-        while not stop.is_set():
-            try:
-                jobs = await claim_jobs(
-                    self._services.engine, self.owner, self.config.lease_seconds, self.config.batch_size
-                )
-            except Exception:
-                log.exception("job runner %s: claiming failed", self.owner)
-                jobs = []
-            if not jobs:
-                # An idle slot looks less and less often (this process's own jobs wake it at once).
-                woken = await self._idle(idle)
+        try:
+            while not stop.is_set():
+                running = {task for task in running if not task.done()}
+                if len(running) >= self.config.concurrency:
+                    await asyncio.wait(running | {stopping}, return_when=asyncio.FIRST_COMPLETED)
+                    continue
+                try:
+                    claim = await claim_jobs(
+                        self._services.engine, self.owner, self.config.lease_seconds, self.config.batch_size
+                    )
+                except Exception:
+                    log.exception("job runner %s: claiming failed", self.owner)
+                    claim = Claim([], None)
+                if claim.jobs:
+                    idle = self.config.poll_seconds
+                    running.add(asyncio.create_task(self._run_until_stopped(claim.jobs, stop)))
+                    if len(claim.jobs) == self.config.batch_size:
+                        continue  # a full batch: more may be due now
+                    await self._wait_for_work(idle, running, stopping, due=None)
+                    continue
+                # An idle runner looks less and less often (this process's own jobs wake it at once).
+                woken = await self._wait_for_work(idle, running, stopping, due=claim.next_due_in)
                 idle = self.config.poll_seconds if woken else min(idle * 2, MAX_IDLE_POLL_SECONDS)
-                continue
-            idle = self.config.poll_seconds
-            await self._run_until_stopped(jobs, stop)
+        finally:
+            stopping.cancel()
+            await asyncio.gather(*running)
 
-    async def _idle(self, poll: float) -> bool:
-        """Wait for work: until the next queued job is due, else until this process queues one.
+    async def _wait_for_work(
+        self, poll: float, running: set[asyncio.Task[None]], stopping: asyncio.Task[Any], due: float | None
+    ) -> bool:
+        """Wait until there is (or may be) work; True when there is: a job came due or was queued.
 
         A queued job starts after its debounce; claiming before then costs a write transaction that
-        finds nothing, so the runner sleeps until the earliest start instead. Polling still covers
-        jobs other processes queue (and jobs held back while their task has one running).
-        Returns True when there is (or may be) work now: a job came due or this process queued one.
+        finds nothing, so the runner sleeps until the earliest start instead. `due` 0 is a job held
+        back behind its task's running one: the end of a running batch lets it go. Polling still
+        covers jobs other processes queue.
         """
-        try:
-            due = await next_due_in(self._services.engine)
-        except Exception:
-            log.exception("job runner %s: reading the queue failed", self.owner)
-            due = None
-        if due:  # due 0 is a job held back behind its task's running one: that slot takes it next
-            await asyncio.sleep(min(due, poll))
+        if due:
+            sleeper = asyncio.create_task(asyncio.sleep(min(due, poll)))
+            await asyncio.wait({sleeper, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            sleeper.cancel()
             return True
-        return await self._queued.wait(poll)
+        waiter = asyncio.create_task(self._queued.wait(poll))
+        watched = {waiter, stopping} | (running if due == 0 else set())
+        done, _ = await asyncio.wait(watched, return_when=asyncio.FIRST_COMPLETED)
+        if waiter not in done:
+            waiter.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await waiter
+            return bool(done & running)
+        return waiter.result()
 
     async def _run_until_stopped(self, jobs: Sequence[ClaimedJob], stop: asyncio.Event) -> None:
         work = asyncio.create_task(self.run_jobs(jobs), name=f"jobs-{jobs[0].id}+{len(jobs) - 1}")
@@ -317,7 +337,9 @@ class JobRunner:
             if not live:
                 return
             try:
-                held_ids = await renew_leases(self._services.engine, [work.job for work in live], self.config.lease_seconds)
+                held_ids = await renew_leases(
+                    self._services.engine, [work.job for work in live], self.config.lease_seconds
+                )
             except Exception as exc:
                 # Loop boundary: the leases still have time left; the next beat tries again.
                 log.warning("jobs %s: lease renewal failed: %r", [work.job.id for work in live], exc)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import simplemma
 
@@ -110,6 +110,23 @@ class TaskReading:
     people: frozenset[str]
     title_people: frozenset[str]
     has_url: bool
+
+    # Adjacent words run together, so "all hands" matches "allhands" and "kick off" "kickoff". Read
+    # once per reading (a duplicate check compares one task with every open one on the board).
+    @cached_property
+    def joined(self) -> frozenset[str]:
+        return _run_together((*self.title_words, *self.description_words))
+
+    @cached_property
+    def title_joined(self) -> frozenset[str]:
+        return _run_together(self.title_words)
+
+
+def _run_together(words: tuple[Word, ...]) -> frozenset[str]:
+    pairs = list(zip(words, words[1:], strict=False))
+    return frozenset(f"{x.lemma}{y.lemma}" for x, y in pairs) | frozenset(
+        lx.SYNONYMS.get(joined, joined) for joined in (f"{x.text}{y.text}".lower() for x, y in pairs)
+    )
 
 
 def lemma(word: str) -> str:
