@@ -15,9 +15,11 @@ a worker that lost its lease changes nothing.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, exists, func, or_, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
@@ -25,6 +27,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from kanban.db.types import utcnow
 from kanban.worker.tables import agent_jobs
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -55,6 +59,11 @@ class Claim:
     # When nothing was claimed: seconds until the earliest queued job may start (0: one is due but
     # held behind its task's running job), None when none is queued.
     next_due_in: float | None = None
+    # What `read` returned for the claimed jobs' tasks (None: not read, or the read failed).
+    inputs: Any = None
+
+
+ReadInputs = Callable[[AsyncConnection, list[str]], Awaitable[Any]]
 
 
 async def next_due_in(engine: AsyncEngine) -> float | None:
@@ -76,20 +85,36 @@ async def claim_job(engine: AsyncEngine, owner: str, lease_seconds: float) -> Cl
     return claim.jobs[0] if claim.jobs else None
 
 
-async def claim_jobs(engine: AsyncEngine, owner: str, lease_seconds: float, limit: int) -> Claim:
+async def claim_jobs(
+    engine: AsyncEngine, owner: str, lease_seconds: float, limit: int, read: ReadInputs | None = None
+) -> Claim:
     """Take up to `limit` due jobs (in claim order) under leases held by `owner`, in one transaction.
 
     Two statements whatever the number: a burst of new tasks costs a claim per batch, not per task.
-    Finding none, the same transaction says when the next one is due, so an idle runner sleeps
-    until then without another round trip.
+    `read` (given the claimed jobs' task ids) reads what they need in the same transaction, one
+    connection per batch instead of two. Finding none, the same transaction says when the next one
+    is due, so an idle runner sleeps until then without another round trip.
     """
     try:
         async with engine.begin() as conn:
             jobs = await _claim(conn, owner, lease_seconds, limit)
-            return Claim(jobs) if jobs else Claim([], await _next_due_in(conn))
+            if not jobs:
+                return Claim([], await _next_due_in(conn))
+            return Claim(jobs, inputs=await _read(read, conn, jobs))
     except IntegrityError:
         # Another worker started a job for the same task in between: these wait their turn.
         return Claim([], 0.0)
+
+
+async def _read(read: ReadInputs | None, conn: AsyncConnection, jobs: list[ClaimedJob]) -> Any:
+    if read is None:
+        return None
+    try:
+        return await read(conn, [job.task_id for job in jobs])
+    except Exception as exc:
+        # The claim still stands: the runner reads again on its own and fails each job that cannot be read.
+        log.warning("jobs %s: reading their inputs with the claim failed: %r", [job.id for job in jobs], exc)
+        return None
 
 
 async def _claim(conn: AsyncConnection, owner: str, lease_seconds: float, limit: int) -> list[ClaimedJob]:

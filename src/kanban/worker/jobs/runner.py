@@ -160,14 +160,18 @@ class JobRunner:
                     continue
                 try:
                     claim = await claim_jobs(
-                        self._services.engine, self.owner, self.config.lease_seconds, self.config.batch_size
+                        self._services.engine,
+                        self.owner,
+                        self.config.lease_seconds,
+                        self.config.batch_size,
+                        read=load_job_inputs,
                     )
                 except Exception:
                     log.exception("job runner %s: claiming failed", self.owner)
                     claim = Claim([], None)
                 if claim.jobs:
                     idle = self.config.poll_seconds
-                    running.add(asyncio.create_task(self._run_until_stopped(claim.jobs, stop)))
+                    running.add(asyncio.create_task(self._run_until_stopped(claim.jobs, claim.inputs, stop)))
                     if len(claim.jobs) == self.config.batch_size:
                         continue  # a full batch: more may be due now
                     await self._wait_for_work(idle, running, stopping, due=None)
@@ -204,8 +208,10 @@ class JobRunner:
             return bool(done & running)
         return waiter.result()
 
-    async def _run_until_stopped(self, jobs: Sequence[ClaimedJob], stop: asyncio.Event) -> None:
-        work = asyncio.create_task(self.run_jobs(jobs), name=f"jobs-{jobs[0].id}+{len(jobs) - 1}")
+    async def _run_until_stopped(
+        self, jobs: Sequence[ClaimedJob], inputs: dict[str, JobInput | None] | None, stop: asyncio.Event
+    ) -> None:
+        work = asyncio.create_task(self.run_jobs(jobs, inputs), name=f"jobs-{jobs[0].id}+{len(jobs) - 1}")
         stopping = asyncio.create_task(stop.wait())
         try:
             await asyncio.wait({work, stopping}, return_when=asyncio.FIRST_COMPLETED)
@@ -229,17 +235,18 @@ class JobRunner:
         """Run one claimed job to its end (succeeded, retried, failed or dropped). Never raises, except cancel."""
         await self.run_jobs([job])
 
-    async def run_jobs(self, jobs: Sequence[ClaimedJob]) -> None:
+    async def run_jobs(self, jobs: Sequence[ClaimedJob], inputs: dict[str, JobInput | None] | None = None) -> None:
         """Run claimed jobs to their end as one batch. Never raises, except cancel.
 
-        Their inputs are read in one connection and the agents' results of the whole batch commit in
+        Their inputs (read with the claim, else here) come from one connection and the agents' results of the whole batch commit in
         one transaction, each job with its own `HintsProposedV2`. Agents that wait on the network
         (a linked page) run after that commit and propose in a second event of their own, so a
         task's first hints never wait for someone else's web server.
         """
         try:
-            async with self._services.engine.connect() as conn:
-                inputs = await load_job_inputs(conn, [job.task_id for job in jobs])
+            if inputs is None:
+                async with self._services.engine.connect() as conn:
+                    inputs = await load_job_inputs(conn, [job.task_id for job in jobs])
         except Exception as exc:
             # Loop boundary for the batch: each job is retried (or failed) on its own.
             log.warning("jobs %s: reading their inputs failed: %r", [job.id for job in jobs], exc)
