@@ -47,6 +47,9 @@ class FakePipeline:
     def input_keys(self, ctx: Any) -> dict[str, str]:
         return {"fake": f"{ctx.task.title}|{ctx.task.description}"}
 
+    def slow_agents(self, ctx: Any) -> frozenset[str]:
+        return frozenset()
+
     async def run(
         self, ctx: Any, on_progress: Callable[[str, int], Awaitable[None]], skip: Collection[str] = ()
     ) -> list[FakeOutcome]:

@@ -131,6 +131,16 @@ class LocalDelivery:
         return bool(chosen)
 
 
+def _in_apply_order(rows: list[_Row]) -> list[_Row]:
+    """Rows grouped by aggregate, each aggregate's versions lowest first."""
+    rows = sorted(rows, key=lambda r: r.aggregate_id)
+    return [
+        row
+        for _, group in groupby(rows, key=lambda r: r.aggregate_id)
+        for row in sorted(group, key=lambda r: (r.aggregate_version is None, r.aggregate_version or 0))
+    ]
+
+
 class Inbox:
     def __init__(
         self,
@@ -175,42 +185,17 @@ class Inbox:
         event's effects and its inbox mark still commit or roll back together, but fifty events
         cost one commit instead of fifty.
         """
-        inbox = self._t.inbox
-        async with self._engine.connect() as conn:
-            result = await conn.execute(
-                select(
-                    inbox.c.event_id,
-                    inbox.c.aggregate_id,
-                    inbox.c.aggregate_version,
-                    inbox.c.envelope,
-                    inbox.c.attempts,
-                    inbox.c.received_at,
-                )
-                .where(
-                    inbox.c.consumer == self.consumer,
-                    inbox.c.status == "pending",
-                    inbox.c.next_attempt_at <= utcnow(),
-                )
-                # Versions of one aggregate come lowest first, so a batch boundary never hides the
-                # event a gap is waiting for behind the ones that wait for it.
-                .order_by(inbox.c.received_at, inbox.c.aggregate_id, inbox.c.aggregate_version, inbox.c.event_id)
-                .limit(self._config.batch_size)
-            )
-            rows = [_Row(*r) for r in result.all()]
-            await conn.rollback()
-        if not rows:
-            return 0
         batch = _Batch()
-        rows.sort(key=lambda r: r.aggregate_id)
-        ordered = [
-            row
-            for _, group in groupby(rows, key=lambda r: r.aggregate_id)
-            for row in sorted(group, key=lambda r: (r.aggregate_version is None, r.aggregate_version or 0))
-        ]
+        ordered: list[_Row] | None = None
         blocked: set[str] = set()  # aggregates whose later versions wait behind a gap or a retry
         position = 0
-        while position < len(ordered):
+        while ordered is None or position < len(ordered):
             async with self._new_uow() as uow:
+                if ordered is None:
+                    # Read in the first applying transaction: a round costs one connection, not two.
+                    ordered = _in_apply_order(await self._pending_rows(uow.conn))
+                    if not ordered:
+                        return 0
                 applied = 0
                 while position < len(ordered) and applied < self._config.events_per_transaction:
                     row = ordered[position]
@@ -235,6 +220,29 @@ class Inbox:
             self._held -= woken
             self.wakeup.signal()
         return len(batch.done) + len(batch.undecodable) + sum(1 for _, e in batch.failed if e.dead)
+
+    async def _pending_rows(self, conn: AsyncConnection) -> list[_Row]:
+        inbox = self._t.inbox
+        result = await conn.execute(
+            select(
+                inbox.c.event_id,
+                inbox.c.aggregate_id,
+                inbox.c.aggregate_version,
+                inbox.c.envelope,
+                inbox.c.attempts,
+                inbox.c.received_at,
+            )
+            .where(
+                inbox.c.consumer == self.consumer,
+                inbox.c.status == "pending",
+                inbox.c.next_attempt_at <= utcnow(),
+            )
+            # Versions of one aggregate come lowest first, so a batch boundary never hides the
+            # event a gap is waiting for behind the ones that wait for it.
+            .order_by(inbox.c.received_at, inbox.c.aggregate_id, inbox.c.aggregate_version, inbox.c.event_id)
+            .limit(self._config.batch_size)
+        )
+        return [_Row(*r) for r in result.all()]
 
     async def _apply_one(self, uow: UnitOfWork, row: _Row, batch: _Batch) -> str:
         """Apply, skip or hold one event inside its own savepoint of the batch's transaction."""

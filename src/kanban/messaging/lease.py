@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -22,16 +22,31 @@ log = logging.getLogger(__name__)
 
 
 class Lease:
-    def __init__(self, engine: AsyncEngine, tables: MessagingTables, name: str, owner: str, ttl_seconds: float) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        tables: MessagingTables,
+        name: str,
+        owner: str,
+        ttl_seconds: float,
+        renew_after_seconds: float = 0.0,
+    ) -> None:
         self._engine = engine
         self._table = tables.leases
         self.name = name
         self.owner = owner
         self._ttl = timedelta(seconds=ttl_seconds)
+        # A loop that asks before every round (a relay, an inbox) need not write each time: no one
+        # can take the lease before it expires, so for `renew_after_seconds` after a renewal (well
+        # inside the ttl) the holder knows it still holds it. 0 asks the database every time.
+        self._renew_after = timedelta(seconds=min(renew_after_seconds, ttl_seconds / 2))
+        self._renewed_at: datetime | None = None
 
     async def acquire(self) -> bool:
         """Take or renew the lease; True while this owner holds it."""
         now = utcnow()
+        if self._renewed_at is not None and self._renew_after and now - self._renewed_at < self._renew_after:
+            return True
         dialect = postgresql if self._engine.dialect.name == "postgresql" else sqlite
         stmt = dialect.insert(self._table).values(name=self.name, owner=self.owner, expires_at=now + self._ttl)
         stmt = stmt.on_conflict_do_update(
@@ -42,9 +57,11 @@ class Lease:
         async with self._engine.begin() as conn:
             await conn.execute(stmt)
             holder = await conn.scalar(select(self._table.c.owner).where(self._table.c.name == self.name))
+        self._renewed_at = now if holder == self.owner else None
         return holder == self.owner
 
     async def release(self) -> None:
+        self._renewed_at = None
         async with self._engine.begin() as conn:
             await conn.execute(
                 self._table.delete().where((self._table.c.name == self.name) & (self._table.c.owner == self.owner))

@@ -26,6 +26,10 @@ from kanban.settings import Settings
 
 log = logging.getLogger(__name__)
 
+# The relay and inbox loops renew their 15 s leases at most this often, not before every round:
+# a burst of events then costs no lease write per round (see Lease).
+LEASE_RENEW_AFTER = 5.0
+
 
 def make_transport(settings: Settings, hub: MemoryHub | None = None) -> Transport:
     if settings.transport == "memory":
@@ -84,12 +88,16 @@ class MessagingRuntime:
             engine,
             tables,
             transport,
-            Lease(engine, tables, f"relay:{service}", self._owner, ttl_seconds=15),
+            Lease(
+                engine, tables, f"relay:{service}", self._owner, ttl_seconds=15, renew_after_seconds=LEASE_RENEW_AFTER
+            ),
             self.relay_wakeup,
             relay_config,
         )
         self.inbox = Inbox(service, engine, tables, handlers, self.new_unit_of_work, inbox_config)
-        self._inbox_lease = Lease(engine, tables, f"inbox:{service}", self._owner, ttl_seconds=15)
+        self._inbox_lease = Lease(
+            engine, tables, f"inbox:{service}", self._owner, ttl_seconds=15, renew_after_seconds=LEASE_RENEW_AFTER
+        )
         self.local_inbox: Inbox | None = None
         self._local_delivery: LocalDelivery | None = None
         if local_consumer is not None:
@@ -100,7 +108,10 @@ class MessagingRuntime:
             self._local_delivery = LocalDelivery(
                 local_consumer.name, tables, local_consumer.event_types, self.local_inbox.wakeup
             )
-            self._local_lease = Lease(engine, tables, f"inbox:{local_consumer.name}", self._owner, ttl_seconds=15)
+            self._local_lease = Lease(
+                engine, tables, f"inbox:{local_consumer.name}", self._owner, ttl_seconds=15,
+                renew_after_seconds=LEASE_RENEW_AFTER,
+            )  # fmt: skip
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._listeners: list[PostgresListener] = []

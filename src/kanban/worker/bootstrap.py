@@ -46,9 +46,9 @@ def build_worker_services(
         inbox_config=InboxConfig(
             max_attempts=settings.inbox_max_attempts,
             gap_timeout_seconds=settings.inbox_gap_timeout_seconds,
-            # A few per transaction on SQLite: a burst of new tasks costs a commit per few events, not
-            # per event, while each write still holds the file's lock for milliseconds only.
-            events_per_transaction=10 if settings.database.is_sqlite else 50,
+            # A burst of new tasks costs one commit per batch of events; on SQLite the Worker's own
+            # writers (events arriving, job batches) queue behind it for a few tens of milliseconds.
+            events_per_transaction=50,
         ),
         relay_config=RelayConfig(retention_hours=settings.outbox_retention_hours),
     )

@@ -182,3 +182,34 @@ async def test_an_event_received_by_another_replica_wakes_the_inbox_processor(wo
     finally:
         await listener.close()
         await receiving_replica.dispose()
+
+
+async def test_a_lease_renewed_a_moment_ago_is_not_written_again_until_its_renewal_is_due(
+    api_db: DatabaseUrl, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = make_engine(api_db, "kanban-test")
+    leases = api_messaging.leases
+    clock = {"now": utcnow()}
+    monkeypatch.setattr("kanban.messaging.lease.utcnow", lambda: clock["now"])
+
+    async def expiry() -> object:
+        async with engine.connect() as conn:
+            return await conn.scalar(select(leases.c.expires_at).where(leases.c.name == "relay:api"))
+
+    try:
+        a = Lease(engine, api_messaging, "relay:api", "a", ttl_seconds=15, renew_after_seconds=5)
+        b = Lease(engine, api_messaging, "relay:api", "b", ttl_seconds=15)
+        assert await a.acquire() is True
+        first = await expiry()
+        clock["now"] += timedelta(seconds=4)
+        assert await a.acquire() is True
+        assert await expiry() == first  # held, known without a write
+        assert await b.acquire() is False
+        clock["now"] += timedelta(seconds=2)
+        assert await a.acquire() is True
+        assert await expiry() != first  # renewed once its interval passed, well before the ttl ran out
+        await a.release()
+        assert await b.acquire() is True  # a released lease is free at once, whatever a remembered
+        assert await a.acquire() is False
+    finally:
+        await engine.dispose()

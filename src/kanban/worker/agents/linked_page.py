@@ -30,6 +30,10 @@ class LinkedPageAgent:
     def reads(self, ctx: AgentContext) -> object:
         return first_url(ctx.task.title) or first_url(ctx.task.description or "")
 
+    def waits_on_network(self, ctx: AgentContext) -> bool:
+        """A task with a link waits for a page: the job runs this agent after the others have proposed."""
+        return self.reads(ctx) is not None
+
     def __init__(self, fetcher: PageFetcher) -> None:
         self._fetcher = fetcher
 

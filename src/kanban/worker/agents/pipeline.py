@@ -73,6 +73,12 @@ class Pipeline:
     def input_keys(self, ctx: AgentContext) -> dict[str, str]:
         return {agent.agent_id: input_key(agent, ctx) for agent in self.agents}
 
+    def slow_agents(self, ctx: AgentContext) -> frozenset[str]:
+        """The agents that would wait on the network for this task (a linked page to fetch)."""
+        return frozenset(
+            agent.agent_id for agent in self.agents if getattr(agent, "waits_on_network", lambda _: False)(ctx)
+        )
+
     async def run(self, ctx: AgentContext, on_progress: Progress, skip: Collection[str] = ()) -> list[AgentOutcome]:
         """Run the agents side by side (those in `skip` not at all); one failing stops none of the others."""
         agents = [agent for agent in self.agents if agent.agent_id not in skip]

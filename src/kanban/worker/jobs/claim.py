@@ -1,4 +1,4 @@
-"""Claiming a due job under a lease, renewing the lease, and giving a job back.
+"""Claiming due jobs under a lease (a batch at a time), renewing leases, and giving a job back.
 
 Interactive jobs are claimed before background ones (a board digesting an import), each kind
 oldest first.
@@ -15,15 +15,20 @@ a worker that lost its lease changes nothing.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from kanban.db.types import utcnow
 from kanban.worker.tables import agent_jobs
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -48,13 +53,27 @@ def _due(now: object) -> ColumnElement[bool]:
     )
 
 
-async def next_due_in(engine: AsyncEngine) -> float | None:
-    """Seconds until the earliest queued job may start (0 when one is due now); None when none is queued.
+@dataclass(frozen=True)
+class Claim:
+    jobs: list[ClaimedJob]
+    # When nothing was claimed: seconds until the earliest queued job may start (0: one is due but
+    # held behind its task's running job), None when none is queued.
+    next_due_in: float | None = None
+    # What `read` returned for the claimed jobs' tasks (None: not read, or the read failed).
+    inputs: Any = None
 
-    A read without the write lock, so an idle runner sleeps until then instead of polling claims.
-    """
+
+ReadInputs = Callable[[AsyncConnection, list[str]], Awaitable[Any]]
+
+
+async def next_due_in(engine: AsyncEngine) -> float | None:
+    """Seconds until the earliest queued job may start (0 when one is due now); None when none is queued."""
     async with engine.connect() as conn:
-        earliest = await conn.scalar(select(func.min(agent_jobs.c.run_after)).where(agent_jobs.c.status == "queued"))
+        return await _next_due_in(conn)
+
+
+async def _next_due_in(conn: AsyncConnection) -> float | None:
+    earliest = await conn.scalar(select(func.min(agent_jobs.c.run_after)).where(agent_jobs.c.status == "queued"))
     if earliest is None:
         return None
     return max(0.0, (earliest - utcnow()).total_seconds())
@@ -62,32 +81,60 @@ async def next_due_in(engine: AsyncEngine) -> float | None:
 
 async def claim_job(engine: AsyncEngine, owner: str, lease_seconds: float) -> ClaimedJob | None:
     """Take the oldest due job under a lease held by `owner`; None when nothing is due."""
+    claim = await claim_jobs(engine, owner, lease_seconds, limit=1)
+    return claim.jobs[0] if claim.jobs else None
+
+
+async def claim_jobs(
+    engine: AsyncEngine, owner: str, lease_seconds: float, limit: int, read: ReadInputs | None = None
+) -> Claim:
+    """Take up to `limit` due jobs (in claim order) under leases held by `owner`, in one transaction.
+
+    Two statements whatever the number: a burst of new tasks costs a claim per batch, not per task.
+    `read` (given the claimed jobs' task ids) reads what they need in the same transaction, one
+    connection per batch instead of two. Finding none, the same transaction says when the next one
+    is due, so an idle runner sleeps until then without another round trip.
+    """
     try:
         async with engine.begin() as conn:
-            return await _claim(conn, owner, lease_seconds)
+            jobs = await _claim(conn, owner, lease_seconds, limit)
+            if not jobs:
+                return Claim([], await _next_due_in(conn))
+            return Claim(jobs, inputs=await _read(read, conn, jobs))
     except IntegrityError:
-        # Another worker started a job for the same task in between: this one waits its turn.
+        # Another worker started a job for the same task in between: these wait their turn.
+        return Claim([], 0.0)
+
+
+async def _read(read: ReadInputs | None, conn: AsyncConnection, jobs: list[ClaimedJob]) -> Any:
+    if read is None:
+        return None
+    try:
+        return await read(conn, [job.task_id for job in jobs])
+    except Exception as exc:
+        # The claim still stands: the runner reads again on its own and fails each job that cannot be read.
+        log.warning("jobs %s: reading their inputs with the claim failed: %r", [job.id for job in jobs], exc)
         return None
 
 
-async def _claim(conn: AsyncConnection, owner: str, lease_seconds: float) -> ClaimedJob | None:
+async def _claim(conn: AsyncConnection, owner: str, lease_seconds: float, limit: int) -> list[ClaimedJob]:
     now = utcnow()
     # Interactive jobs first (see queue.BULK_BACKLOG), then the oldest due.
-    candidate = (
+    candidates = (
         select(agent_jobs.c.id, agent_jobs.c.status)
         .where(_due(now))
         .order_by(agent_jobs.c.priority, agent_jobs.c.run_after)
-        .limit(1)
+        .limit(limit)
     )
     if conn.dialect.name == "postgresql":
-        candidate = candidate.with_for_update(skip_locked=True, of=agent_jobs)
-    picked = (await conn.execute(candidate)).first()
-    if picked is None:
-        return None
-    row = (
+        candidates = candidates.with_for_update(skip_locked=True, of=agent_jobs)
+    picked = {row.id: row.status for row in (await conn.execute(candidates)).all()}
+    if not picked:
+        return []
+    rows = (
         await conn.execute(
             update(agent_jobs)
-            .where(agent_jobs.c.id == picked.id, agent_jobs.c.status == picked.status)
+            .where(tuple_(agent_jobs.c.id, agent_jobs.c.status).in_(list(picked.items())))
             .values(
                 status="running",
                 lease_owner=owner,
@@ -104,18 +151,21 @@ async def _claim(conn: AsyncConnection, owner: str, lease_seconds: float) -> Cla
                 agent_jobs.c.attempts,
             )
         )
-    ).first()
-    if row is None:
-        return None
-    return ClaimedJob(
-        id=row.id,
-        task_id=row.task_id,
-        task_version=row.task_version,
-        reason=row.reason,
-        attempts=row.attempts,
-        lease_owner=owner,
-        taken_over=picked.status == "running",
-    )
+    ).all()
+    claimed = {
+        row.id: ClaimedJob(
+            id=row.id,
+            task_id=row.task_id,
+            task_version=row.task_version,
+            reason=row.reason,
+            attempts=row.attempts,
+            lease_owner=owner,
+            taken_over=picked[row.id] == "running",
+        )
+        for row in rows
+    }
+    # RETURNING has no order of its own: keep the claim order.
+    return [claimed[job_id] for job_id in picked if job_id in claimed]
 
 
 def held(job: ClaimedJob) -> ColumnElement[bool]:
@@ -128,16 +178,32 @@ def held(job: ClaimedJob) -> ColumnElement[bool]:
     )
 
 
+def held_all(jobs: Sequence[ClaimedJob]) -> ColumnElement[bool]:
+    """The rows of `jobs` that their claims still hold (the batch form of `held`)."""
+    return and_(
+        agent_jobs.c.status == "running",
+        tuple_(agent_jobs.c.id, agent_jobs.c.lease_owner, agent_jobs.c.attempts).in_(
+            [(job.id, job.lease_owner, job.attempts) for job in jobs]
+        ),
+    )
+
+
 async def renew_lease(engine: AsyncEngine, job: ClaimedJob, lease_seconds: float) -> bool:
     """Push the lease forward; False when the claim was lost (cancelled or taken over)."""
+    return job.id in await renew_leases(engine, [job], lease_seconds)
+
+
+async def renew_leases(engine: AsyncEngine, jobs: Sequence[ClaimedJob], lease_seconds: float) -> set[str]:
+    """Push the leases of `jobs` forward in one statement; the ids of those still held."""
     now = utcnow()
     async with engine.begin() as conn:
-        result = await conn.execute(
+        rows = await conn.execute(
             update(agent_jobs)
-            .where(held(job))
+            .where(held_all(jobs))
             .values(lease_expires_at=now + timedelta(seconds=lease_seconds), updated_at=now)
+            .returning(agent_jobs.c.id)
         )
-    return result.rowcount == 1
+        return {row.id for row in rows}
 
 
 async def requeue(

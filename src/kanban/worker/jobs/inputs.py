@@ -6,7 +6,8 @@ are analysed too.
 
 from __future__ import annotations
 
-from collections import OrderedDict
+from collections import Counter, OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -35,17 +36,20 @@ _STATES: OrderedDict[tuple[str, int], TaskState] = OrderedDict()
 STATE_CACHE_SIZE = 5000
 
 
-async def _neighbours(conn: AsyncConnection, task: TaskState) -> tuple[TaskState, ...]:
+def _remember(task: TaskState) -> None:
+    _STATES[(task.task_id, task.version)] = task
+    while len(_STATES) > STATE_CACHE_SIZE:
+        _STATES.popitem(last=False)
+
+
+async def _board_neighbours(conn: AsyncConnection, board_id: str, extra: int) -> list[TaskState]:
+    """The board's latest live tasks, newest first: MAX_OPEN_TASKS for each task, plus `extra` it may exclude."""
     versions = (
         await conn.execute(
             select(task_snapshots.c.task_id, task_snapshots.c.version)
-            .where(
-                task_snapshots.c.board_id == task.board_id,
-                task_snapshots.c.task_id != task.task_id,
-                task_snapshots.c.deleted.is_(False),
-            )
+            .where(task_snapshots.c.board_id == board_id, task_snapshots.c.deleted.is_(False))
             .order_by(task_snapshots.c.updated_at.desc())
-            .limit(MAX_OPEN_TASKS)
+            .limit(MAX_OPEN_TASKS + extra)
         )
     ).all()
     missing = [task_id for task_id, version in versions if (task_id, version) not in _STATES]
@@ -55,36 +59,66 @@ async def _neighbours(conn: AsyncConnection, task: TaskState) -> tuple[TaskState
                 task_snapshots.c.task_id.in_(missing)
             )
         )
-        for task_id, version, state in rows.all():
+        for _, _, state in rows.all():
             if state is not None:
-                _STATES[(task_id, version)] = TaskState.model_validate(state)
-        while len(_STATES) > STATE_CACHE_SIZE:
-            _STATES.popitem(last=False)
-    found = (_STATES.get(key) for key in ((t, v) for t, v in versions))
-    return tuple(
-        state for state in found if state is not None and not state.is_done and state.column_type not in CLOSED_COLUMNS
-    )
+                _remember(TaskState.model_validate(state))
+    found = (_STATES.get((t, v)) for t, v in versions)
+    return [state for state in found if state is not None]
+
+
+def _open_neighbours(task: TaskState, board: list[TaskState]) -> tuple[TaskState, ...]:
+    others = (s for s in board if s.task_id != task.task_id)
+    return tuple(s for s in others if not s.is_done and s.column_type not in CLOSED_COLUMNS)[:MAX_OPEN_TASKS]
 
 
 async def load_job_input(conn: AsyncConnection, task_id: str) -> JobInput | None:
     """None when the task is unknown or deleted (its tombstone wins)."""
-    row = (
-        await conn.execute(
-            select(task_snapshots.c.state, task_snapshots.c.deleted).where(task_snapshots.c.task_id == task_id)
+    return (await load_job_inputs(conn, [task_id]))[task_id]
+
+
+async def load_job_inputs(conn: AsyncConnection, task_ids: Sequence[str]) -> dict[str, JobInput | None]:
+    """Each task's input (None when unknown or deleted), read for the whole batch at once.
+
+    A fixed number of statements per batch (one more per board): snapshots, tags, neighbours and
+    the agents' last inputs are each one query over every task of the batch.
+    """
+    rows = await conn.execute(
+        select(task_snapshots.c.task_id, task_snapshots.c.state, task_snapshots.c.deleted).where(
+            task_snapshots.c.task_id.in_(task_ids)
         )
-    ).first()
-    if row is None or row.deleted or row.state is None:
-        return None
-    task = TaskState.model_validate(row.state)
-    tags = (
-        await conn.execute(
-            select(tag_snapshots.c.name)
-            .where(tag_snapshots.c.board_id == task.board_id, tag_snapshots.c.deleted.is_(False))
-            .order_by(tag_snapshots.c.name)
-        )
-    ).scalars()
-    open_tasks = await _neighbours(conn, task)
-    keys = await conn.execute(
-        select(agent_inputs.c.agent_id, agent_inputs.c.input_key).where(agent_inputs.c.task_id == task_id)
     )
-    return JobInput(task=task, board_tags=tuple(tags), open_tasks=open_tasks, agent_keys={a: k for a, k in keys.all()})
+    tasks: dict[str, TaskState] = {}
+    for row in rows.all():
+        if not row.deleted and row.state is not None:
+            tasks[row.task_id] = task = TaskState.model_validate(row.state)
+            _remember(task)
+    if not tasks:
+        return dict.fromkeys(task_ids)
+    boards = {task.board_id for task in tasks.values()}
+    board_tags: dict[str, list[str]] = {board: [] for board in boards}
+    tag_rows = await conn.execute(
+        select(tag_snapshots.c.board_id, tag_snapshots.c.name)
+        .where(tag_snapshots.c.board_id.in_(boards), tag_snapshots.c.deleted.is_(False))
+        .order_by(tag_snapshots.c.name)
+    )
+    for board, name in tag_rows.all():
+        board_tags[board].append(name)
+    per_board = Counter(task.board_id for task in tasks.values())
+    neighbours = {board: await _board_neighbours(conn, board, per_board[board]) for board in boards}
+    keys: dict[str, dict[str, str]] = {task_id: {} for task_id in tasks}
+    key_rows = await conn.execute(
+        select(agent_inputs.c.task_id, agent_inputs.c.agent_id, agent_inputs.c.input_key).where(
+            agent_inputs.c.task_id.in_(list(tasks))
+        )
+    )
+    for task_id, agent_id, key in key_rows.all():
+        keys[task_id][agent_id] = key
+    inputs: dict[str, JobInput | None] = dict.fromkeys(task_ids)
+    for task_id, task in tasks.items():
+        inputs[task_id] = JobInput(
+            task=task,
+            board_tags=tuple(board_tags[task.board_id]),
+            open_tasks=_open_neighbours(task, neighbours[task.board_id]),
+            agent_keys=keys[task_id],
+        )
+    return inputs

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kanban.db.types import new_id, utcnow
@@ -49,33 +50,30 @@ async def enqueue_job(
     if priority is None:
         priority = INTERACTIVE if reason == "rerun" else await job_priority(conn, task_id)
     run_after = now + timedelta(seconds=debounce_seconds)
-    existing = await conn.scalar(
-        select(agent_jobs.c.id).where(agent_jobs.c.task_id == task_id, agent_jobs.c.status == "queued")
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    insert = dialect.insert(agent_jobs).values(
+        id=new_id(),
+        task_id=task_id,
+        status="queued",
+        reason=reason,
+        task_version=task_version,
+        run_after=run_after,
+        attempts=0,
+        progress=0,
+        priority=priority,
+        created_at=now,
+        updated_at=now,
     )
-    if existing is not None:
-        await conn.execute(
-            update(agent_jobs)
-            .where(agent_jobs.c.id == existing)
-            .values(run_after=run_after, task_version=task_version, reason=reason, priority=priority, updated_at=now)
-        )
-        return str(existing)
-    job_id = new_id()
-    await conn.execute(
-        agent_jobs.insert().values(
-            id=job_id,
-            task_id=task_id,
-            status="queued",
-            reason=reason,
-            task_version=task_version,
-            run_after=run_after,
-            attempts=0,
-            progress=0,
-            priority=priority,
-            created_at=now,
-            updated_at=now,
-        )
-    )
-    return job_id
+    # One statement: the task's queued job (uq_agent_jobs_one_queued) is pushed back, or a new one added.
+    job_id = await conn.scalar(
+        insert.on_conflict_do_update(
+            index_elements=[agent_jobs.c.task_id],
+            index_where=text("status = 'queued'"),  # a literal: PostgreSQL matches the index's predicate
+            set_={"run_after": run_after, "task_version": task_version, "reason": reason, "priority": priority,
+                  "updated_at": now},
+        ).returning(agent_jobs.c.id)
+    )  # fmt: skip
+    return str(job_id)
 
 
 async def cancel_jobs(conn: AsyncConnection, task_id: str, reason: str) -> int:

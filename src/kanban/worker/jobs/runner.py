@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from pydantic_core import to_jsonable_python
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select, tuple_, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from kanban.contracts.events import AgentProgressV1, AnalysisFailedV1, HintDraft, HintsProposedV2
@@ -31,15 +31,16 @@ from kanban.messaging.wakeup import Wakeup
 from kanban.worker.agents.fingerprints import content_basis
 from kanban.worker.agents.pipeline import AgentContext, AgentOutcome, build_pipeline
 from kanban.worker.jobs.claim import (
+    Claim,
     ClaimedJob,
-    claim_job,
+    claim_jobs,
     held,
-    next_due_in,
+    held_all,
     release_lease,
-    renew_lease,
+    renew_leases,
     requeue,
 )
-from kanban.worker.jobs.inputs import JobInput, load_job_input
+from kanban.worker.jobs.inputs import JobInput, load_job_inputs
 from kanban.worker.tables import agent_inputs, agent_jobs, agent_results, hint_drafts, task_snapshots
 
 log = logging.getLogger(__name__)
@@ -54,6 +55,8 @@ class PipelineLike(Protocol):
     """The port the runner needs from the agents (kanban.worker.agents.pipeline.Pipeline)."""
 
     def input_keys(self, ctx: AgentContext) -> dict[str, str]: ...
+
+    def slow_agents(self, ctx: AgentContext) -> frozenset[str]: ...
 
     async def run(
         self, ctx: AgentContext, on_progress: ProgressCallback, skip: Collection[str] = ()
@@ -74,6 +77,9 @@ class RunnerConfig:
     lease_seconds: float = 30.0
     max_attempts: int = 5
     poll_seconds: float = 0.25
+    # Due jobs a slot claims at once: a burst of new tasks costs a claim, a read and a commit per
+    # batch instead of per task, while one job alone still starts at once.
+    batch_size: int = 16
     # Intermediate progress is reported at most this often, and only once a job has run that
     # long: a fast job costs no progress event of its own (its completion says "done"), a slow
     # one a steady trickle of real percentages.
@@ -93,6 +99,26 @@ class RunnerConfig:
 
 def agent_context(job_input: JobInput) -> AgentContext:
     return AgentContext(task=job_input.task, board_tags=job_input.board_tags, open_tasks=job_input.open_tasks)
+
+
+@dataclass
+class _Work:
+    """One claimed job of a batch while it runs."""
+
+    job: ClaimedJob
+    input: JobInput
+    ctx: AgentContext
+    lost: asyncio.Event = field(default_factory=asyncio.Event)
+    finished: bool = False
+
+
+@dataclass(frozen=True)
+class _Part:
+    """What a part of a job's agents produced, committed together with the other jobs' parts."""
+
+    work: _Work
+    outcomes: Sequence[AgentOutcome]
+    final: bool  # the job ends with this part (no slow agents left to run)
 
 
 class JobRunner:
@@ -118,46 +144,74 @@ class JobRunner:
     # --- the loop -------------------------------------------------------------------------
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Run jobs in `concurrency` slots until `stop` is set; returns when every slot has let go."""
-        slots = [asyncio.create_task(self._slot(stop), name=f"job-slot-{i}") for i in range(self.config.concurrency)]
-        await asyncio.gather(*slots)
+        """Claim due jobs in batches and run up to `concurrency` batches at once, until `stop` is set.
 
-    async def _slot(self, stop: asyncio.Event) -> None:
+        One claimer per runner: a queued job costs one claim, not one per idle slot. Returns when
+        every running batch has let go.
+        """
+        running: set[asyncio.Task[None]] = set()
+        stopping = asyncio.create_task(stop.wait())
         idle = self.config.poll_seconds
-        while not stop.is_set():
-            try:
-                job = await claim_job(self._services.engine, self.owner, self.config.lease_seconds)
-            except Exception:
-                log.exception("job runner %s: claiming failed", self.owner)
-                job = None
-            if job is None:
-                # An idle slot looks less and less often (this process's own jobs wake it at once).
-                woken = await self._idle(idle)
+        try:
+            while not stop.is_set():
+                running = {task for task in running if not task.done()}
+                if len(running) >= self.config.concurrency:
+                    await asyncio.wait(running | {stopping}, return_when=asyncio.FIRST_COMPLETED)
+                    continue
+                try:
+                    claim = await claim_jobs(
+                        self._services.engine,
+                        self.owner,
+                        self.config.lease_seconds,
+                        self.config.batch_size,
+                        read=load_job_inputs,
+                    )
+                except Exception:
+                    log.exception("job runner %s: claiming failed", self.owner)
+                    claim = Claim([], None)
+                if claim.jobs:
+                    idle = self.config.poll_seconds
+                    running.add(asyncio.create_task(self._run_until_stopped(claim.jobs, claim.inputs, stop)))
+                    if len(claim.jobs) == self.config.batch_size:
+                        continue  # a full batch: more may be due now
+                    await self._wait_for_work(idle, running, stopping, due=None)
+                    continue
+                # An idle runner looks less and less often (this process's own jobs wake it at once).
+                woken = await self._wait_for_work(idle, running, stopping, due=claim.next_due_in)
                 idle = self.config.poll_seconds if woken else min(idle * 2, MAX_IDLE_POLL_SECONDS)
-                continue
-            idle = self.config.poll_seconds
-            await self._run_until_stopped(job, stop)
+        finally:
+            stopping.cancel()
+            await asyncio.gather(*running)
 
-    async def _idle(self, poll: float) -> bool:
-        """Wait for work: until the next queued job is due, else until this process queues one.
+    async def _wait_for_work(
+        self, poll: float, running: set[asyncio.Task[None]], stopping: asyncio.Task[Any], due: float | None
+    ) -> bool:
+        """Wait until there is (or may be) work; True when there is: a job came due or was queued.
 
         A queued job starts after its debounce; claiming before then costs a write transaction that
-        finds nothing, so the runner sleeps until the earliest start instead. Polling still covers
-        jobs other processes queue (and jobs held back while their task has one running).
-        Returns True when there is (or may be) work now: a job came due or this process queued one.
+        finds nothing, so the runner sleeps until the earliest start instead. `due` 0 is a job held
+        back behind its task's running one: the end of a running batch lets it go. Polling still
+        covers jobs other processes queue.
         """
-        try:
-            due = await next_due_in(self._services.engine)
-        except Exception:
-            log.exception("job runner %s: reading the queue failed", self.owner)
-            due = None
-        if due:  # due 0 is a job held back behind its task's running one: that slot takes it next
-            await asyncio.sleep(min(due, poll))
+        if due:
+            sleeper = asyncio.create_task(asyncio.sleep(min(due, poll)))
+            await asyncio.wait({sleeper, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            sleeper.cancel()
             return True
-        return await self._queued.wait(poll)
+        waiter = asyncio.create_task(self._queued.wait(poll))
+        watched = {waiter, stopping} | (running if due == 0 else set())
+        done, _ = await asyncio.wait(watched, return_when=asyncio.FIRST_COMPLETED)
+        if waiter not in done:
+            waiter.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await waiter
+            return bool(done & running)
+        return waiter.result()
 
-    async def _run_until_stopped(self, job: ClaimedJob, stop: asyncio.Event) -> None:
-        work = asyncio.create_task(self.run_job(job), name=f"job-{job.id}")
+    async def _run_until_stopped(
+        self, jobs: Sequence[ClaimedJob], inputs: dict[str, JobInput | None] | None, stop: asyncio.Event
+    ) -> None:
+        work = asyncio.create_task(self.run_jobs(jobs, inputs), name=f"jobs-{jobs[0].id}+{len(jobs) - 1}")
         stopping = asyncio.create_task(stop.wait())
         try:
             await asyncio.wait({work, stopping}, return_when=asyncio.FIRST_COMPLETED)
@@ -169,36 +223,93 @@ class JobRunner:
                 work.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await work
-                released = await release_lease(self._services.engine, job)
-                log.info("job %s: worker stopping; lease given back (%s)", job.id, released)
+                for job in jobs:  # a job that already ended is no longer held: giving it back changes nothing
+                    if await release_lease(self._services.engine, job):
+                        log.info("job %s: worker stopping; lease given back", job.id)
         finally:
             stopping.cancel()
 
-    # --- one job --------------------------------------------------------------------------
+    # --- a batch of jobs ------------------------------------------------------------------
 
     async def run_job(self, job: ClaimedJob) -> None:
         """Run one claimed job to its end (succeeded, retried, failed or dropped). Never raises, except cancel."""
+        await self.run_jobs([job])
+
+    async def run_jobs(self, jobs: Sequence[ClaimedJob], inputs: dict[str, JobInput | None] | None = None) -> None:
+        """Run claimed jobs to their end as one batch. Never raises, except cancel.
+
+        Their inputs (read with the claim, else here) come from one connection and the agents' results of the whole batch commit in
+        one transaction, each job with its own `HintsProposedV2`. Agents that wait on the network
+        (a linked page) run after that commit and propose in a second event of their own, so a
+        task's first hints never wait for someone else's web server.
+        """
         try:
-            async with self._services.engine.connect() as conn:
-                job_input = await load_job_input(conn, job.task_id)
-            if job_input is None:
-                await self._end(job, "cancelled", "task deleted")
-                return
-            outcomes = await self._run_agents(job, job_input)
-            if outcomes is not None:
-                await self._complete(job, job_input, outcomes)
+            if inputs is None:
+                async with self._services.engine.connect() as conn:
+                    inputs = await load_job_inputs(conn, [job.task_id for job in jobs])
+        except Exception as exc:
+            # Loop boundary for the batch: each job is retried (or failed) on its own.
+            log.warning("jobs %s: reading their inputs failed: %r", [job.id for job in jobs], exc)
+            for job in jobs:
+                await self._fail(job, f"{type(exc).__name__}: {exc}")
+            return
+        gone = [job for job in jobs if inputs[job.task_id] is None]
+        works = [
+            _Work(job, job_input, agent_context(job_input))
+            for job in jobs
+            if (job_input := inputs[job.task_id]) is not None
+        ]
+        heartbeat = asyncio.create_task(self._heartbeat(works))
+        try:
+            slow = {work.job.id: self._slow_agents(work) for work in works}
+            first = await asyncio.gather(*(self._run_part(work, skip=slow[work.job.id]) for work in works))
+            parts = [
+                _Part(work, outcomes, final=not slow[work.job.id])
+                for work, outcomes in zip(works, first, strict=True)
+                if outcomes is not None
+            ]
+            await self._commit(parts, gone)
+            later = [part.work for part in parts if not part.final and not part.work.lost.is_set()]
+            await asyncio.gather(*(self._run_slow(work, slow[work.job.id]) for work in later))
+        finally:
+            heartbeat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await heartbeat
+
+    def _slow_agents(self, work: _Work) -> frozenset[str]:
+        """The agents of this job that would wait on the network and are not skipped."""
+        return self.pipeline.slow_agents(work.ctx) - self._skipped(work)
+
+    def _skipped(self, work: _Work) -> set[str]:
+        """Agents whose inputs are unchanged since they last ran (the owner's re-run runs them all)."""
+        if work.job.reason == "rerun":
+            return set()
+        known = work.input.agent_keys
+        return {agent for agent, key in self.pipeline.input_keys(work.ctx).items() if known.get(agent) == key}
+
+    async def _run_part(self, work: _Work, skip: Collection[str]) -> Sequence[AgentOutcome] | None:
+        """The outcomes of the job's agents except `skip`, or None when the job ended otherwise (lost, failed)."""
+        try:
+            return await self._run_agents(work, self._skipped(work) | set(skip))
         except asyncio.CancelledError:
             raise
         except Exception as exc:
             # Loop boundary for one job: logged with its id, then retried or failed.
+            job = work.job
             log.warning("job %s (task %s) attempt %d failed: %r", job.id, job.task_id, job.attempts, exc)
             await self._fail(job, f"{type(exc).__name__}: {exc}")
+            return None
 
-    async def _run_agents(self, job: ClaimedJob, job_input: JobInput) -> Sequence[AgentOutcome] | None:
+    async def _run_slow(self, work: _Work, slow: frozenset[str]) -> None:
+        everything_else = set(self.pipeline.input_keys(work.ctx)) - slow
+        outcomes = await self._run_part(work, skip=everything_else)
+        if outcomes is not None:
+            await self._commit([_Part(work, outcomes, final=True)], [])
+
+    async def _run_agents(self, work: _Work, skip: Collection[str]) -> Sequence[AgentOutcome] | None:
         """The agents' outcomes, or None when the claim was lost while they ran."""
-        lost = asyncio.Event()
-        board_id = job_input.task.board_id
-
+        job = work.job
+        board_id = work.input.task.board_id
         loop = asyncio.get_running_loop()
         last_report = {"at": loop.time()}
 
@@ -207,38 +318,42 @@ class JobRunner:
                 return
             last_report["at"] = loop.time()
             if not await self._report_progress(job, board_id, stage, percent):
-                lost.set()
+                work.lost.set()
 
-        heartbeat = asyncio.create_task(self._heartbeat(job, lost))
-        ctx = agent_context(job_input)
-        skip: set[str] = set()
-        if job.reason != "rerun":  # the owner's re-run runs every agent; otherwise only those whose inputs changed
-            skip = {a for a, key in self.pipeline.input_keys(ctx).items() if job_input.agent_keys.get(a) == key}
-        work = asyncio.create_task(self.pipeline.run(ctx, on_progress, skip))
-        lost_wait = asyncio.create_task(lost.wait())
+        run = asyncio.create_task(self.pipeline.run(work.ctx, on_progress, skip))
+        lost_wait = asyncio.create_task(work.lost.wait())
         try:
-            await asyncio.wait({work, lost_wait}, return_when=asyncio.FIRST_COMPLETED)
-            if not work.done():
+            await asyncio.wait({run, lost_wait}, return_when=asyncio.FIRST_COMPLETED)
+            if not run.done():
                 log.info("job %s: cancelled or taken over while running; its results are dropped", job.id)
                 return None
-            return work.result()
+            return run.result()
         finally:
-            for task in (work, heartbeat, lost_wait):
+            for task in (run, lost_wait):
                 task.cancel()
-            for task in (work, heartbeat, lost_wait):
+            for task in (run, lost_wait):
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await task
 
-    async def _heartbeat(self, job: ClaimedJob, lost: asyncio.Event) -> None:
+    async def _heartbeat(self, works: Sequence[_Work]) -> None:
+        """Keep the batch's leases in one statement per beat; a job whose claim is gone is marked lost."""
         interval = self.config.lease_seconds / 3
-        while not lost.is_set():
+        while True:
             await asyncio.sleep(interval)
+            live = [work for work in works if not work.finished and not work.lost.is_set()]
+            if not live:
+                return
             try:
-                if not await renew_lease(self._services.engine, job, self.config.lease_seconds):
-                    lost.set()
+                held_ids = await renew_leases(
+                    self._services.engine, [work.job for work in live], self.config.lease_seconds
+                )
             except Exception as exc:
-                # Loop boundary: the lease still has time left; the next beat tries again.
-                log.warning("job %s: lease renewal failed: %r", job.id, exc)
+                # Loop boundary: the leases still have time left; the next beat tries again.
+                log.warning("jobs %s: lease renewal failed: %r", [work.job.id for work in live], exc)
+                continue
+            for work in live:
+                if work.job.id not in held_ids and not work.finished:
+                    work.lost.set()
 
     async def _report_progress(self, job: ClaimedJob, board_id: str, stage: str, percent: int) -> bool:
         """Record progress in a small transaction; False when the claim was lost."""
@@ -267,47 +382,38 @@ class JobRunner:
             log.warning("job %s: progress %s not recorded: %r", job.id, stage, exc)
         return True
 
-    async def _complete(self, job: ClaimedJob, job_input: JobInput, outcomes: Sequence[AgentOutcome]) -> None:
-        task = job_input.task
+    async def _commit(self, parts: Sequence[_Part], gone: Sequence[ClaimedJob]) -> None:
+        """The parts' results, one `HintsProposedV2` each, and the jobs' new states: one transaction.
+
+        Only jobs this worker still holds count: a part whose claim was lost (cancelled, taken
+        over) is dropped, and its job is marked lost so nothing more of it runs.
+        """
+        if not parts and not gone:
+            return
         now = utcnow()
-        drafts = [draft for outcome in outcomes for draft in outcome.drafts]
         async with self._services.new_unit_of_work() as uow:
-            result = await uow.conn.execute(
-                update(agent_jobs)
-                .where(held(job))
-                .values(
-                    status="succeeded",
-                    progress=100,
-                    lease_expires_at=None,
-                    last_error=None,
-                    finished_at=now,
-                    updated_at=now,
-                )
-            )
-            if result.rowcount != 1:
-                log.info("job %s: claim lost before commit; %d draft(s) dropped", job.id, len(drafts))
-                return
-            if outcomes:
-                await uow.conn.execute(agent_results.insert(), [_result_row(job, o, now) for o in outcomes])
-                await _remember_inputs(uow.conn, job, outcomes, now)
-            if drafts:
-                await uow.conn.execute(hint_drafts.insert(), [_draft_row(job, d, now) for d in drafts])
-            # Sent even with no drafts: the API marks the task analysed and withdraws what no longer holds.
-            uow.record(
-                HintsProposedV2(
-                    task_id=task.task_id,
-                    board_id=task.board_id,
-                    job_id=job.id,
-                    task_version=task.version,
-                    basis=content_basis(task),
-                    analysed_types=tuple(t for o in outcomes if o.error is None for t in o.hint_types),
-                    drafts=tuple(drafts),
-                    failed_agents={o.agent_id: o.error for o in outcomes if o.error is not None},
-                ),
-                aggregate_id=task.task_id,
-            )
+            if gone:
+                await uow.conn.execute(
+                    update(agent_jobs)
+                    .where(held_all(gone))
+                    .values(status="cancelled", last_error="task deleted", lease_expires_at=None, finished_at=now,
+                            updated_at=now)
+                )  # fmt: skip
+            held_ids = await _mark_parts(uow.conn, parts, now)
+            kept = [part for part in parts if part.work.job.id in held_ids]
+            for part in parts:
+                if part.work.job.id not in held_ids:
+                    part.work.lost.set()
+                    drafts = sum(len(o.drafts) for o in part.outcomes)
+                    log.info("job %s: claim lost before commit; %d draft(s) dropped", part.work.job.id, drafts)
+            await _write_results(uow.conn, kept, now)
+            for part in kept:
+                # Sent even with no drafts: the API marks the task analysed and withdraws what no longer holds.
+                uow.record(_proposal(part), aggregate_id=part.work.job.task_id)
             # No separate "done" progress event: the API announces the end when it stores this analysis.
             await uow.commit()
+        for part in kept:
+            part.work.finished = part.final
 
     async def _fail(self, job: ClaimedJob, error: str) -> None:
         error = error[:2000]
@@ -335,15 +441,6 @@ class JobRunner:
             await uow.commit()
         log.error("job %s (task %s) failed after %d attempts: %s", job.id, job.task_id, job.attempts, error)
 
-    async def _end(self, job: ClaimedJob, status: str, reason: str) -> None:
-        now = utcnow()
-        async with self._services.engine.begin() as conn:
-            await conn.execute(
-                update(agent_jobs)
-                .where(held(job))
-                .values(status=status, last_error=reason, lease_expires_at=None, finished_at=now, updated_at=now)
-            )
-
     async def _board_of(self, job: ClaimedJob) -> str | None:
         async with self._services.engine.connect() as conn:
             board: str | None = await conn.scalar(
@@ -352,19 +449,68 @@ class JobRunner:
         return board
 
 
-async def _remember_inputs(conn: Any, job: ClaimedJob, outcomes: Sequence[AgentOutcome], now: Any) -> None:
+async def _mark_parts(conn: Any, parts: Sequence[_Part], now: Any) -> set[str]:
+    """Mark the jobs that end with their part succeeded (the others stay running); the ids still held."""
+    held_ids: set[str] = set()
+    final = [part.work.job for part in parts if part.final]
+    if final:
+        rows = await conn.execute(
+            update(agent_jobs)
+            .where(held_all(final))
+            .values(status="succeeded", progress=100, lease_expires_at=None, last_error=None, finished_at=now,
+                    updated_at=now)
+            .returning(agent_jobs.c.id)
+        )  # fmt: skip
+        held_ids |= {row.id for row in rows}
+    going_on = [part.work.job for part in parts if not part.final]
+    if going_on:
+        rows = await conn.execute(
+            update(agent_jobs).where(held_all(going_on)).values(updated_at=now).returning(agent_jobs.c.id)
+        )
+        held_ids |= {row.id for row in rows}
+    return held_ids
+
+
+async def _write_results(conn: Any, parts: Sequence[_Part], now: Any) -> None:
+    """Every part's agent results, remembered inputs and drafts: three kinds of rows, a statement or two each."""
+    results = [_result_row(part.work.job, o, now) for part in parts for o in part.outcomes]
+    if results:
+        await conn.execute(agent_results.insert(), results)
+    await _remember_inputs(conn, parts, now)
+    drafts = [_draft_row(part.work.job, d, now) for part in parts for o in part.outcomes for d in o.drafts]
+    if drafts:
+        await conn.execute(hint_drafts.insert(), drafts)
+
+
+def _proposal(part: _Part) -> HintsProposedV2:
+    task, outcomes = part.work.input.task, part.outcomes
+    return HintsProposedV2(
+        task_id=task.task_id,
+        board_id=task.board_id,
+        job_id=part.work.job.id,
+        task_version=task.version,
+        basis=content_basis(task),
+        analysed_types=tuple(t for o in outcomes if o.error is None for t in o.hint_types),
+        drafts=tuple(d for o in outcomes for d in o.drafts),
+        failed_agents={o.agent_id: o.error for o in outcomes if o.error is not None},
+    )
+
+
+async def _remember_inputs(conn: Any, parts: Sequence[_Part], now: Any) -> None:
     """What each agent that succeeded read, so the next job skips it while that stays the same."""
     rows = [
-        {"task_id": job.task_id, "agent_id": o.agent_id, "input_key": o.input_key, "job_id": job.id, "updated_at": now}
-        for o in outcomes
+        {"task_id": part.work.job.task_id, "agent_id": o.agent_id, "input_key": o.input_key,
+         "job_id": part.work.job.id, "updated_at": now}
+        for part in parts
+        for o in part.outcomes
         if o.error is None and o.input_key is not None
-    ]
+    ]  # fmt: skip
     if not rows:
         return
-    # Two statements whatever the number of agents: this runs once per analysed task.
+    # Two statements whatever the number of jobs and agents.
     await conn.execute(
         delete(agent_inputs).where(
-            agent_inputs.c.task_id == job.task_id, agent_inputs.c.agent_id.in_([r["agent_id"] for r in rows])
+            tuple_(agent_inputs.c.task_id, agent_inputs.c.agent_id).in_([(r["task_id"], r["agent_id"]) for r in rows])
         )
     )
     await conn.execute(agent_inputs.insert(), rows)

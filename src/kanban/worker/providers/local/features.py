@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import simplemma
 
@@ -111,6 +111,23 @@ class TaskReading:
     title_people: frozenset[str]
     has_url: bool
 
+    # Adjacent words run together, so "all hands" matches "allhands" and "kick off" "kickoff". Read
+    # once per reading (a duplicate check compares one task with every open one on the board).
+    @cached_property
+    def joined(self) -> frozenset[str]:
+        return _run_together((*self.title_words, *self.description_words))
+
+    @cached_property
+    def title_joined(self) -> frozenset[str]:
+        return _run_together(self.title_words)
+
+
+def _run_together(words: tuple[Word, ...]) -> frozenset[str]:
+    pairs = list(zip(words, words[1:], strict=False))
+    return frozenset(f"{x.lemma}{y.lemma}" for x, y in pairs) | frozenset(
+        lx.SYNONYMS.get(joined, joined) for joined in (f"{x.text}{y.text}".lower() for x, y in pairs)
+    )
+
 
 def lemma(word: str) -> str:
     """The canonical lemma of one word: lowercased, lemmatised, synonyms folded."""
@@ -128,7 +145,9 @@ def lemma(word: str) -> str:
 def _lemmatise(low: str) -> str:
     if not low.isalpha() or len(low) <= 3 or low in lx.OBJECT_KINDS:
         return low
-    base = str(simplemma.lemmatize(low, lang="en")).lower()
+    # The memory-frugal dictionary: the same lemmas, looked up in the compressed stream instead of a
+    # dict of every English form (~2 MiB resident instead of ~40); lookups are cached above.
+    base = str(simplemma.lemmatize(low, lang="en", low_memory=True)).lower()
     # Verb forms the dictionary reads as nouns ("booking", "emailed"): prefer a known action verb.
     for suffix in ("ing", "ed", "s"):
         if low.endswith(suffix):

@@ -89,12 +89,8 @@ def _near(a: str, b: str) -> bool:
 
 
 def _joined(reading: TaskReading, *, title_only: bool = False) -> frozenset[str]:
-    """Adjacent words run together, so "all hands" matches "allhands" and "kick off" "kickoff"."""
-    words = reading.title_words if title_only else (*reading.title_words, *reading.description_words)
-    pairs = list(zip(words, words[1:], strict=False))
-    return frozenset(f"{x.lemma}{y.lemma}" for x, y in pairs) | frozenset(
-        lx.SYNONYMS.get(joined, joined) for joined in (f"{x.text}{y.text}".lower() for x, y in pairs)
-    )
+    """Adjacent words run together (see TaskReading.joined)."""
+    return reading.title_joined if title_only else reading.joined
 
 
 def _different_people(a: TaskReading, b: TaskReading) -> bool:
