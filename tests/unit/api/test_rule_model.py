@@ -77,7 +77,9 @@ def test_a_plan_holds_only_the_net_change_and_sees_wip_limits() -> None:
     move = plan_actions(rule({}, [{"type": "move_to_type", "config": {"columnType": "CONTEXT", "position": "top"}}]), TASK, COLUMNS, NOW)  # fmt: skip
     assert (move.column and move.column.id, move.position) == ("next", 0)
     assert wip_refusal(move, TASK) == "refused by WIP: column 'Next actions' holds 2 of 2 tasks"
-    done = plan_actions(rule({}, [{"type": "mark_done"}]), replace(TASK, column_id="done", column_type="DONE"), COLUMNS, NOW)
+    done = plan_actions(
+        rule({}, [{"type": "mark_done"}]), replace(TASK, column_id="done", column_type="DONE"), COLUMNS, NOW
+    )
     assert done.empty
     with pytest.raises(CannotPlan, match="no ARCHIVE column"):
         plan_actions(rule({}, [{"type": "archive"}]), TASK, COLUMNS, NOW)
