@@ -323,7 +323,7 @@ def plan_actions(rule: RuleSpec, task: TaskView | None, columns: list[Column], n
                 plan.changes.append({"action": kind})
             case "notify":
                 if config.get("channel") not in ("digest", "webhook"):
-                    raise CannotPlan(f"unknown notification channel '{config.get('channel')}'")
+                    raise CannotPlan(f"notify: unknown channel {config.get('channel')!r} (digest or webhook)")
                 plan.notifications.append(config)
                 plan.changes.append({"action": kind, **config})
             case _:

@@ -21,7 +21,7 @@ from kanban.db.types import utcnow
 from kanban.settings import SmtpSettings
 from tests.integration.api.board_helpers import column_id, create_board, create_task
 from tests.integration.api.conftest import ApiHarness
-from tests.integration.api.rule_helpers import add_rule, redeliver, runs, settle
+from tests.integration.api.rule_helpers import add_rule, redeliver, runs, settle, tick
 from tests.support.processes import free_port
 
 PUBLIC = "http://kanban.test"
@@ -162,3 +162,24 @@ async def test_a_rules_digest_notice_is_sent_once_then_cleared(
         ).all()
     assert left == []  # cleared once sent: tomorrow's digest has nothing to say, so none is sent
     assert await run_digests(*args, now=utcnow() + timedelta(days=1)) == 0
+
+
+async def test_the_follow_up_preset_lists_a_due_waiting_task_in_the_digest_once(api: ApiHarness) -> None:
+    me = await api.make_user()
+    board = await create_board(api, me)
+    installed = await api.client.post(f"/boards/{board['id']}/rule-presets/follow-up-digest", headers=me)
+    assert installed.status_code == 201, installed.text
+    waiting = column_id(board, "WAITING")
+    await create_task(api, me, board, title="Reply from Bob", columnId=waiting, dueAt="2020-01-01T00:00:00Z")
+    await create_task(api, me, board, title="Not waiting", dueAt="2020-01-01T00:00:00Z")
+    await settle(api)
+    await tick(api)
+    await tick(api)  # the same occurrence: no second item
+    services = api.app.state.services  # type: ignore[attr-defined]
+    async with services.engine.connect() as conn:
+        items = (
+            await conn.execute(select(digest_rule_items).where(digest_rule_items.c.user_id == me["X-User-Id"]))
+        ).all()
+    assert [(i.task_title, i.rule_name) for i in items] == [
+        ("Reply from Bob", "Waiting-for follow-up due: tell me in the digest")
+    ]
