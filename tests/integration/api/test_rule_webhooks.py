@@ -61,6 +61,17 @@ async def _notifying_rule(
     )  # fmt: skip
 
 
+async def _one_queued(api: ApiHarness, receiver: Receiver) -> tuple[dict[str, str], dict[str, Any], dict[str, Any]]:
+    """A user with a webhook to `receiver`, a rule that notifies it on new tasks, and one delivery queued."""
+    me = await api.make_user()
+    board = await create_board(api, me)
+    hook = await _webhook(api, me, receiver.url)
+    rule = await _notifying_rule(api, me, board, hook)
+    await create_task(api, me, board)
+    await settle(api)
+    return me, hook, rule
+
+
 def _round(api: ApiHarness, policy: DeliveryPolicy = DeliveryPolicy(), **kw: Any) -> Any:
     services = api.app.state.services  # type: ignore[attr-defined]
     return deliver_due(services.engine, services.new_unit_of_work, services.webhook_sender, policy, **kw)
@@ -134,12 +145,7 @@ async def test_one_signed_delivery_per_rule_and_event_even_when_the_event_comes_
 
 
 async def test_a_failing_receiver_is_retried_with_backoff_then_succeeds(hooked: ApiHarness, receiver: Receiver) -> None:
-    me = await hooked.make_user()
-    board = await create_board(hooked, me)
-    hook = await _webhook(hooked, me, receiver.url)
-    await _notifying_rule(hooked, me, board, hook)
-    await create_task(hooked, me, board)
-    await settle(hooked)
+    me, hook, _ = await _one_queued(hooked, receiver)
     receiver.statuses = [500, 503]
     now = utcnow()
     assert await _round(hooked, now=now) == 0
@@ -157,12 +163,7 @@ async def test_a_failing_receiver_is_retried_with_backoff_then_succeeds(hooked: 
 
 
 async def test_a_receiver_that_always_fails_ends_in_a_recorded_failure(hooked: ApiHarness, receiver: Receiver) -> None:
-    me = await hooked.make_user()
-    board = await create_board(hooked, me)
-    hook = await _webhook(hooked, me, receiver.url)
-    rule = await _notifying_rule(hooked, me, board, hook)
-    await create_task(hooked, me, board)
-    await settle(hooked)
+    me, hook, rule = await _one_queued(hooked, receiver)
     receiver.default = 500
     policy, now = DeliveryPolicy(max_attempts=3), utcnow()
     for hours in range(0, 30, 6):  # more rounds than attempts: it gives up at the third
@@ -177,12 +178,7 @@ async def test_a_receiver_that_always_fails_ends_in_a_recorded_failure(hooked: A
 
 
 async def test_a_receiver_that_never_answers_is_a_timeout_tried_again(hooked: ApiHarness, receiver: Receiver) -> None:
-    me = await hooked.make_user()
-    board = await create_board(hooked, me)
-    hook = await _webhook(hooked, me, receiver.url)
-    await _notifying_rule(hooked, me, board, hook)
-    await create_task(hooked, me, board)
-    await settle(hooked)
+    me, hook, _ = await _one_queued(hooked, receiver)
     receiver.hang = True
     services = hooked.app.state.services  # type: ignore[attr-defined]
     impatient = WebhookSender(services.webhook_sender.policy, limits=SendLimits(total_seconds=0.5))
@@ -208,12 +204,7 @@ async def test_private_addresses_are_refused_without_the_setting(
         assert "address" in refused.json()["detail"]
 
     # Checked again at delivery: a sender without the setting sends nothing to loopback.
-    owner = await hooked.make_user()
-    board = await create_board(hooked, owner)
-    hook = await _webhook(hooked, owner, receiver.url)
-    await _notifying_rule(hooked, owner, board, hook)
-    await create_task(hooked, owner, board)
-    await settle(hooked)
+    owner, hook, _ = await _one_queued(hooked, receiver)
     services = hooked.app.state.services  # type: ignore[attr-defined]
     strict = WebhookSender(AddressPolicy())
     assert await deliver_due(services.engine, services.new_unit_of_work, strict) == 0
