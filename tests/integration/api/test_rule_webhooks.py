@@ -110,9 +110,14 @@ async def test_webhooks_are_registered_with_a_secret_shown_once_and_rules_valida
         response = await hooked.client.post(f"/boards/{board['id']}/rules", json=rule, headers=me)
         assert response.status_code == 422 and field in problem_fields(response.json()), (config, response.text)
 
+    rule = await _notifying_rule(hooked, me, board, hook)
     assert (await hooked.client.delete(f"/webhooks/{hook['id']}", headers=stranger)).status_code == 404
     assert (await hooked.client.delete(f"/webhooks/{hook['id']}", headers=me)).status_code == 204
     assert (await hooked.client.get(f"/webhooks/{hook['id']}/deliveries", headers=me)).status_code == 404
+    await create_task(hooked, me, board)  # the rule still names the deleted webhook: a visible failure
+    await settle(hooked)
+    [run] = await runs(hooked, me, rule["id"])
+    assert run["status"] == "failed" and run["reason"] == f"webhook {hook['id']} no longer exists"
 
 
 async def test_one_signed_delivery_per_rule_and_event_even_when_the_event_comes_twice(
@@ -162,7 +167,9 @@ async def test_a_failing_receiver_is_retried_with_backoff_then_succeeds(hooked: 
     assert all(verify(hook["secret"], r.headers["x-kanban-signature"], r.body) for r in receiver.received)
 
 
-async def test_a_receiver_that_always_fails_ends_in_a_recorded_failure(hooked: ApiHarness, receiver: Receiver) -> None:
+async def test_a_receiver_that_always_fails_ends_in_a_recorded_failure(
+    hooked: ApiHarness, receiver: Receiver, caplog: pytest.LogCaptureFixture
+) -> None:
     me, hook, rule = await _one_queued(hooked, receiver)
     receiver.default = 500
     policy, now = DeliveryPolicy(max_attempts=3), utcnow()
@@ -175,6 +182,7 @@ async def test_a_receiver_that_always_fails_ends_in_a_recorded_failure(hooked: A
     [run] = await runs(hooked, me, rule["id"])
     assert f"delivery {failed['id']} failed after 3 attempt(s): HTTP 500" in run["reason"]
     assert hook["secret"] not in json.dumps(failed) + json.dumps(run)
+    assert f"delivery {failed['id']} failed" in caplog.text and hook["secret"] not in caplog.text
 
 
 async def test_a_receiver_that_never_answers_is_a_timeout_tried_again(hooked: ApiHarness, receiver: Receiver) -> None:
