@@ -8,6 +8,7 @@ on X-Kanban-Delivery. Two replicas never hold one claim at once.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import Callable
@@ -20,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from kanban.api.webhooks import repository as repo
 from kanban.api.webhooks.sender import Attempt, WebhookSender
 from kanban.api.webhooks.signing import DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, signature
+from kanban.db.engine import read_only_connection
 from kanban.db.types import new_id, utcnow
 from kanban.messaging.backoff import Backoff
 from kanban.messaging.unit_of_work import UnitOfWork
@@ -36,6 +38,7 @@ class DeliveryPolicy:
     # Longer than one attempt may take (SendLimits.total_seconds), so a live attempt keeps its claim.
     claim: timedelta = timedelta(seconds=60)
     per_round: int = 50
+    concurrency: int = 4
 
 
 async def new_delivery(
@@ -61,30 +64,45 @@ async def deliver_due(
     engine: AsyncEngine, new_unit_of_work: Callable[[], UnitOfWork], sender: WebhookSender,
     policy: DeliveryPolicy = DeliveryPolicy(), now: datetime | None = None,
 ) -> int:  # fmt: skip
-    """One round: attempt every due delivery once; returns how many were delivered."""
-    now = now or utcnow()
-    async with engine.connect() as conn:
-        due = await repo.due_delivery_ids(conn, now, policy.per_round)
-        await conn.rollback()
-    delivered = 0
-    for delivery_id in due:
-        async with new_unit_of_work() as uow:
-            claimed = await repo.claim_delivery(uow.conn, delivery_id, now, now + policy.claim)
-            row = await repo.delivery_with_webhook(uow.conn, delivery_id) if claimed else None
-            await uow.commit()
-        if row is None:
-            continue  # another sender has it, or it was settled meanwhile
-        body = body_of(row.payload)
-        headers = {
-            SIGNATURE_HEADER: signature(row.secret, int(now.timestamp()), body),
-            DELIVERY_HEADER: row.id, EVENT_HEADER: EVENT_TYPE,
-        }  # fmt: skip
-        attempt = await sender.post(row.url, body, headers)
-        async with new_unit_of_work() as uow:
-            await _settle(uow, row, attempt, policy, now)
-            await uow.commit()
-        delivered += attempt.delivered
-    return delivered
+    """One round: attempt every due delivery once, a few at a time; returns how many were delivered.
+
+    `now` fixes the clock (tests step through the backoff with it); otherwise each attempt reads the
+    time when it claims, since a round of slow receivers lasts longer than a claim.
+    """
+    clock: Callable[[], datetime] = (lambda: now) if now is not None else utcnow
+    async with read_only_connection(engine) as conn:
+        due = await repo.due_delivery_ids(conn, clock(), policy.per_round)
+    # A slow receiver holds one slot, not the whole round.
+    gate = asyncio.Semaphore(policy.concurrency)
+
+    async def attempt(delivery_id: str) -> bool:
+        async with gate:
+            return await _attempt(new_unit_of_work, sender, policy, delivery_id, clock)
+
+    return sum(await asyncio.gather(*(attempt(d) for d in due)))
+
+
+async def _attempt(
+    new_unit_of_work: Callable[[], UnitOfWork], sender: WebhookSender, policy: DeliveryPolicy, delivery_id: str,
+    clock: Callable[[], datetime],
+) -> bool:  # fmt: skip
+    now = clock()
+    async with new_unit_of_work() as uow:
+        claimed = await repo.claim_delivery(uow.conn, delivery_id, now, now + policy.claim)
+        row = await repo.delivery_with_webhook(uow.conn, delivery_id) if claimed else None
+        await uow.commit()
+    if row is None:
+        return False  # another sender has it, or it was settled meanwhile
+    body = body_of(row.payload)
+    headers = {
+        SIGNATURE_HEADER: signature(row.secret, int(now.timestamp()), body),
+        DELIVERY_HEADER: row.id, EVENT_HEADER: EVENT_TYPE,
+    }  # fmt: skip
+    outcome = await sender.post(row.url, body, headers)
+    async with new_unit_of_work() as uow:
+        await _settle(uow, row, outcome, policy, clock())
+        await uow.commit()
+    return outcome.delivered
 
 
 async def _settle(uow: UnitOfWork, row: Any, attempt: Attempt, policy: DeliveryPolicy, now: datetime) -> None:
