@@ -72,7 +72,7 @@ class WebhookSender:
         limits = self._limits
         timeout = httpx.Timeout(limits.total_seconds, connect=limits.connect_seconds, pool=limits.connect_seconds)
         async with httpx.AsyncClient(
-            timeout=timeout, follow_redirects=False, trust_env=False, verify=self._tls or ssl.create_default_context(),
+            timeout=timeout, follow_redirects=False, trust_env=False, verify=self._tls_context(),
             limits=httpx.Limits(max_keepalive_connections=0),
         ) as client:  # fmt: skip
             request = client.build_request(
@@ -96,6 +96,12 @@ class WebhookSender:
             finally:
                 await response.aclose()
         return judged(response.status_code)
+
+    def _tls_context(self) -> ssl.SSLContext:
+        # Loading the trust store costs more than a whole delivery on loopback: once per sender.
+        if self._tls is None:
+            self._tls = ssl.create_default_context()
+        return self._tls
 
     async def _read_some(self, response: httpx.Response) -> None:
         size = 0
