@@ -43,6 +43,8 @@ class SystemResolver:
             infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
         except socket.gaierror as exc:
             raise HostUnresolved(f"cannot resolve {host}: {exc.strerror}") from None
+        except UnicodeError:  # a label IDNA cannot encode (empty, longer than 63 characters)
+            raise HostUnresolved(f"cannot resolve {host}: not a valid host name") from None
         return [str(info[4][0]) for info in infos]
 
 

@@ -34,7 +34,12 @@ class Target:
 
 
 def _parse(url: str) -> tuple[SplitResult, str, int]:
-    parts = urlsplit(url)
+    if any(c.isspace() or not c.isprintable() for c in url):
+        raise BadTarget("must not contain spaces or control characters")
+    try:
+        parts = urlsplit(url)
+    except ValueError as exc:
+        raise BadTarget(f"is not a valid URL ({exc})") from None
     scheme = parts.scheme.lower()
     if scheme not in DEFAULT_PORTS:
         raise BadTarget("must be an http or https URL")
@@ -45,9 +50,11 @@ def _parse(url: str) -> tuple[SplitResult, str, int]:
     if parts.fragment:
         raise BadTarget("must not have a #fragment")
     try:
-        port = parts.port or DEFAULT_PORTS[scheme]
+        port = parts.port if parts.port is not None else DEFAULT_PORTS[scheme]
     except ValueError:
         raise BadTarget("has an invalid port") from None
+    if port == 0:
+        raise BadTarget("has an invalid port")
     return parts._replace(scheme=scheme), parts.hostname, port
 
 
