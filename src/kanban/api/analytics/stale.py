@@ -50,3 +50,4 @@ async def stale_after_days(conn: AsyncConnection, board_id: str, settings: Board
         return settings.stale_after_days
     days = await board_p85_days(conn, board_id)
     return days if days is not None else settings.stale_after_days
+
