@@ -87,8 +87,9 @@ async def _attempt(
     clock: Callable[[], datetime],
 ) -> bool:  # fmt: skip
     now = clock()
+    until = now + policy.claim
     async with new_unit_of_work() as uow:
-        claimed = await repo.claim_delivery(uow.conn, delivery_id, now, now + policy.claim)
+        claimed = await repo.claim_delivery(uow.conn, delivery_id, now, until)
         row = await repo.delivery_with_webhook(uow.conn, delivery_id) if claimed else None
         await uow.commit()
     if row is None:
@@ -100,12 +101,14 @@ async def _attempt(
     }  # fmt: skip
     outcome = await sender.post(row.url, body, headers)
     async with new_unit_of_work() as uow:
-        await _settle(uow, row, outcome, policy, clock())
+        await _settle(uow, row, until, outcome, policy, clock())
         await uow.commit()
     return outcome.delivered
 
 
-async def _settle(uow: UnitOfWork, row: Any, attempt: Attempt, policy: DeliveryPolicy, now: datetime) -> None:
+async def _settle(
+    uow: UnitOfWork, row: Any, until: datetime, attempt: Attempt, policy: DeliveryPolicy, now: datetime
+) -> None:
     attempts = row.attempts + 1
     values: dict[str, Any] = {
         "attempts": attempts, "claimed_until": None, "last_status": attempt.status, "last_error": attempt.error,
@@ -116,9 +119,11 @@ async def _settle(uow: UnitOfWork, row: Any, attempt: Attempt, policy: DeliveryP
         values["next_attempt_at"] = now + timedelta(seconds=policy.backoff.delay(attempts))
     else:
         values["status"] = "failed"
+    # Only while the claim is still ours: an attempt that outlived it leaves the row to its new sender.
+    if not await repo.settle_delivery(uow.conn, row.id, until, values):
+        return
+    if values.get("status") == "failed":
         reason = f"webhook '{row.webhook_name}': delivery {row.id} failed after {attempts} attempt(s): {attempt.error}"
-        # Logged without the URL's query or the secret: only names and ids.
-        log.warning("%s", reason)
+        log.warning("%s", reason)  # names and ids only: never the URL (it may hold a token) nor the secret
         if row.run_id is not None:
             await repo.note_on_run(uow.conn, row.run_id, reason)
-    await repo.update_delivery(uow.conn, row.id, values)

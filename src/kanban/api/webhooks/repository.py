@@ -81,8 +81,16 @@ async def delivery_with_webhook(conn: AsyncConnection, delivery_id: str) -> Row[
     return (await conn.execute(stmt)).first()
 
 
-async def update_delivery(conn: AsyncConnection, delivery_id: str, values: dict[str, Any]) -> None:
-    await conn.execute(update(deliveries).where(deliveries.c.id == delivery_id).values(**values))
+async def settle_delivery(
+    conn: AsyncConnection, delivery_id: str, claimed_until: datetime, values: dict[str, Any]
+) -> bool:
+    """Record an attempt's outcome if the claim `claimed_until` is still the delivery's; False otherwise."""
+    result = await conn.execute(
+        update(deliveries)
+        .where(deliveries.c.id == delivery_id, deliveries.c.claimed_until == claimed_until)
+        .values(**values)
+    )
+    return bool(result.rowcount)
 
 
 async def note_on_run(conn: AsyncConnection, run_id: str, reason: str) -> None:
