@@ -26,14 +26,15 @@ from tests.integration.api.rule_helpers import add_rule, redeliver, runs, settle
 from tests.support.receivers import Receiver, running_receiver
 from tests.support.settings import settings_for
 
-# Loopback receivers need the operator's permission; the app's own loop waits an hour between rounds,
-# so each test runs the rounds itself, at the times it chooses.
-HOOKED = {"KANBAN_WEBHOOK_ALLOW_PRIVATE": "1", "KANBAN_WEBHOOK_POLL_SECONDS": "3600"}
+# Loopback receivers need the operator's permission.
+HOOKED = {"KANBAN_WEBHOOK_ALLOW_PRIVATE": "1"}
 
 
 @pytest.fixture
 async def hooked(api_db: DatabaseUrl) -> AsyncIterator[ApiHarness]:
     app = create_app(settings_for("api", api_db, None, **HOOKED), hub=MemoryHub())
+    # Without the app's own delivery loop: each test runs the rounds itself, at the times it chooses.
+    app.state.services.webhooks = None
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test/api/v1") as client:
