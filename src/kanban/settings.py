@@ -112,6 +112,11 @@ class Settings:
     smtp: SmtpSettings | None = None
     public_url: str = "http://127.0.0.1:8000"
     digest_poll_seconds: float = 60.0
+    # outgoing webhooks (rule notifications): private, loopback and link-local targets are refused
+    # unless this is on (a receiver on the same machine or network, as in tests)
+    webhook_allow_private: bool = False
+    webhook_poll_seconds: float = 5.0
+    webhook_max_attempts: int = 6
 
     @property
     def role_name(self) -> str:
@@ -150,6 +155,15 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
     if value < 0:
         raise SettingsError(f"{name} must not be negative, got {value}")
     return value
+
+
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if raw in ("", "0", "false", "no", "off"):
+        return False
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    raise SettingsError(f"{name} must be 1 or 0, got {raw!r}")
 
 
 def _optional_secret(env: Mapping[str, str], name: str, min_length: int) -> str:
@@ -386,4 +400,7 @@ def load_settings(service: Service, env: Mapping[str, str] | None = None, *, req
         smtp=_smtp(env) if service == "api" else None,
         public_url=(env.get("KANBAN_PUBLIC_URL", "").strip() or f"http://127.0.0.1:{default_port}").rstrip("/"),
         digest_poll_seconds=_float(env, "KANBAN_DIGEST_POLL_SECONDS", 60.0),
+        webhook_allow_private=_flag(env, "KANBAN_WEBHOOK_ALLOW_PRIVATE"),
+        webhook_poll_seconds=_float(env, "KANBAN_WEBHOOK_POLL_SECONDS", 5.0),
+        webhook_max_attempts=_int(env, "KANBAN_WEBHOOK_MAX_ATTEMPTS", 6, minimum=1),
     )

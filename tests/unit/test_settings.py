@@ -29,6 +29,11 @@ def test_service_specific_url_wins_and_database_url_works_alone() -> None:
         ({"API_DATABASE_URL": "postgresql://a@h/kanban_worker"}, "API_DATABASE_URL"),
         ({"API_DATABASE_URL": "sqlite:///a.db", "KANBAN_TRANSPORT": "pigeon"}, "KANBAN_TRANSPORT"),
         ({"API_DATABASE_URL": "sqlite:///a.db", "KANBAN_PORT": "eighty"}, "KANBAN_PORT"),
+        (
+            {"API_DATABASE_URL": "sqlite:///a.db", "KANBAN_WEBHOOK_ALLOW_PRIVATE": "maybe"},
+            "KANBAN_WEBHOOK_ALLOW_PRIVATE",
+        ),
+        ({"API_DATABASE_URL": "sqlite:///a.db", "KANBAN_WEBHOOK_MAX_ATTEMPTS": "0"}, "KANBAN_WEBHOOK_MAX_ATTEMPTS"),
     ],
 )
 def test_bad_configuration_is_one_line_naming_the_variable(env: dict[str, str], named: str) -> None:
@@ -55,3 +60,9 @@ def test_credentials_are_redacted_in_logs() -> None:
     settings = load_settings("api", BASE | {"API_DATABASE_URL": "postgresql://kanban_api:s3cret@h/kanban_api"})
     assert "s3cret" not in settings.database.redacted()
     assert "kanban_api" in settings.database.redacted()
+
+
+def test_webhooks_refuse_private_targets_unless_the_operator_allows_them() -> None:
+    env = BASE | {"API_DATABASE_URL": "sqlite:///a.db"}
+    assert load_settings("api", env).webhook_allow_private is False
+    assert load_settings("api", env | {"KANBAN_WEBHOOK_ALLOW_PRIVATE": "1"}).webhook_allow_private is True

@@ -18,6 +18,9 @@ from kanban.api.realtime.hub import RealtimeHub
 from kanban.api.rules.consumers import RULES_CONSUMER, rule_event_handlers
 from kanban.api.rules.scheduler import RuleScheduler
 from kanban.api.templates.scheduler import TemplateScheduler
+from kanban.api.webhooks.delivery import DeliveryPolicy
+from kanban.api.webhooks.scheduler import WebhookDeliverer
+from kanban.api.webhooks.sender import WebhookSender
 from kanban.db.engine import make_engine
 from kanban.messaging.broadcast import LocalOnly, NatsBroadcast
 from kanban.messaging.inbox import InboxConfig
@@ -28,6 +31,7 @@ from kanban.messaging.transports.base import Transport
 from kanban.messaging.transports.memory import MemoryHub
 from kanban.messaging.unit_of_work import UnitOfWork
 from kanban.settings import Settings
+from kanban.web.addresses import AddressPolicy
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +46,8 @@ class ApiServices:
     rule_scheduler: RuleScheduler | None = None
     mailbox: MailboxWatcher | None = None
     digest: DigestScheduler | None = None
+    webhook_sender: WebhookSender = field(default_factory=lambda: WebhookSender(AddressPolicy()))
+    webhooks: WebhookDeliverer | None = None
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
     _background: list[asyncio.Task[None]] = field(default_factory=list)
 
@@ -63,6 +69,8 @@ class ApiServices:
             self._background.append(asyncio.create_task(self.mailbox.run(self._stop), name="mailbox-watcher"))
         if self.digest is not None:
             self._background.append(asyncio.create_task(self.digest.run(self._stop), name="digest-scheduler"))
+        if self.webhooks is not None:
+            self._background.append(asyncio.create_task(self.webhooks.run(self._stop), name="webhook-deliveries"))
 
     async def stop(self) -> None:
         self._stop.set()
@@ -112,9 +120,19 @@ def build_api_services(
         Lease(engine, tables.messaging, "rules:api", process_owner_id(), ttl_seconds=120),
         publish=realtime.publish_task_changes,
     )
+    # Private targets only when the operator says so (a receiver on this machine or network).
+    sender = WebhookSender(AddressPolicy.anything() if settings.webhook_allow_private else AddressPolicy())
+    webhooks = WebhookDeliverer(
+        engine,
+        messaging.new_unit_of_work,
+        Lease(engine, tables.messaging, "webhooks:api", process_owner_id(), ttl_seconds=120),
+        sender,
+        DeliveryPolicy(max_attempts=settings.webhook_max_attempts),
+        settings.webhook_poll_seconds,
+    )
     services = ApiServices(
         settings=settings, engine=engine, messaging=messaging, realtime=realtime, scheduler=scheduler,
-        rule_scheduler=rule_scheduler,
+        rule_scheduler=rule_scheduler, webhook_sender=sender, webhooks=webhooks,
     )  # fmt: skip
     if settings.mailbox is not None:
         services.mailbox = MailboxWatcher(

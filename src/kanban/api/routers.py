@@ -28,6 +28,7 @@ ROUTER_MODULES: tuple[str, ...] = (
     "kanban.api.access_tokens.routes",
     "kanban.api.calendar.routes",
     "kanban.api.digest.routes",
+    "kanban.api.webhooks.routes",
 )
 
 

@@ -440,6 +440,59 @@ digest_deliveries = Table(
     Column("sent_at", UtcDateTime(), nullable=True),
 )
 
+# What a rule's `notify` action put in its owner's next digest; deleted once a digest carrying it is sent.
+# The task's title is kept as it was when the rule ran; a deleted task takes its notices with it.
+digest_rule_items = Table(
+    "digest_rule_items",
+    metadata,
+    Column("id", Id(), primary_key=True),
+    Column("user_id", Id(), ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("task_id", Id(), ForeignKey("tasks.id", ondelete="CASCADE"), nullable=True, index=True),
+    Column("rule_id", Id(), nullable=True),
+    Column("rule_name", String(200), nullable=False),
+    Column("task_title", Text, nullable=True),
+    Column("message", Text, nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+)
+
+# Outgoing webhooks a user registered. The secret signs every delivery, so it is kept as given (a
+# digest cannot sign), and it is never returned after the response that created it.
+webhooks = Table(
+    "webhooks",
+    metadata,
+    Column("id", Id(), primary_key=True),
+    Column("user_id", Id(), ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("name", String(100), nullable=False),
+    Column("url", String(2000), nullable=False),
+    Column("secret", String(100), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+)
+
+# One POST to a webhook, written in the transaction of the rule run that asked for it and sent by
+# the delivery loop: pending until a 2xx (delivered) or the last attempt (failed). `claimed_until`
+# is the sender's short claim, so two replicas never send one delivery at the same time.
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    Column("id", Id(), primary_key=True),
+    Column("webhook_id", Id(), ForeignKey("webhooks.id", ondelete="CASCADE"), nullable=False),
+    Column("user_id", Id(), ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    # No foreign keys: the record of a deleted rule's deliveries stays readable.
+    Column("rule_id", Id(), nullable=True),
+    Column("run_id", Id(), nullable=True),
+    Column("payload", JsonDocument, nullable=False),
+    Column("status", String(16), nullable=False),  # pending | delivered | failed
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("next_attempt_at", UtcDateTime(), nullable=False),
+    Column("claimed_until", UtcDateTime(), nullable=True),
+    Column("last_status", Integer, nullable=True),
+    Column("last_error", Text, nullable=True),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("delivered_at", UtcDateTime(), nullable=True),
+    Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
+    Index("ix_webhook_deliveries_webhook_time", "webhook_id", "created_at"),
+)
+
 # Where the mailbox watcher stands in each IMAP folder: UIDs are only meaningful with their UIDVALIDITY.
 mailbox_checkpoints = Table(
     "mailbox_checkpoints",

@@ -7,9 +7,11 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from kanban.api.rules.consumers import RULES_CONSUMER
+from kanban.api.rules.consumers import RULES_CONSUMER, rule_event_handlers
 from kanban.api.rules.scheduler import run_time_triggers
 from kanban.api.tables import messaging, rules
+from kanban.contracts.envelope import Envelope
+from kanban.contracts.registry import decode
 from kanban.db.types import new_id, utcnow
 from tests.integration.api.conftest import ApiHarness
 
@@ -65,3 +67,21 @@ async def insert_stored_rule(api: ApiHarness, board_id: str, owner_id: str, **va
     async with api.app.state.services.engine.begin() as conn:  # type: ignore[attr-defined]
         await conn.execute(rules.insert().values(**row))
     return rule_id
+
+
+async def redeliver(api: ApiHarness, task_id: str, event_type: str) -> None:
+    """Hand the rule engine a task event it has already processed, as an at-least-once delivery may."""
+    inbox = messaging.inbox
+    stmt = select(inbox.c.envelope).where(
+        inbox.c.consumer == RULES_CONSUMER, inbox.c.aggregate_id == task_id, inbox.c.event_type == event_type
+    )
+    services = api.app.state.services  # type: ignore[attr-defined]
+    async with services.engine.connect() as conn:
+        raw = (await conn.execute(stmt)).scalars().all()
+    assert raw, f"no {event_type} of task {task_id} reached the rule engine"
+    handlers = rule_event_handlers(services.realtime)
+    for text in raw:
+        envelope = Envelope.model_validate_json(text)
+        async with services.new_unit_of_work() as uow:
+            await handlers[envelope.type](decode(envelope), envelope, uow)
+            await uow.commit()

@@ -66,6 +66,8 @@ BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/capture/preview"): {"text": "x"},
     ("POST", "/tokens"): {"name": "x", "scopes": ["read"]},
     ("PUT", "/digest"): {"enabled": True, "hour": 7},
+    # A literal public address: nothing to resolve, nothing refused by the SSRF guard.
+    ("POST", "/webhooks"): {"name": "x", "url": "http://93.184.216.34/hook"},
 }
 
 
@@ -108,8 +110,9 @@ async def _owner_resources(api: ApiHarness, owner: dict[str, str]) -> dict[str, 
     await propose(api, {"board": board["id"], "task": task["id"]}, draft("priority", data={"priority": "HIGH"}))
     hint = (await client.get(f"/tasks/{task['id']}/hints", headers=owner)).json()[0]["id"]
     token = (await client.post("/tokens", json={"name": "cli", "scopes": ["capture"]}, headers=owner)).json()["id"]
+    webhook = (await client.post("/webhooks", json=BODIES[("POST", "/webhooks")], headers=owner)).json()["id"]
     return {
-        "tokenId": token, "boardId": board["id"], "columnId": column, "taskId": task["id"], "tagId": tag,
+        "tokenId": token, "webhookId": webhook, "boardId": board["id"], "columnId": column, "taskId": task["id"], "tagId": tag,
         "projectId": project, "itemId": item, "hintId": hint, "ruleId": rule, "templateId": template,
         "presetKey": "overdue-tag",
     }  # fmt: skip
@@ -132,7 +135,7 @@ async def _fingerprint(api: ApiHarness) -> tuple[int, ...]:
     async with api.app.state.services.engine.connect() as conn:  # type: ignore[attr-defined]
         counts = [await conn.scalar(select(func.count()).select_from(table)) for table in (
             t.boards, t.columns, t.tasks, t.tags, t.projects, t.checklist_items, t.rules, t.recurring_templates,
-            t.hints, t.task_events, t.messaging.outbox,
+            t.hints, t.task_events, t.messaging.outbox, t.webhooks, t.webhook_deliveries,
         )]  # fmt: skip
         versions = await conn.scalar(select(func.sum(t.tasks.c.version)))
         statuses = await conn.scalar(select(func.count()).select_from(t.hints).where(t.hints.c.status != "proposed"))
@@ -168,7 +171,7 @@ async def _token(api: ApiHarness, owner: dict[str, str], *scopes: str) -> dict[s
 
 def _token_may(scopes: set[str], method: str, path: str) -> bool:
     """What the scopes promise (README "Capture"), written out independently of the code."""
-    if path.startswith(("/tokens", "/auth/", "/users/me/password")):
+    if path.startswith(("/tokens", "/webhooks", "/auth/", "/users/me/password")):
         return False
     return (
         "write" in scopes

@@ -331,7 +331,7 @@ async def test_a_rule_that_keeps_failing_is_disabled_with_the_reason(api: ApiHar
         await create_task(api, me, board, title=f"t{n}")
         await settle(api)
     shown = (await api.client.get(f"/rules/{rule_id}", headers=me)).json()
-    assert shown["enabled"] is False and "unknown action 'notify'" in shown["disabledReason"]
+    assert shown["enabled"] is False and "notify: unknown channel None" in shown["disabledReason"]
     assert [r["status"] for r in await runs(api, me, rule_id)] == ["failed"] * 5
     again = await api.client.patch(f"/rules/{rule_id}", json={"enabled": True}, headers=me)
     assert again.json()["enabled"] is True and again.json()["disabledReason"] is None

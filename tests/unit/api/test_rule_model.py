@@ -81,12 +81,19 @@ def test_a_plan_holds_only_the_net_change_and_sees_wip_limits() -> None:
     move = plan_actions(rule({}, [{"type": "move_to_type", "config": {"columnType": "CONTEXT", "position": "top"}}]), TASK, COLUMNS, NOW)  # fmt: skip
     assert (move.column and move.column.id, move.position) == ("next", 0)
     assert wip_refusal(move, TASK) == "refused by WIP: column 'Next actions' holds 2 of 2 tasks"
-    done = plan_actions(rule({}, [{"type": "mark_done"}]), replace(TASK, column_id="done", column_type="DONE"), COLUMNS, NOW)
+    done = plan_actions(
+        rule({}, [{"type": "mark_done"}]), replace(TASK, column_id="done", column_type="DONE"), COLUMNS, NOW
+    )
     assert done.empty
     with pytest.raises(CannotPlan, match="no ARCHIVE column"):
         plan_actions(rule({}, [{"type": "archive"}]), TASK, COLUMNS, NOW)
-    with pytest.raises(CannotPlan, match="unknown action 'notify'"):
-        plan_actions(rule({}, [{"type": "notify"}]), TASK, COLUMNS, NOW)
+    with pytest.raises(CannotPlan, match="unknown action 'page_me'"):
+        plan_actions(rule({}, [{"type": "page_me"}]), TASK, COLUMNS, NOW)
+    with pytest.raises(CannotPlan, match="notify: unknown channel 'pager'"):
+        plan_actions(rule({}, [{"type": "notify", "config": {"channel": "pager"}}]), TASK, COLUMNS, NOW)
+    notice = plan_actions(rule({}, [{"type": "notify", "config": {"channel": "digest", "message": "hi"}}]), TASK, COLUMNS, NOW)  # fmt: skip
+    assert not notice.empty and notice.notifications == [{"channel": "digest", "message": "hi"}]
+    assert notice.changes == [{"action": "notify", "channel": "digest", "message": "hi"}]
     waiting = plan_actions(rule({}, [{"type": "set_waiting", "config": {"waitingFor": "Sam", "followUpInDays": 3}}]), TASK, COLUMNS, NOW)  # fmt: skip
     assert waiting.fields == {"waiting_for": "Sam", "due_at": NOW + timedelta(days=3)}
 

@@ -1,4 +1,5 @@
-"""What a user's digest says today, in their time zone: the Inbox, due and overdue, follow-ups, stale work, hints.
+"""What a user's digest says today, in their time zone: the Inbox, due and overdue, follow-ups, stale work, hints,
+and what the user's rules asked to be told.
 
 Pure: rows and `now` in, a Digest out; rendering to text and HTML is separate (pages.py).
 """
@@ -22,6 +23,16 @@ class DigestItem:
     snooze_url: str | None = None
 
 
+@dataclass(frozen=True)
+class RuleNotice:
+    """An item a rule's `notify` action put in the digest."""
+
+    id: str
+    rule_name: str
+    task_title: str | None
+    message: str | None
+
+
 @dataclass
 class Digest:
     day: str
@@ -32,10 +43,13 @@ class Digest:
     follow_ups: list[DigestItem] = field(default_factory=list)  # waiting for someone, follow-up due
     stale: list[DigestItem] = field(default_factory=list)
     hints_waiting: int = 0
+    from_rules: list[RuleNotice] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
-        return not (self.inbox_count or self.due or self.follow_ups or self.stale or self.hints_waiting)
+        return not (
+            self.inbox_count or self.due or self.follow_ups or self.stale or self.hints_waiting or self.from_rules
+        )
 
     def actionable(self) -> list[DigestItem]:
         return self.due + self.follow_ups

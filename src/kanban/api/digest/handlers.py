@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from kanban.api.capture.parser import END_OF_DAY
 from kanban.api.capture.repository import user_timezone
 from kanban.api.digest import repository as repo
-from kanban.api.digest.content import Digest, DigestItem, build_digest
+from kanban.api.digest.content import Digest, DigestItem, RuleNotice, build_digest
 from kanban.api.digest.mailer import Mailer
 from kanban.api.digest.pages import digest_html, digest_text
 from kanban.api.errors import DomainError, NotFound
@@ -138,6 +138,8 @@ async def run_digests(
             continue
         async with new_unit_of_work() as uow:
             await repo.mark_sent(uow.conn, sub.user_id, day)
+            # Only the items this digest carried: a rule may have added one since it was composed.
+            await repo.clear_rule_items(uow.conn, [n.id for n in digest.from_rules])
             await uow.commit()
         sent += 1
     return sent
@@ -146,6 +148,9 @@ async def run_digests(
 async def _compose(uow: UnitOfWork, user_id: str, now: datetime, zone: ZoneInfo, links: DigestLinks) -> Digest:
     rows = await repo.open_tasks(uow.conn, user_id)
     digest = build_digest(rows, await repo.hints_waiting(uow.conn, user_id), now, zone)
+    digest.from_rules = [
+        RuleNotice(r.id, r.rule_name, r.task_title, r.message) for r in await repo.rule_items(uow.conn, user_id)
+    ]
     for section in (digest.due, digest.follow_ups):
         for n, item in enumerate(section):
             section[n] = DigestItem(
@@ -168,7 +173,8 @@ async def _new_link(uow: UnitOfWork, user_id: str, task_id: str, action: str, no
 
 def _message(digest: Digest, zone: ZoneInfo, sender: str, to: str, unsubscribe_url: str) -> EmailMessage:
     message = EmailMessage()
-    message["Subject"] = f"Your day: {len(digest.due)} due, {digest.inbox_count} in the Inbox"
+    from_rules = f", {len(digest.from_rules)} from your rules" if digest.from_rules else ""
+    message["Subject"] = f"Your day: {len(digest.due)} due, {digest.inbox_count} in the Inbox{from_rules}"
     message["From"] = sender
     message["To"] = to
     message["List-Unsubscribe"] = f"<{unsubscribe_url}>"

@@ -10,7 +10,7 @@ from datetime import datetime
 from html import escape
 from zoneinfo import ZoneInfo
 
-from kanban.api.digest.content import Digest, DigestItem
+from kanban.api.digest.content import Digest, DigestItem, RuleNotice
 
 ACTION_WORDS = {"complete": ("Mark done", "done"), "snooze": ("Snooze a day", "snoozed to tomorrow")}
 
@@ -35,8 +35,20 @@ def digest_text(digest: Digest, zone: ZoneInfo, unsubscribe_url: str) -> str:
         lines += ["", "Not moved for a while"] + [f"- {item.title}" for item in digest.stale]
     if digest.hints_waiting:
         lines += ["", f"Hints waiting for review: {digest.hints_waiting}"]
+    if digest.from_rules:
+        lines += ["", "From your rules"] + [f"- {_notice_text(n)}" for n in digest.from_rules]
     lines += ["", f"Unsubscribe: {unsubscribe_url}"]
     return "\n".join(lines) + "\n"
+
+
+def _notice_text(notice: RuleNotice) -> str:
+    text = f"{notice.task_title or '(a task)'} [{notice.rule_name}]"
+    return f"{text}: {notice.message}" if notice.message else text
+
+
+def _notice_html(notice: RuleNotice) -> str:
+    message = f" — {escape(notice.message)}" if notice.message else ""
+    return f"<li>{escape(notice.task_title or '(a task)')} <small>{escape(notice.rule_name)}</small>{message}</li>"
 
 
 def _item_html(item: DigestItem, zone: ZoneInfo, actions: bool) -> str:
@@ -66,6 +78,8 @@ def digest_html(digest: Digest, zone: ZoneInfo, unsubscribe_url: str) -> str:
             parts.append("</ul>")
     if digest.hints_waiting:
         parts.append(f"<p>Hints waiting for review: {digest.hints_waiting}</p>")
+    if digest.from_rules:
+        parts += ["<h2>From your rules</h2><ul>", *(_notice_html(n) for n in digest.from_rules), "</ul>"]
     parts.append(f'<p><small><a href="{escape(unsubscribe_url)}">Unsubscribe</a></small></p>')
     return "<!doctype html><html><body>" + "".join(parts) + "</body></html>"
 

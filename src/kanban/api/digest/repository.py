@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, func, select, update
+from sqlalchemy import Row, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kanban.api.tables import (
     boards,
     columns,
     digest_deliveries,
+    digest_rule_items,
     digest_subscriptions,
     email_action_tokens,
     hints,
@@ -118,3 +119,26 @@ async def use_action(conn: AsyncConnection, action_id: str, now: datetime) -> bo
         .values(used_at=now)
     )
     return bool(result.rowcount)
+
+
+async def insert_rule_item(conn: AsyncConnection, values: dict[str, Any]) -> None:
+    await conn.execute(digest_rule_items.insert().values(**values))
+
+
+async def rule_items(conn: AsyncConnection, user_id: str) -> list[Row[Any]]:
+    stmt = (
+        select(digest_rule_items)
+        .where(digest_rule_items.c.user_id == user_id)
+        .order_by(digest_rule_items.c.created_at, digest_rule_items.c.id)
+    )
+    return list((await conn.execute(stmt)).all())
+
+
+async def clear_rule_items(conn: AsyncConnection, item_ids: list[str]) -> None:
+    if item_ids:
+        await conn.execute(delete(digest_rule_items).where(digest_rule_items.c.id.in_(item_ids)))
+
+
+async def prune_rule_items(conn: AsyncConnection, before: datetime) -> None:
+    """Items no digest carried (the digest is off, or SMTP is not set up) do not pile up for ever."""
+    await conn.execute(delete(digest_rule_items).where(digest_rule_items.c.created_at < before))

@@ -1,8 +1,8 @@
 """Carrying out a rule's plan through the commands a person's change goes through.
 
 Field, tag and column changes are one `change_task` (WIP limits, history, version, event); a new
-task is `add_task`; checklist items record a task change as the checklist routes do. Every history
-row says `rule:{id}`. Nothing here commits: the engine's unit of work does.
+task is `add_task`; checklist items record a task change as the checklist routes do; a notification
+is a digest item or a queued webhook delivery. Every history row says `rule:{id}`. Nothing here commits: the engine's unit of work does.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from typing import Any
 
 from kanban.api.checklists import repository as checklist_repo
 from kanban.api.rules.model import CannotPlan, Plan, RuleSpec, TaskView, first_of_type
+from kanban.api.rules.notifications import notify
 from kanban.api.rules.repository import board_columns
 from kanban.api.tables import recurring_templates
 from kanban.api.tasks.handlers import CreateTask, UpdateTask, add_task, change_task
@@ -27,8 +28,10 @@ def rule_actor(rule_id: str) -> str:
     return f"rule:{rule_id}"
 
 
-async def apply_plan(uow: UnitOfWork, rule: RuleSpec, task: TaskView | None, plan: Plan) -> list[str]:
-    """Apply `plan`; returns the ids of the tasks it created. Raises the handlers' domain errors."""
+async def apply_plan(
+    uow: UnitOfWork, rule: RuleSpec, task: TaskView | None, plan: Plan, run: dict[str, Any]
+) -> list[str]:
+    """Apply `plan` as the run `run`; returns the ids of the tasks it created. Raises the handlers' domain errors."""
     by = rule_actor(rule.id)
     if task is not None:
         await _change(uow, rule, task, plan, by)
@@ -40,6 +43,8 @@ async def apply_plan(uow: UnitOfWork, rule: RuleSpec, task: TaskView | None, pla
             )
         if plan.analysis:
             uow.record(AnalysisRequestedV1(task_id=task.id, reason="rule"), aggregate_id=task.id)
+        for config in plan.notifications:
+            await notify(uow, rule, task, config, run)
     return [await _create(uow, rule, config, by) for config in plan.creates]
 
 

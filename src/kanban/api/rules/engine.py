@@ -116,7 +116,7 @@ async def run_rule(
     mark = uow.mark()
     try:
         async with conn.begin_nested():
-            created = await apply_plan(uow, rule, task, plan)
+            created = await apply_plan(uow, rule, task, plan, run)
     except WipLimitReached as exc:
         uow.rewind(mark)
         return await _settle(uow, rule, run["id"], "refused", plan.changes, f"refused by WIP: {exc.detail}", now)
@@ -125,7 +125,7 @@ async def run_rule(
         detail = exc.detail if isinstance(exc, DomainError) else str(exc)
         return await _settle(uow, rule, run["id"], "failed", plan.changes, detail, now)
     recorded = uow.recorded_since(mark)
-    if not (recorded or plan.notes):
+    if not (recorded or plan.notes or plan.notifications):
         # The handlers found nothing to change (the task was already so): not an action taken.
         return await _settle(uow, rule, run["id"], "skipped", [], "nothing to change", now)
     await repo.insert_origins(conn, [env.key for env in recorded], rule.id, occ.depth)

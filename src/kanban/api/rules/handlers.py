@@ -21,7 +21,8 @@ from kanban.api.rules.model import CannotPlan, RuleSpec, conditions_hold, plan_a
 from kanban.api.rules.presets import PRESETS_BY_KEY
 from kanban.api.rules.scheduler import next_schedule_run
 from kanban.api.rules.schemas import CreateRuleRequest, stored_document
-from kanban.api.tables import rules, tasks, users
+from kanban.api.tables import boards, rules, tasks, users
+from kanban.api.webhooks.repository import user_webhook_ids
 from kanban.db.types import new_id, utcnow
 from kanban.messaging.unit_of_work import UnitOfWork
 
@@ -100,7 +101,21 @@ def _column_type_refs(document: dict[str, Any]) -> Iterator[tuple[str, str]]:
             yield f"actions.{i}.type", implied[action["type"]]
 
 
+def _webhook_refs(document: dict[str, Any]) -> Iterator[tuple[str, str]]:
+    for i, action in enumerate(document.get("actions") or []):
+        config = action.get("config") or {}
+        if action["type"] == "notify" and config.get("webhookId"):
+            yield f"actions.{i}.config.webhookId", config["webhookId"]
+
+
 async def _check_references(uow: UnitOfWork, board_id: str, document: dict[str, Any]) -> None:
+    webhook_refs = list(_webhook_refs(document))
+    if webhook_refs:
+        owner = await uow.conn.scalar(select(boards.c.owner_id).where(boards.c.id == board_id))
+        known = await user_webhook_ids(uow.conn, str(owner))
+        for path, webhook_id in webhook_refs:
+            if webhook_id not in known:
+                raise InvalidInput(f"webhook {webhook_id} is not one of yours (GET /webhooks)", field=path)
     type_refs = list(_column_type_refs(document))
     if type_refs:
         present = {c.type for c in await repo.board_columns(uow.conn, board_id)}

@@ -252,13 +252,15 @@ class Plan:
     checklist: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     analysis: bool = False
+    notifications: list[dict[str, Any]] = field(default_factory=list)  # notify configs: digest item or webhook
     creates: list[dict[str, Any]] = field(default_factory=list)
     changes: list[dict[str, Any]] = field(default_factory=list)  # what the run log and dry-run show
 
     @property
     def empty(self) -> bool:
         return not (self.fields or self.tags is not None or self.column or self.position is not None
-                    or self.checklist or self.notes or self.analysis or self.creates)  # fmt: skip
+                    or self.checklist or self.notes or self.analysis or self.notifications
+                    or self.creates)  # fmt: skip
 
 
 class CannotPlan(ValueError):
@@ -319,6 +321,11 @@ def plan_actions(rule: RuleSpec, task: TaskView | None, columns: list[Column], n
             case "request_analysis":
                 plan.analysis = True
                 plan.changes.append({"action": kind})
+            case "notify":
+                if config.get("channel") not in ("digest", "webhook"):
+                    raise CannotPlan(f"notify: unknown channel {config.get('channel')!r} (digest or webhook)")
+                plan.notifications.append(config)
+                plan.changes.append({"action": kind, **config})
             case _:
                 raise CannotPlan(f"unknown action '{kind}'")
     return _net(plan, task)

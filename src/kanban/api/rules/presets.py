@@ -125,5 +125,13 @@ PRESETS: tuple[Preset, ...] = (
         [{"type": "request_analysis", "config": {}}],
         [{"field": "context", "operator": "eq", "value": None}],
     ),
+    Preset(
+        "follow-up-digest",
+        "Waiting-for follow-up due: tell me in the digest",
+        "When a Waiting-for task's follow-up date (its due date) passes, it is listed in your next daily digest.",
+        {"type": "task.overdue", "config": {}},
+        [{"type": "notify", "config": {"channel": "digest", "message": "Follow up: the date you set has come"}}],
+        [{"field": "columnType", "operator": "eq", "value": "WAITING"}],
+    ),
 )
 PRESETS_BY_KEY = {p.key: p for p in PRESETS}

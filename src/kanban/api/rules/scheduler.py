@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from kanban.api.digest.repository import prune_rule_items
 from kanban.api.rules import repository as repo
 from kanban.api.rules.engine import Occurrence, Publish, run_row, run_rule
 from kanban.api.rules.model import RuleSpec
@@ -30,6 +31,8 @@ from kanban.messaging.lease import Lease, run_rounds_while_leased
 from kanban.messaging.unit_of_work import UnitOfWork
 
 ORIGIN_RETENTION = timedelta(days=7)
+# A digest item of a `notify` action that no digest carried within this long is dropped.
+DIGEST_ITEM_RETENTION = timedelta(days=14)
 
 
 @dataclass(frozen=True)
@@ -92,6 +95,7 @@ async def run_time_triggers(
             applied += await _run_task_trigger(new_unit_of_work, rule, now, publish, config.tasks_per_round)
     async with new_unit_of_work() as uow:
         await repo.prune(uow.conn, now - ORIGIN_RETENTION)
+        await prune_rule_items(uow.conn, now - DIGEST_ITEM_RETENTION)
         await uow.commit()
     return applied
 

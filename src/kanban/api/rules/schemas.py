@@ -247,6 +247,22 @@ class AddNoteConfig(RequestModel):
     text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 
 
+class NotifyConfig(RequestModel):
+    channel: Literal["digest", "webhook"] = Field(
+        description="digest: an item in the owner's next daily digest; webhook: a signed POST to `webhookId`"
+    )
+    webhook_id: str | None = Field(default=None, max_length=36, description="One of GET /webhooks (channel webhook)")
+    message: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)] | None = None
+
+    @model_validator(mode="after")
+    def _webhook_named(self) -> NotifyConfig:
+        if self.channel == "webhook" and not self.webhook_id:
+            raise ValueError("a webhook notification needs a webhookId")
+        if self.channel == "digest" and self.webhook_id:
+            raise ValueError("webhookId belongs to channel 'webhook'")
+        return self
+
+
 class MoveAction(RequestModel):
     type: Literal["move"]
     config: MoveConfig
@@ -322,10 +338,15 @@ class RequestAnalysisAction(RequestModel):
     config: NoConfig = Field(default_factory=NoConfig)
 
 
+class NotifyAction(RequestModel):
+    type: Literal["notify"]
+    config: NotifyConfig
+
+
 Action = Annotated[
     MoveAction | MoveToTypeAction | SetPriorityAction | SetContextAction | AddTagAction | RemoveTagAction
     | SetProjectAction | SetDueAction | SetWaitingAction | AddChecklistAction | MarkDoneAction | ArchiveAction
-    | CreateTaskAction | AddNoteAction | RequestAnalysisAction,
+    | CreateTaskAction | AddNoteAction | RequestAnalysisAction | NotifyAction,
     Field(discriminator="type"),
 ]  # fmt: skip
 # Actions that act on the board rather than on the task that triggered the rule.

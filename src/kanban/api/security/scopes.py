@@ -1,7 +1,8 @@
 """What a personal access token's scopes let it do: one rule, used by every route and by the MCP tools.
 
 `write` may do what the user may, `read` only safe methods, `capture` only the capture routes. No
-token may manage tokens or change the password: a leaked token cannot make itself permanent.
+token may manage tokens or webhooks or change the password: a leaked token cannot make itself
+permanent, nor open a channel that sends the board elsewhere.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ Scope = Literal["capture", "read", "write"]
 SCOPES: tuple[Scope, ...] = ("capture", "read", "write")
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CAPTURE_PATHS = ("/api/v1/capture",)
-SIGN_IN_ONLY_PATHS = ("/api/v1/tokens", "/api/v1/users/me/password", "/api/v1/auth")
+SIGN_IN_ONLY_PATHS = ("/api/v1/tokens", "/api/v1/webhooks", "/api/v1/users/me/password", "/api/v1/auth")
 
 
 def token_allows(scopes: frozenset[str], method: str, path: str) -> bool:

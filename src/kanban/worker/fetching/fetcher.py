@@ -12,16 +12,16 @@ import ssl
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol
-from urllib.parse import SplitResult, urljoin, urlsplit, urlunsplit
+from urllib.parse import urljoin, urlsplit
 
 import httpx
 
 from kanban.worker.fetching.addresses import (
     AddressPolicy,
-    IPAddress,
     IPNetwork,
     Resolver,
     SystemResolver,
+    pinned_url,
     vetted_addresses,
 )
 from kanban.worker.fetching.errors import FetchError, FetchFailed, FetchRefused, FetchTimedOut, FetchTooLarge
@@ -108,7 +108,7 @@ class GuardedFetcher:
         address = (await vetted_addresses(host, port, self._policy, self._resolver))[0]
         request = client.build_request(
             "GET",
-            _pinned(parts._replace(scheme=scheme), address, port),
+            pinned_url(parts._replace(scheme=scheme), address, port),
             headers={
                 "Host": parts.netloc.rsplit("@", 1)[-1],
                 "User-Agent": self.user_agent,
@@ -164,12 +164,6 @@ class GuardedFetcher:
         if self._tls is None:
             self._tls = ssl.create_default_context()
         return self._tls
-
-
-def _pinned(parts: SplitResult, address: IPAddress, port: int) -> str:
-    """The URL with its host replaced by the vetted address, so the connection goes exactly there."""
-    host = f"[{address}]" if address.version == 6 else str(address)
-    return urlunsplit((parts.scheme, f"{host}:{port}", parts.path or "/", parts.query, ""))
 
 
 def _content_type(header: str) -> tuple[str, str | None]:

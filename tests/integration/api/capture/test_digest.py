@@ -12,15 +12,16 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from kanban.api.digest.handlers import DigestLinks, run_digests
 from kanban.api.digest.mailer import SmtpMailer
-from kanban.api.tables import email_action_tokens, users
+from kanban.api.tables import digest_rule_items, email_action_tokens, users
 from kanban.db.types import utcnow
 from kanban.settings import SmtpSettings
-from tests.integration.api.board_helpers import column_id, create_board
+from tests.integration.api.board_helpers import column_id, create_board, create_task
 from tests.integration.api.conftest import ApiHarness
+from tests.integration.api.rule_helpers import add_rule, redeliver, runs, settle, tick
 from tests.support.processes import free_port
 
 PUBLIC = "http://kanban.test"
@@ -122,3 +123,63 @@ def _links(text: str, title: str) -> tuple[str, str]:
 async def _task(api: ApiHarness, me: dict[str, str], board: dict[str, Any], title: str) -> dict[str, Any]:
     page = (await api.client.get(f"/boards/{board['id']}/tasks", params={"q": title}, headers=me)).json()
     return next(t for t in page["items"] if t["title"] == title)  # type: ignore[no-any-return]
+
+
+async def test_a_rules_digest_notice_is_sent_once_then_cleared(
+    api: ApiHarness, smtp: tuple[Inbox, SmtpSettings]
+) -> None:
+    inbox, config = smtp
+    me = await api.make_user()
+    services = api.app.state.services  # type: ignore[attr-defined]
+    board = await create_board(api, me)
+    rule = await add_rule(
+        api, me, board["id"], name="Tell me when done", trigger={"type": "task.moved", "config": {"toColumnType": "DONE"}},
+        actions=[{"type": "notify", "config": {"channel": "digest", "message": "Finished, tell Bob"}}],
+    )  # fmt: skip
+    task = await create_task(api, me, board, title="Send the report")
+    moved = await api.client.post(f"/tasks/{task['id']}/move", json={"columnId": column_id(board, "DONE")}, headers=me)
+    assert moved.status_code == 200, moved.text
+    await settle(api)
+    await redeliver(api, task["id"], "task.moved")  # the same event a second time: still one notice
+    assert [r["status"] for r in await runs(api, me, rule["id"])] == ["applied"]
+    assert (await api.client.put("/digest", json={"enabled": True, "hour": 0}, headers=me)).status_code == 200
+
+    links = DigestLinks(PUBLIC, services.settings.jwt_secret)
+    args = (services.engine, services.new_unit_of_work, SmtpMailer(config), config.sender, links)
+    before = len(inbox.messages)
+    # Nothing else to say (an empty Inbox, nothing due): the rule's notice alone is worth a digest.
+    assert await run_digests(*args) == 1
+    mine = [m for m in inbox.messages[before:] if m["To"] == f"{me['X-User-Id']}@example.test"]
+    assert len(mine) == 1
+    text = mine[0].get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
+    html = mine[0].get_body(preferencelist=("html",)).get_content()  # type: ignore[union-attr]
+    assert "Inbox: 0 to clarify" in text and "From your rules" in text
+    assert text.count("Send the report [Tell me when done]: Finished, tell Bob") == 1
+    assert "<h2>From your rules</h2>" in html and html.count("Finished, tell Bob") == 1
+    async with services.engine.connect() as conn:
+        left = (
+            await conn.execute(select(digest_rule_items).where(digest_rule_items.c.user_id == me["X-User-Id"]))
+        ).all()
+    assert left == []  # cleared once sent: tomorrow's digest has nothing to say, so none is sent
+    assert await run_digests(*args, now=utcnow() + timedelta(days=1)) == 0
+
+
+async def test_the_follow_up_preset_lists_a_due_waiting_task_in_the_digest_once(api: ApiHarness) -> None:
+    me = await api.make_user()
+    board = await create_board(api, me)
+    installed = await api.client.post(f"/boards/{board['id']}/rule-presets/follow-up-digest", headers=me)
+    assert installed.status_code == 201, installed.text
+    waiting = column_id(board, "WAITING")
+    await create_task(api, me, board, title="Reply from Bob", columnId=waiting, dueAt="2020-01-01T00:00:00Z")
+    await create_task(api, me, board, title="Not waiting", dueAt="2020-01-01T00:00:00Z")
+    await settle(api)
+    await tick(api)
+    await tick(api)  # the same occurrence: no second item
+    services = api.app.state.services  # type: ignore[attr-defined]
+    async with services.engine.connect() as conn:
+        items = (
+            await conn.execute(select(digest_rule_items).where(digest_rule_items.c.user_id == me["X-User-Id"]))
+        ).all()
+    assert [(i.task_title, i.rule_name) for i in items] == [
+        ("Reply from Bob", "Waiting-for follow-up due: tell me in the digest")
+    ]

@@ -1,0 +1,1 @@
+"""Outgoing webhooks: a user's signed HTTP endpoints that rule notifications are delivered to, at least once."""
