@@ -27,6 +27,12 @@ def _quick_add(page: Any, *titles: str) -> None:
     page.keyboard.press("Escape")
 
 
+def _clarify_shows(page: Any, left: int) -> None:
+    """Each decision reloads the page: its keys work once its script is ready, as a person sees."""
+    page.get_by_text(f"{left} left to clarify").wait_for()
+    page.wait_for_selector("body[data-keys=ready]", state="attached")
+
+
 def _task_id(page: Any, title: str) -> str:
     return card(page, title).get_attribute("data-task-id")  # type: ignore[no-any-return]
 
@@ -52,14 +58,14 @@ def test_a_day_with_the_board(browser: Any, base_url: str) -> None:
 
     # Clarify: one into the @Phone lane (key 1), one into Waiting for (key w, who, Enter).
     page.keyboard.press("c")
-    page.wait_for_selector("body[data-keys=ready]", state="attached")
-    page.get_by_text("3 left to clarify").wait_for()
+    _clarify_shows(page, 3)
     page.keyboard.press("1")
-    page.get_by_text("2 left to clarify").wait_for()
+    _clarify_shows(page, 2)
     page.keyboard.press("w")
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'waiting-for'")
     page.keyboard.type("Landlord")
     page.keyboard.press("Enter")
-    page.get_by_text("1 left to clarify").wait_for()
+    _clarify_shows(page, 1)
     page.keyboard.press("b")
     column(page, "@Phone").locator(".card[data-title='Call the plumber']").wait_for()
     column(page, "Waiting for").locator(".card[data-title='Pay the rent']").wait_for()
