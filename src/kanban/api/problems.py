@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -68,6 +69,10 @@ def install_problem_handlers(app: FastAPI) -> None:
             log.warning("transient database conflict on %s %s: %s", request.method, request.url.path, exc.orig)
             return problem(409, "Concurrent change", "another change got in the way; nothing was written, retry",
                            retryAfter=1)  # fmt: skip
+        if _sqlite_busy(exc):
+            # Another writer (a backup, a migration, a second process) held SQLite past the busy timeout.
+            log.warning("database busy on %s %s: %s", request.method, request.url.path, exc.orig)
+            return problem(503, "Database busy", "the database is busy; nothing was written, retry", retryAfter=1)
         return await _unexpected(request, exc)
 
     @app.exception_handler(Exception)
@@ -78,6 +83,13 @@ def install_problem_handlers(app: FastAPI) -> None:
 
 # deadlock_detected, serialization_failure, lock_not_available
 TRANSIENT_SQLSTATES = frozenset({"40P01", "40001", "55P03"})
+
+
+def _sqlite_busy(exc: DBAPIError) -> bool:
+    orig = exc.orig
+    return isinstance(orig, sqlite3.OperationalError) and str(orig).startswith(
+        ("database is locked", "database is busy")
+    )
 
 
 def _sqlstate(exc: DBAPIError) -> str | None:

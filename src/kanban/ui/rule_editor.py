@@ -15,6 +15,7 @@ from kanban.api.rules import repository as rules_repo
 from kanban.api.rules.legacy import normalize_document
 from kanban.api.rules.schemas import RuleResponse
 from kanban.api.templates import routes as templates_api
+from kanban.api.webhooks import repository as webhooks_repo
 from kanban.db.types import new_id
 from kanban.messaging.unit_of_work import UnitOfWork
 from kanban.ui.rule_vocabulary import CHOICES, CONDITION_FIELDS, OPERATORS, FieldSpec, Kind, vocabulary
@@ -28,6 +29,7 @@ class Editor:
     columns: list[tuple[str, str]]
     projects: list[tuple[str, str]]
     templates: list[tuple[str, str]]
+    webhooks: list[tuple[str, str]] = field(default_factory=list)
     _ids: itertools.count[int] = field(default_factory=itertools.count)
 
     @property
@@ -48,7 +50,7 @@ class Editor:
         return found or Kind(type_, f"Unknown: {type_}", ())
 
     def choices(self, widget: str, spec: FieldSpec | None = None) -> list[tuple[str, str]]:
-        board = {"column": self.columns, "project": self.projects, "template": self.templates}
+        board = {"column": self.columns, "project": self.projects, "template": self.templates, "webhook": self.webhooks}
         if widget in board:
             return board[widget]
         return list(spec.options) if spec else list(CHOICES.get(widget, ()))
@@ -73,9 +75,10 @@ async def load_editor(board_id: str, user_id: str, uow: UnitOfWork) -> Editor:
     columns = await rules_repo.board_columns(uow.conn, board_id)
     projects = await projects_api.list_projects(board_id, user_id, uow, None, 500, 0)
     templates = await templates_api.list_templates(board_id, user_id, uow)
+    webhooks = await webhooks_repo.user_webhooks(uow.conn, user_id)
     return Editor(
         board_id, [(c.id, c.name) for c in columns], [(p.id, p.name) for p in projects.items],
-        [(t.id, t.name) for t in templates],
+        [(t.id, t.name) for t in templates], [(w.id, w.name) for w in webhooks],
     )  # fmt: skip
 
 

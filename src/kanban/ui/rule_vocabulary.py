@@ -40,6 +40,7 @@ KIND_LABELS = {
     "create_task": "Create a task",
     "add_note": "Add a note to the history",
     "request_analysis": "Ask the Worker for hints",
+    "notify": "Notify me (digest or webhook)",
 }
 FIELD_LABELS = {
     "columnId": "Column",
@@ -64,6 +65,9 @@ FIELD_LABELS = {
     "checklist": "Checklist (one per line)",
     "text": "Note",
     "projectId": "Project",
+    "channel": "Channel",
+    "webhookId": "Webhook",
+    "message": "Message",
 }
 COLUMN_TYPE_LABELS = {
     "INPUT": "Inbox", "CLARIFY": "Clarify", "CONTEXT": "Next actions (a context lane)", "WAITING": "Waiting for",
@@ -73,7 +77,7 @@ COLUMN_TYPE_LABELS = {
 CLEARABLE = frozenset({"waitingFor"})
 # Fields that name a row of the board: the editor offers the board's own columns, projects, templates.
 REFERENCES = {"columnId": "column", "fromColumnId": "column", "toColumnId": "column",
-              "projectId": "project", "templateId": "template"}  # fmt: skip
+              "projectId": "project", "templateId": "template", "webhookId": "webhook"}  # fmt: skip
 
 CONDITION_FIELDS = {
     "title": ("Title", "text"), "description": ("Description", "text"), "tags": ("Tags", "text"),

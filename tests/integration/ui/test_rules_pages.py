@@ -205,3 +205,22 @@ async def test_the_preview_is_the_apis_dry_run_with_its_problems(api: ApiHarness
     elsewhere = {**draft, "actions": [{"type": "move", "config": {"columnId": "nope"}}]}
     ours = await api.client.post(f"{ROOT}/ui/boards/{board_id}/rules/dry-run", json=elsewhere, headers=me)
     assert ours.status_code == 422 and ours.json()["field"] == "actions.0.config.columnId"
+
+
+async def test_a_notify_action_offers_only_the_owners_own_webhooks(api: ApiHarness) -> None:
+    from kanban.api.tables import webhooks
+    from kanban.db.types import new_id, utcnow
+
+    me, other = await api.make_user(), await api.make_user()
+    board_id, _ = await _board(api, me)
+    owners = {"Home automation": me, "Someone else's": other}
+    ids = {name: (await api.client.get("/users/me", headers=who)).json()["id"] for name, who in owners.items()}
+    async with api.app.state.services.engine.begin() as conn:  # type: ignore[attr-defined]
+        for name, user_id in ids.items():
+            await conn.execute(webhooks.insert().values(
+                id=new_id(), user_id=user_id, name=name, url="https://hooks.example.org/x", secret="whsec_x",
+                created_at=utcnow(),
+            ))  # fmt: skip
+    part = (await api.client.get(f"{ROOT}/ui/boards/{board_id}/rules/parts/action?type=notify", headers=me)).text
+    assert "Home automation</option>" in part and "Someone else" not in part
+    assert "whsec_" not in part

@@ -44,3 +44,18 @@ async def test_other_database_errors_stay_internal_errors() -> None:
     reply = await post(app_raising("23505"))
     assert reply.status_code == 500
     assert reply.json()["title"] == "Internal server error"
+
+
+async def test_a_busy_sqlite_database_is_a_503_to_retry() -> None:
+    import sqlite3
+
+    app = FastAPI()
+    install_problem_handlers(app)
+
+    @app.post("/boom")
+    async def boom() -> None:
+        raise DBAPIError("INSERT INTO tasks ...", {}, sqlite3.OperationalError("database is locked"))
+
+    reply = await post(app)
+    assert reply.status_code == 503 and reply.headers["Retry-After"] == "1"
+    assert reply.json()["title"] == "Database busy"

@@ -18,7 +18,7 @@ class _NotifyConfig(BaseModel):
 
 
 class _NotifyAction(BaseModel):
-    type: Literal["notify"]
+    type: Literal["ping"]
     config: _NotifyConfig
 
 
@@ -34,8 +34,8 @@ class _Rule(BaseModel):
 def test_a_new_action_kind_gets_its_fields_from_its_config_model() -> None:
     schema = _Rule.model_json_schema()
     kinds = kinds_of(schema["properties"]["actions"]["items"], schema["$defs"])
-    notify = next(k for k in kinds if k.type == "notify")
-    assert notify.label == "Notify"
+    notify = next(k for k in kinds if k.type == "ping")
+    assert notify.label == "Ping"
     fields = {f.name: f for f in notify.fields}
     assert (fields["channel"].widget, fields["channel"].required) == ("select", True)
     assert [v for v, _ in fields["channel"].options] == ["digest", "webhook"]
@@ -58,6 +58,8 @@ def test_the_apis_own_kinds_in_its_order_with_board_references() -> None:
     assert waiting is not None and waiting.fields[0].clearable and not waiting.fields[1].clearable
     created = vocab.trigger("task.created")
     assert created is not None and {f.name: f.widget for f in created.fields}["sources"] == "multi"
+    notify = vocab.action("notify")
+    assert notify is not None and {f.name: f.widget for f in notify.fields}["webhookId"] == "webhook"
 
 
 def test_rules_in_words() -> None:
