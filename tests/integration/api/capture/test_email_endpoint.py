@@ -45,6 +45,8 @@ async def test_mail_is_never_refused_for_the_inboxs_wip_limit(api: ApiHarness) -
         await conn.execute(update(columns).where(columns.c.id == column_id(board, "INPUT")).values(wip_limit=1))
     assert (await api.client.post("/capture", json={"text": "fills the inbox"}, headers=me)).status_code == 201
     headers = {**me, "Content-Type": "message/rfc822"}
-    answer = await api.client.post("/capture/email", content=mail("Over the limit", "body", "<full@x>"), headers=headers)
+    answer = await api.client.post(
+        "/capture/email", content=mail("Over the limit", "body", "<full@x>"), headers=headers
+    )
     assert answer.status_code == 201, answer.text
     assert await count_rows(api, tasks, wip_override=True) == 1
