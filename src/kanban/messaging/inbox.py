@@ -85,10 +85,8 @@ class _Batch:
     applied_aggregates: set[str] = field(default_factory=set)
 
 
-async def insert_into_inbox(
-    conn: AsyncConnection, tables: MessagingTables, consumer: str, envelopes: Sequence[Envelope]
-) -> None:
-    """Pending inbox rows for `envelopes` on the caller's transaction (duplicates ignored)."""
+def inbox_insert(conn: AsyncConnection, tables: MessagingTables, consumer: str, envelopes: Sequence[Envelope]) -> Any:
+    """One INSERT of pending inbox rows for `envelopes` (duplicates ignored)."""
     now = utcnow()
     rows = [
         {
@@ -105,7 +103,14 @@ async def insert_into_inbox(
         }
         for env in envelopes
     ]
-    await conn.execute(insert_ignoring_duplicates(conn, tables.inbox, rows))
+    return insert_ignoring_duplicates(conn, tables.inbox, rows)
+
+
+async def insert_into_inbox(
+    conn: AsyncConnection, tables: MessagingTables, consumer: str, envelopes: Sequence[Envelope]
+) -> None:
+    """Pending inbox rows for `envelopes` on the caller's transaction (duplicates ignored)."""
+    await conn.execute(inbox_insert(conn, tables, consumer, envelopes))
     if conn.dialect.name == "postgresql":
         # The replica that received may not be the one processing (the lease holder): wake it.
         await conn.execute(text("SELECT pg_notify(:channel, '')"), {"channel": inbox_channel(consumer)})
@@ -124,8 +129,16 @@ class LocalDelivery:
     event_types: frozenset[str]
     wakeup: Wakeup
 
+    def chosen(self, envelopes: Sequence[Envelope]) -> list[Envelope]:
+        """The envelopes this consumer takes."""
+        return [env for env in envelopes if env.type in self.event_types]
+
+    def insert(self, conn: AsyncConnection, chosen: Sequence[Envelope]) -> Any:
+        """The INSERT of `chosen` into this consumer's inbox, for a caller that sends it with others."""
+        return inbox_insert(conn, self.tables, self.consumer, chosen)
+
     async def deliver(self, conn: AsyncConnection, envelopes: Sequence[Envelope]) -> bool:
-        chosen = [env for env in envelopes if env.type in self.event_types]
+        chosen = self.chosen(envelopes)
         if chosen:
             await insert_into_inbox(conn, self.tables, self.consumer, chosen)
         return bool(chosen)

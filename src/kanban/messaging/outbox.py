@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import Insert, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kanban.contracts.envelope import Envelope
@@ -38,6 +38,11 @@ def outbox_rows(envelopes: Sequence[Envelope]) -> list[dict[str, Any]]:
         }
         for env in envelopes
     ]
+
+
+def outbox_insert(tables: MessagingTables, envelopes: Sequence[Envelope]) -> Insert:
+    """One multi-row INSERT of the outbox rows announcing `envelopes`."""
+    return tables.outbox.insert().values(outbox_rows(envelopes))
 
 
 async def add_to_outbox(conn: AsyncConnection, tables: MessagingTables, envelopes: Sequence[Envelope]) -> None:

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import TYPE_CHECKING
 
+from sqlalchemy import func, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from kanban.contracts.base import Event
@@ -18,7 +19,7 @@ from kanban.contracts.envelope import Envelope
 from kanban.contracts.registry import envelope_for
 from kanban.db.engine import sqlite_write_lock
 from kanban.messaging.correlation import current_causality
-from kanban.messaging.outbox import add_to_outbox
+from kanban.messaging.outbox import add_to_outbox, inbox_channel, notify_channel, outbox_insert
 from kanban.messaging.tables import MessagingTables
 
 if TYPE_CHECKING:
@@ -119,8 +120,7 @@ class UnitOfWork:
         return list(self._pending[mark[0] :])
 
     async def commit(self) -> None:
-        await add_to_outbox(self.conn, self._tables, self._pending)
-        delivered = self._local is not None and await self._local.deliver(self.conn, self._pending)
+        delivered = await self._write_events()
         await self.conn.commit()
         self.committed, self._pending = self._pending, []
         callbacks, self._after_commit = self._after_commit, []
@@ -130,6 +130,27 @@ class UnitOfWork:
             self._local.wakeup.signal()
         for callback in callbacks:
             callback()
+
+    async def _write_events(self) -> bool:
+        """The outbox rows (and own-inbox rows) of the queued events; returns whether any went to the inbox.
+
+        On PostgreSQL this is one round trip: both INSERTs as data-modifying CTEs of the SELECT that
+        sends their NOTIFYs (delivered at commit, so relays and inbox processors of other processes
+        wake without polling). On SQLite, two INSERTs (no NOTIFY there).
+        """
+        if not self._pending:
+            return False
+        if self.conn.dialect.name != "postgresql":
+            await add_to_outbox(self.conn, self._tables, self._pending)
+            return self._local is not None and await self._local.deliver(self.conn, self._pending)
+        chosen = self._local.chosen(self._pending) if self._local is not None else []
+        ctes = [outbox_insert(self._tables, self._pending).cte("new_outbox")]
+        wake = [func.pg_notify(notify_channel(self._pending[0].source), literal_column("''"))]
+        if chosen and self._local is not None:
+            ctes.append(self._local.insert(self.conn, chosen).cte("new_inbox"))
+            wake.append(func.pg_notify(inbox_channel(self._local.consumer), literal_column("''")))
+        await self.conn.execute(select(*wake).add_cte(*ctes))
+        return bool(chosen)
 
     async def rollback(self) -> None:
         self._pending = []

@@ -9,7 +9,7 @@ deadlock, and a move writes only the moved task's row.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -18,15 +18,29 @@ from pydantic_core import to_jsonable_python
 from sqlalchemy import Row, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from kanban.api.errors import InvalidInput, PreconditionFailed
+from kanban.api.errors import Conflict, InvalidInput, NotFound, PreconditionFailed
 from kanban.api.ownership import owned_board, owned_task
-from kanban.api.tables import boards, checklist_items, projects, task_events, tasks
+from kanban.api.tables import boards, checklist_items, projects, task_events, task_tags, tasks
 from kanban.api.tags.state import find_or_create_tags
 from kanban.api.tasks import repository as repo
 from kanban.api.tasks.rules import check_wip, clamp_position, done_transition, rank_between
-from kanban.api.tasks.schemas import CreateTaskRequest, TaskEventOut, TaskOut, UpdateTaskRequest
-from kanban.api.tasks.state import add_task_event, record_task_change, task_state
-from kanban.contracts.events import TaskCreatedV1, TaskDeletedV1
+from kanban.api.tasks.schemas import (
+    ChecklistProgress,
+    CreateTaskRequest,
+    TagRef,
+    TaskEventOut,
+    TaskOut,
+    UpdateTaskRequest,
+)
+from kanban.api.tasks.state import (
+    add_task_event,
+    add_task_events,
+    announce_change,
+    record_task_change,
+    state_of,
+    task_event_row,
+)
+from kanban.contracts.events import TaskCreatedV1, TaskDeletedV1, TaskState
 from kanban.db.types import new_id, utcnow
 from kanban.messaging.unit_of_work import UnitOfWork
 
@@ -132,6 +146,7 @@ class Placement:
     override_used: bool
     transition: str | None
     index: int
+    values: dict[str, Any]  # what was written to the task's row
 
 
 async def place_task(
@@ -144,37 +159,55 @@ async def place_task(
     override: bool,
     now: datetime,
 ) -> Placement:
+    """`place` for a caller that has the source column and no `Room` yet (one statement reads it)."""
+    room = await repo.room_in_column(conn, target.id, position=position, excluding=task.id)
+    return await place(conn, task, source.type, target, room, position=position, override=override, now=now)
+
+
+async def place(
+    conn: AsyncConnection,
+    task: Row[Any],
+    source_type: str | None,
+    target: Row[Any],
+    room: repo.Room,
+    *,
+    position: int | None,
+    override: bool,
+    now: datetime,
+    also: dict[str, Any] | None = None,
+) -> Placement:
     """Put an existing task in `target` (already locked) at dense place `position`: WIP check, a rank
-    between the new neighbours, done flag, last_moved_at. Writes the task's row only."""
-    changed = source.id != target.id
-    used = False
-    others = await repo.count_in_column(conn, target.id, excluding=task.id)
-    if changed:
-        used = check_wip(target.name, target.wip_limit, others, override)
-    at = clamp_position(position, others)
-    rank = await rank_at(conn, target.id, at, others, excluding=task.id)
-    values: dict[str, Any] = {"column_id": target.id, "position": rank}
+    between the new neighbours (from `room`), done flag, last_moved_at. Writes the task's row only,
+    with `also` (a version bump) in the same UPDATE."""
+    changed = task.column_id != target.id
+    used = check_wip(target.name, target.wip_limit, room.others, override) if changed else False
+    at = clamp_position(position, room.others)
+    rank = await placed_rank(conn, target.id, room, at, excluding=task.id)
+    values: dict[str, Any] = {"column_id": target.id, "position": rank, **(also or {})}
     transition = None
     if changed:
         values.update(last_moved_at=now, wip_override=used)
-        transition = done_transition(source.type, target.type)
+        transition = done_transition(source_type, target.type)
         if transition == "completed":
             values.update(is_done=True, completed_at=now)
         elif transition == "reopened":
             values.update(is_done=False, completed_at=None)
     await conn.execute(update(tasks).where(tasks.c.id == task.id).values(**values))
-    return Placement(changed, used, transition, at)
+    return Placement(changed, used, transition, at, values)
 
 
-async def rank_at(
-    conn: AsyncConnection, column_id: str, index: int, count: int, *, excluding: str | None = None
+async def placed_rank(
+    conn: AsyncConnection, column_id: str, room: repo.Room, at: int, *, excluding: str | None = None
 ) -> float:
-    """The rank that puts a task at dense place `index` of a column of `count` other tasks
-    (renumbering the column first in the rare case its ranks ran out of room there)."""
-    rank = rank_between(*await repo.neighbour_ranks(conn, column_id, index, count, excluding=excluding))
+    """The rank that puts a task at dense place `at` of the column `room` describes (renumbering the
+    column first in the rare case its ranks ran out of room there)."""
+    if at >= room.others:
+        rank = rank_between(room.last, None)
+    else:
+        rank = rank_between(room.before if at > 0 else None, room.after)
     if rank is None:
         await repo.renumber_column(conn, column_id)
-        rank = rank_between(*await repo.neighbour_ranks(conn, column_id, index, count, excluding=excluding))
+        rank = rank_between(*await repo.neighbour_ranks(conn, column_id, at, room.others, excluding=excluding))
     assert rank is not None, "an evenly numbered column always has room between neighbours"
     return rank
 
@@ -195,59 +228,65 @@ def change_payload(changes: dict[str, tuple[Any, Any]]) -> dict[str, Any]:
 # --- handlers -----------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class NewTask:
+    """A task just inserted: the values written and what its response needs besides them."""
+
+    values: dict[str, Any]
+    column_type: str
+    index: int
+    board_config: dict[str, Any] | None
+    details: repo.Details
+
+
 async def create_task(cmd: CreateTask, uow: UnitOfWork) -> TaskOut:
-    task_id = await add_task(cmd, uow)
-    out = await repo.load_task(uow.conn, task_id)
+    new = await insert_task(cmd, uow)
+    out = await repo.task_out(uow.conn, new.values, new.column_type, new.index, new.board_config, new.details,
+                              new.values["created_at"])  # fmt: skip
     await uow.commit()
     return out
 
 
 async def add_task(cmd: CreateTask, uow: UnitOfWork, *, checklist: Sequence[str] = (), by: str | None = None) -> str:
     """Create a task (with its first checklist items) inside the caller's unit of work; no commit."""
+    return str((await insert_task(cmd, uow, checklist=checklist, by=by)).values["id"])
+
+
+async def insert_task(
+    cmd: CreateTask, uow: UnitOfWork, *, checklist: Sequence[str] = (), by: str | None = None
+) -> NewTask:
+    """The statements of a create: lock the column (with the board, ownership and project checks),
+    read its count and last rank, insert the task, its tags and checklist, its history row; the
+    event's state is built from the values written, not read back."""
     conn, body, now = uow.conn, cmd.body, utcnow()
-    await owned_board(conn, cmd.board_id, cmd.user_id)
-    if body.column_id is None:
-        body_column_id = (await first_column_of_type(conn, cmd.board_id, "INPUT")).id
-    else:
-        body_column_id = body.column_id
-    column = await target_column(conn, cmd.board_id, body_column_id)
-    await check_project(conn, cmd.board_id, body.project_id)
-    occupied = await repo.count_in_column(conn, column.id)
-    used = check_wip(column.name, column.wip_limit, occupied, body.wip_override)
-    rank = await rank_at(conn, column.id, occupied, occupied)
-    task_id = new_id()
+    column = await repo.lock_column_for_new_task(conn, cmd.board_id, cmd.user_id, body.column_id, body.project_id)
+    if column is None:
+        await owned_board(conn, cmd.board_id, cmd.user_id)  # 404 unless the board is the caller's
+        if body.column_id is None:
+            raise InvalidInput("the board has no INPUT column", field="columnId")
+        raise InvalidInput(f"column {body.column_id} is not on this board", field="columnId")
+    if not column.project_ok:
+        raise InvalidInput(f"project {body.project_id} is not on this board", field="projectId")
+    room = await repo.room_in_column(conn, column.id)
+    used = check_wip(column.name, column.wip_limit, room.others, body.wip_override)
+    rank = await placed_rank(conn, column.id, room, room.others)
     done = column.type == "DONE"
-    await conn.execute(
-        tasks.insert().values(
-            id=task_id,
-            board_id=cmd.board_id,
-            column_id=column.id,
-            project_id=body.project_id,
-            owner_id=cmd.user_id,
-            title=body.title,
-            description=body.description,
-            context=body.context,
-            waiting_for=body.waiting_for,
-            due_at=body.due_at,
-            priority=body.priority,
-            duration_minutes=body.duration_minutes,
-            needs_breakdown=bool(body.needs_breakdown),
-            metadata=body.metadata,
-            is_done=done,
-            position=rank,
-            version=1,
-            wip_override=used,
-            created_at=now,
-            updated_at=now,
-            completed_at=now if done else None,
-            last_moved_at=now,
-            source=cmd.source,
-        )
-    )
+    values: dict[str, Any] = {
+        "id": new_id(), "board_id": cmd.board_id, "column_id": column.id, "project_id": body.project_id,
+        "owner_id": cmd.user_id, "title": body.title, "description": body.description, "context": body.context,
+        "waiting_for": body.waiting_for, "due_at": body.due_at, "priority": body.priority,
+        "duration_minutes": body.duration_minutes, "needs_breakdown": bool(body.needs_breakdown),
+        "metadata": body.metadata, "is_done": done, "position": rank, "version": 1, "wip_override": used,
+        "created_at": now, "updated_at": now, "completed_at": now if done else None, "last_moved_at": now,
+        "clarified_at": None, "source": cmd.source,
+    }  # fmt: skip
+    task_id = values["id"]
+    await conn.execute(tasks.insert().values(**values))
+    details = repo.NO_DETAILS
     if body.tags:
-        await repo.replace_task_tags(
-            conn, task_id, [t.id for t in await find_or_create_tags(uow, cmd.board_id, body.tags)]
-        )
+        tag_rows = sorted(await find_or_create_tags(uow, cmd.board_id, body.tags), key=lambda t: t.name_key)
+        await conn.execute(task_tags.insert(), [{"task_id": task_id, "tag_id": t.id} for t in tag_rows])
+        details = replace(details, tags=[TagRef(id=t.id, name=t.name, color=t.color) for t in tag_rows])
     if checklist:
         await conn.execute(
             checklist_items.insert(),
@@ -257,19 +296,20 @@ async def add_task(cmd: CreateTask, uow: UnitOfWork, *, checklist: Sequence[str]
                 for n, title in enumerate(checklist)
             ],
         )  # fmt: skip
-    await add_task_event(
+        details = replace(details, checklist_titles=list(checklist), progress=ChecklistProgress(total=len(checklist)))
+    await add_task_events(
         conn,
-        task_id=task_id,
-        board_id=cmd.board_id,
-        kind="created",
-        payload={"title": body.title, "wipOverride": used},
-        triggered_by=by or triggered_by(cmd.user_id),
-        to_column_id=column.id,
-        to_column_type=column.type,
-    )
-    state = await task_state(conn, task_id)
+        [
+            task_event_row(
+                task_id=task_id, board_id=cmd.board_id, kind="created",
+                payload={"title": body.title, "wipOverride": used}, triggered_by=by or triggered_by(cmd.user_id),
+                to_column_id=column.id, to_column_type=column.type,
+            )
+        ],
+    )  # fmt: skip
+    state = state_of(values, column.type, [t.name for t in details.tags], details.checklist_titles)
     uow.record(TaskCreatedV1(task=state), aggregate_id=task_id, aggregate_version=1)
-    return task_id
+    return NewTask(values, column.type, room.others, column.board_config, details)
 
 
 async def first_column_of_type(conn: AsyncConnection, board_id: str, column_type: str) -> Row[Any]:
@@ -360,63 +400,84 @@ async def change_task(cmd: UpdateTask, uow: UnitOfWork, *, by: str | None = None
 
 
 async def move_task(cmd: MoveTask, uow: UnitOfWork) -> TaskOut:
-    conn, now = uow.conn, utcnow()
-    task = await owned_task(conn, cmd.task_id, cmd.user_id)
+    target = await repo.lock_column_for_task(uow.conn, cmd.task_id, cmd.user_id, cmd.column_id)
+    if target is None:
+        await owned_task(uow.conn, cmd.task_id, cmd.user_id)  # 404 unless the task is the caller's
+        raise InvalidInput(f"column {cmd.column_id} is not on this board", field="columnId")
+    task = await _locked_task(uow.conn, cmd.task_id, target.board_id)
     check_if_match(cmd.if_match, task.version)
-    target = await target_column(conn, task.board_id, cmd.column_id)
-    task = await owned_task(conn, cmd.task_id, cmd.user_id, for_update=True)
-    check_if_match(cmd.if_match, task.version)
-    source = target if task.column_id == target.id else await repo.column_by_id(conn, task.column_id)
-    old_index = await repo.index_in_column(conn, task)
-    placement = await place_task(conn, task, source, target, position=cmd.position, override=cmd.wip_override, now=now)
-    by = triggered_by(cmd.user_id)
-    if placement.column_changed:
-        fields = ["column_id", "position"] + (["is_done", "completed_at"] if placement.transition else [])
-        await record_task_change(
-            uow,
-            task.id,
-            kind="moved",
-            changed_fields=fields,
-            payload={"wipOverride": placement.override_used, "fromPosition": old_index},
-            triggered_by=by,
-            from_column_id=source.id,
-            to_column_id=target.id,
-            from_column_type=source.type,
-            to_column_type=target.type,
-        )
-        await log_transition(conn, task, placement, by)
-    else:
-        await _record_reorder(uow, task, old_index, placement.index, by)
-    out = await repo.load_task(conn, task.id)
-    await uow.commit()
-    return out
-
-
-async def _record_reorder(uow: UnitOfWork, task: Row[Any], old_index: int, new_index: int, by: str) -> None:
-    if new_index != old_index:
-        await record_task_change(
-            uow,
-            task.id,
-            kind="updated",
-            changed_fields=["position"],
-            payload=change_payload({"position": (old_index, new_index)}),
-            triggered_by=by,
-        )
+    return await _relocate(uow, task, target, cmd.position, cmd.wip_override, triggered_by(cmd.user_id))
 
 
 async def reorder_task(cmd: ReorderTask, uow: UnitOfWork) -> TaskOut:
+    conn = uow.conn
+    seen = await owned_task(conn, cmd.task_id, cmd.user_id)
+    column = await repo.lock_column_for_task(conn, cmd.task_id, cmd.user_id, seen.column_id)
+    task = await _locked_task(conn, cmd.task_id, seen.board_id)
+    if column is None or task.column_id != column.id:  # moved elsewhere meanwhile: reorder where it is now
+        column = await repo.lock_column_for_task(conn, cmd.task_id, cmd.user_id, task.column_id)
+        task = await _locked_task(conn, cmd.task_id, seen.board_id)
+    if column is None or task.column_id != column.id:
+        raise Conflict("the task moved while it was reordered; retry")
+    return await _relocate(uow, task, column, cmd.position, False, triggered_by(cmd.user_id))
+
+
+async def _locked_task(conn: AsyncConnection, task_id: str, board_id: str) -> Row[Any]:
+    """The task's row under its lock (taken after the column's: the one lock order)."""
+    task = await repo.lock_task_row(conn, task_id)
+    if task is None or task.board_id != board_id:  # deleted meanwhile
+        raise NotFound(f"task {task_id} not found")
+    return task
+
+
+async def _relocate(
+    uow: UnitOfWork, task: Row[Any], target: Row[Any], position: int | None, override: bool, by: str
+) -> TaskOut:
+    """A move or reorder of a locked task into its locked `target`, then commit: one read of the
+    column (count, neighbours, the old place), one UPDATE with the version bump, one read of tags and
+    checklist for the event, one INSERT of the history; the response is built from what was written."""
     conn, now = uow.conn, utcnow()
-    task = await owned_task(conn, cmd.task_id, cmd.user_id)
-    column = await target_column(conn, task.board_id, task.column_id)
-    task = await owned_task(conn, cmd.task_id, cmd.user_id, for_update=True)
-    if task.column_id != column.id:  # moved elsewhere meanwhile: reorder where it is now
-        column = await target_column(conn, task.board_id, task.column_id)
-    old_index = await repo.index_in_column(conn, task)
-    placement = await place_task(conn, task, column, column, position=cmd.position, override=False, now=now)
-    await _record_reorder(uow, task, old_index, placement.index, triggered_by(cmd.user_id))
-    out = await repo.load_task(conn, task.id)
+    room = await repo.room_in_column(conn, target.id, position=position, task=task)
+    old_index = room.old_index if room.old_index is not None else 0
+    unchanged = task.column_id == target.id and clamp_position(position, room.others) == old_index
+    if unchanged:  # the same column and place: nothing to write, no event
+        new, index = dict(task._mapping), old_index
+        details = await repo.task_details(conn, task.id)
+    else:
+        bump = {"version": task.version + 1, "updated_at": now}
+        placement = await place(conn, task, room.source_type, target, room, position=position, override=override,
+                                now=now, also=bump)  # fmt: skip
+        new, index = {**task._mapping, **placement.values}, placement.index
+        details = await repo.task_details(conn, task.id)
+        state = state_of(new, target.type, [t.name for t in details.tags], details.checklist_titles)
+        await _log_relocation(uow, state, task, target, room, placement, by)
+    out = await repo.task_out(conn, new, target.type, index, target.board_config, details, now)
     await uow.commit()
     return out
+
+
+async def _log_relocation(
+    uow: UnitOfWork, state: TaskState, task: Row[Any], target: Row[Any], room: repo.Room, placement: Placement, by: str
+) -> None:
+    """The history rows (one INSERT) and the event of a move between columns or a reorder within one."""
+    where = {"task_id": task.id, "board_id": task.board_id, "triggered_by": by}
+    if placement.column_changed:
+        fields = ["column_id", "position"] + (["is_done", "completed_at"] if placement.transition else [])
+        payload = {"wipOverride": placement.override_used, "fromPosition": room.old_index}
+        columns = {"from_column_id": task.column_id, "to_column_id": target.id}
+        rows = [
+            task_event_row(**where, kind="moved", payload={"changedFields": fields, **payload}, **columns,
+                           from_column_type=room.source_type, to_column_type=target.type)
+        ]  # fmt: skip
+        if placement.transition is not None:
+            rows.append(task_event_row(**where, kind=placement.transition))
+        await add_task_events(uow.conn, rows)
+        announce_change(uow, state, "moved", fields, payload, task.column_id, target.id)
+    else:
+        payload = change_payload({"position": (room.old_index, placement.index)})
+        rows = [task_event_row(**where, kind="updated", payload={"changedFields": ["position"], **payload})]
+        await add_task_events(uow.conn, rows)
+        announce_change(uow, state, "updated", ["position"], payload, None, None)
 
 
 async def remove_task(uow: UnitOfWork, task: Row[Any], by: str, payload: dict[str, Any] | None = None) -> None:

@@ -12,12 +12,28 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, and_, bindparam, case, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    Select,
+    and_,
+    bindparam,
+    case,
+    false,
+    func,
+    literal_column,
+    null,
+    or_,
+    select,
+    true,
+    union_all,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kanban.api.analytics.stale import stale_after_days
 from kanban.api.errors import NotFound
-from kanban.api.tables import boards, checklist_items, columns, tags, task_events, task_tags, tasks
+from kanban.api.tables import boards, checklist_items, columns, projects, tags, task_events, task_tags, tasks
 from kanban.api.tasks.rules import RANK_STEP, BoardSettings, is_stale
 from kanban.api.tasks.schemas import ChecklistProgress, TagRef, TaskEventOut, TaskOut
 from kanban.db.types import utcnow
@@ -304,3 +320,169 @@ async def search(conn: AsyncConnection, board_id: str, f: TaskFilter) -> tuple[l
         )
     ).all()
     return await hydrate(conn, rows, [r.id for r in rows]), total
+
+
+# --- the write path: what a placement reads, in as few statements as the locks allow -----------
+
+
+def _locking_column(conn: AsyncConnection, stmt: Select[Any]) -> Select[Any]:
+    """Lock the selected column row (FOR NO KEY UPDATE OF columns on PostgreSQL; SQLite's writer
+    already holds the file's one write lock)."""
+    if conn.dialect.name == "postgresql":
+        return stmt.with_for_update(of=columns, key_share=True)
+    return stmt
+
+
+async def lock_column_for_new_task(
+    conn: AsyncConnection, board_id: str, user_id: str, column_id: str | None, project_id: str | None
+) -> Row[Any] | None:
+    """The column a new task goes to (the given one, else the board's first INPUT column) on the
+    user's board, locked, with the board's config and whether `project_id` is on the board: the
+    ownership, column and project checks in one statement. None when any of them fails."""
+    project_ok = (
+        select(projects.c.id).where(projects.c.id == project_id, projects.c.board_id == board_id).exists()
+        if project_id is not None
+        else true()
+    )
+    stmt = (
+        select(columns, boards.c.config.label("board_config"), project_ok.label("project_ok"))
+        .join(boards, boards.c.id == columns.c.board_id)
+        .where(boards.c.id == board_id, boards.c.owner_id == user_id)
+    )
+    if column_id is not None:
+        stmt = stmt.where(columns.c.id == column_id)
+    else:
+        stmt = stmt.where(columns.c.type == "INPUT").order_by(columns.c.position, columns.c.created_at).limit(1)
+    return (await conn.execute(_locking_column(conn, stmt))).first()
+
+
+async def lock_column_for_task(conn: AsyncConnection, task_id: str, user_id: str, column_id: str) -> Row[Any] | None:
+    """The column `column_id`, locked, if it is on the board of the user's task `task_id`, with the
+    board's config: ownership and column check in the one statement that takes the column lock."""
+    task_board = select(tasks.c.board_id).where(tasks.c.id == task_id).scalar_subquery()
+    stmt = (
+        select(columns, boards.c.config.label("board_config"))
+        .join(boards, boards.c.id == columns.c.board_id)
+        .where(columns.c.id == column_id, boards.c.owner_id == user_id, columns.c.board_id == task_board)
+    )
+    return (await conn.execute(_locking_column(conn, stmt))).first()
+
+
+async def lock_task_row(conn: AsyncConnection, task_id: str) -> Row[Any] | None:
+    """The task's row, locked (FOR UPDATE on PostgreSQL). A single-table read on purpose: after waiting
+    for a concurrent move, PostgreSQL re-reads the row as that move left it."""
+    stmt = select(tasks).where(tasks.c.id == task_id)
+    if conn.dialect.name == "postgresql":
+        stmt = stmt.with_for_update()
+    return (await conn.execute(stmt)).first()
+
+
+@dataclass(frozen=True)
+class Room:
+    """What placing a task in a column needs to know, read in one statement."""
+
+    others: int  # tasks in the column, the placed task not counted
+    last: float | None  # the highest rank among them
+    before: float | None  # the ranks at dense places position-1 and position (a requested position)
+    after: float | None
+    source_type: str | None  # the type of the column the task comes from (a move)
+    old_index: int | None  # the task's dense index in the column it comes from (a move)
+
+
+async def room_in_column(
+    conn: AsyncConnection,
+    column_id: str,
+    *,
+    position: int | None = None,
+    excluding: str | None = None,
+    task: Row[Any] | None = None,
+) -> Room:
+    """Count, highest rank and the neighbours' ranks of `position` in the column (but `excluding`),
+    and, for a moving `task` (excluded too), its source column's type and its old dense index. Read
+    after the column lock, never in the statement that takes it: on PostgreSQL that statement's
+    snapshot predates the commit of the lock holder it waited for."""
+    excluding = task.id if task is not None else excluding
+    in_column = [tasks.c.column_id == column_id] + ([tasks.c.id != excluding] if excluding is not None else [])
+    ranks = select(tasks.c.position).where(*in_column).order_by(*COLUMN_ORDER).limit(1)
+    fields: list[Any] = [
+        select(func.count()).select_from(tasks).where(*in_column).scalar_subquery().label("others"),
+        select(func.max(tasks.c.position)).where(*in_column).scalar_subquery().label("last"),
+    ]
+    if position is not None:
+        fields.append(ranks.offset(position).scalar_subquery().label("after"))
+        if position > 0:
+            fields.append(ranks.offset(position - 1).scalar_subquery().label("before"))
+    if task is not None:
+        earlier = or_(tasks.c.position < task.position, and_(tasks.c.position == task.position, tasks.c.id < task.id))
+        fields.append(select(columns.c.type).where(columns.c.id == task.column_id).scalar_subquery().label("source"))
+        fields.append(
+            select(func.count()).select_from(tasks).where(tasks.c.column_id == task.column_id, earlier)
+            .scalar_subquery().label("old_index")
+        )  # fmt: skip
+    m = (await conn.execute(select(*fields))).one()._mapping
+    return Room(
+        others=int(m["others"]),
+        last=m["last"],
+        before=m.get("before"),
+        after=m.get("after"),
+        source_type=m.get("source"),
+        old_index=int(m["old_index"]) if "old_index" in m else None,
+    )
+
+
+@dataclass(frozen=True)
+class Details:
+    """A task's tags and checklist, as its event (names, titles) and its response (refs, progress) need them."""
+
+    tags: list[TagRef]
+    checklist_titles: list[str]
+    progress: ChecklistProgress
+
+
+NO_DETAILS = Details([], [], ChecklistProgress())
+
+
+async def task_details(conn: AsyncConnection, task_id: str) -> Details:
+    """Tags and checklist items of one task in one statement (a UNION ALL of the two)."""
+    tag_part = select(
+        literal_column("'tag'").label("kind"), tags.c.name, tags.c.id, tags.c.color, tags.c.name_key.label("key"),
+        literal_column("0").label("place"), null().label("created_at"), false().label("is_done"),
+    ).join(task_tags, task_tags.c.tag_id == tags.c.id).where(task_tags.c.task_id == task_id)  # fmt: skip
+    item_part = select(
+        literal_column("'item'"), checklist_items.c.title, checklist_items.c.id, null(), null(),
+        checklist_items.c.position, checklist_items.c.created_at, checklist_items.c.is_done,
+    ).where(checklist_items.c.task_id == task_id)  # fmt: skip
+    rows = (await conn.execute(union_all(tag_part, item_part))).all()
+    tag_rows = sorted((r for r in rows if r.kind == "tag"), key=lambda r: r.key)
+    items = sorted((r for r in rows if r.kind == "item"), key=lambda r: (r.place, r.created_at))
+    return Details(
+        tags=[TagRef(id=r.id, name=r.name, color=r.color) for r in tag_rows],
+        checklist_titles=[r.name for r in items],
+        progress=ChecklistProgress(total=len(items), done=sum(1 for r in items if r.is_done)),
+    )
+
+
+async def task_out(
+    conn: AsyncConnection,
+    task: dict[str, Any],
+    column_type: str,
+    index: int,
+    board_config: dict[str, Any] | None,
+    details: Details,
+    now: datetime,
+) -> TaskOut:
+    """The response for a task just written, from the values written (no read-back)."""
+    threshold = await stale_after_days(conn, task["board_id"], BoardSettings.from_config(board_config))
+    return TaskOut.model_validate(
+        {
+            **task,
+            "column_type": column_type,
+            "position": index,
+            "is_done": bool(task["is_done"]),
+            "needs_breakdown": bool(task["needs_breakdown"]),
+            "wip_override": bool(task["wip_override"]),
+            "stale": is_stale(task["last_moved_at"], column_type, threshold, now),
+            "tags": details.tags,
+            "checklist": details.progress,
+        }
+    )

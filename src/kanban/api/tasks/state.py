@@ -7,7 +7,7 @@ change a task (checklists, tags, hints) call `record_task_change` after their ow
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pydantic_core import to_jsonable_python
@@ -47,28 +47,68 @@ async def task_state(conn: AsyncConnection, task_id: str) -> TaskState:
             .order_by(checklist_items.c.position, checklist_items.c.created_at)
         )
     ).scalars()
-    m = row._mapping
+    return state_of(row._mapping, row.column_type, tuple(tag_names), tuple(checklist))
+
+
+def state_of(
+    task: Mapping[str, Any], column_type: str, tag_names: Sequence[str], checklist: Sequence[str]
+) -> TaskState:
+    """The task's state from a tasks row (or the values just written), without reading it back."""
     return TaskState(
-        task_id=m["id"],
-        board_id=m["board_id"],
-        owner_id=m["owner_id"],
-        column_id=m["column_id"],
-        column_type=m["column_type"],
-        title=m["title"],
-        description=m["description"],
-        context=m["context"],
-        priority=m["priority"],
-        duration_minutes=m["duration_minutes"],
-        due_at=m["due_at"],
-        project_id=m["project_id"],
-        waiting_for=m["waiting_for"],
-        needs_breakdown=bool(m["needs_breakdown"]),
-        is_done=bool(m["is_done"]),
+        task_id=task["id"],
+        board_id=task["board_id"],
+        owner_id=task["owner_id"],
+        column_id=task["column_id"],
+        column_type=column_type,
+        title=task["title"],
+        description=task["description"],
+        context=task["context"],
+        priority=task["priority"],
+        duration_minutes=task["duration_minutes"],
+        due_at=task["due_at"],
+        project_id=task["project_id"],
+        waiting_for=task["waiting_for"],
+        needs_breakdown=bool(task["needs_breakdown"]),
+        is_done=bool(task["is_done"]),
         tags=tuple(tag_names),
         checklist=tuple(checklist),
-        version=m["version"],
-        updated_at=m["updated_at"],
+        version=task["version"],
+        updated_at=task["updated_at"],
     )
+
+
+def task_event_row(
+    *,
+    task_id: str,
+    board_id: str,
+    kind: str,
+    payload: dict[str, Any] | None = None,
+    triggered_by: str,
+    from_column_id: str | None = None,
+    to_column_id: str | None = None,
+    from_column_type: str | None = None,
+    to_column_type: str | None = None,
+) -> dict[str, Any]:
+    """One task_events row, for a caller that knows the column types (see `add_task_event`)."""
+    return {
+        "id": new_id(),
+        "task_id": task_id,
+        "board_id": board_id,
+        "type": kind,
+        "from_column_id": from_column_id,
+        "to_column_id": to_column_id,
+        "from_column_type": from_column_type,
+        "to_column_type": to_column_type,
+        "payload": to_jsonable_python(payload) if payload is not None else None,
+        "triggered_by": triggered_by,
+        "created_at": utcnow(),
+    }
+
+
+async def add_task_events(conn: AsyncConnection, rows: Sequence[dict[str, Any]]) -> None:
+    """Append history rows in one statement (a move that completes a task logs two)."""
+    if rows:
+        await conn.execute(task_events.insert(), list(rows))
 
 
 async def add_task_event(
@@ -94,21 +134,16 @@ async def add_task_event(
         found = dict((await conn.execute(select(columns.c.id, columns.c.type).where(columns.c.id.in_(missing)))).all())
         from_column_type = from_column_type or (found.get(from_column_id) if from_column_id else None)
         to_column_type = to_column_type or (found.get(to_column_id) if to_column_id else None)
-    await conn.execute(
-        task_events.insert().values(
-            id=new_id(),
-            task_id=task_id,
-            board_id=board_id,
-            type=kind,
-            from_column_id=from_column_id,
-            to_column_id=to_column_id,
-            from_column_type=from_column_type,
-            to_column_type=to_column_type,
-            payload=to_jsonable_python(payload) if payload is not None else None,
-            triggered_by=triggered_by,
-            created_at=utcnow(),
-        )
-    )
+    await add_task_events(
+        conn,
+        [
+            task_event_row(
+                task_id=task_id, board_id=board_id, kind=kind, payload=payload, triggered_by=triggered_by,
+                from_column_id=from_column_id, to_column_id=to_column_id,
+                from_column_type=from_column_type, to_column_type=to_column_type,
+            )
+        ],
+    )  # fmt: skip
 
 
 async def record_task_change(
@@ -153,6 +188,20 @@ async def record_task_change(
         to_column_type=to_column_type,
     )
     state = await task_state(conn, task_id)
+    announce_change(uow, state, kind, changed_fields, payload, from_column_id, to_column_id)
+    return state
+
+
+def announce_change(
+    uow: UnitOfWork,
+    state: TaskState,
+    kind: str,
+    changed_fields: Sequence[str],
+    payload: dict[str, Any] | None,
+    from_column_id: str | None,
+    to_column_id: str | None,
+) -> None:
+    """Record TaskMovedV1 for a move between columns, TaskUpdatedV1 for any other change."""
     if kind == "moved" and from_column_id is not None and to_column_id is not None:
         event: TaskMovedV1 | TaskUpdatedV1 = TaskMovedV1(
             task=state,
@@ -162,5 +211,4 @@ async def record_task_change(
         )
     else:
         event = TaskUpdatedV1(task=state, changed_fields=tuple(changed_fields))
-    uow.record(event, aggregate_id=task_id, aggregate_version=state.version)
-    return state
+    uow.record(event, aggregate_id=state.task_id, aggregate_version=state.version)

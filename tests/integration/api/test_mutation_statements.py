@@ -1,0 +1,75 @@
+"""A create, a move and a reorder cost a fixed, small number of SQL statements (the board load has its own test).
+
+The budgets count every statement the request sends on its engine, BEGIN/COMMIT included where
+the driver sends them as statements (SQLite); a regression that reads a row back or splits a
+write shows up here as a higher count.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.integration.api.board_helpers import column_id, create_board, create_task
+from tests.integration.api.conftest import ApiHarness
+from tests.integration.api.statements import statements_of
+
+# (statements on SQLite, on PostgreSQL). Both count the access token's session check (on its own
+# connection: one more BEGIN on SQLite) and the commit's outbox and own-inbox rows (on PostgreSQL
+# one statement with their NOTIFYs, on SQLite two INSERTs, plus BEGIN IMMEDIATE).
+BUDGETS = {
+    "create": (9, 6),  # lock the column (board, ownership, project checks), count + last rank, task, history
+    "move": (11, 8),  # lock the column, lock the task, the column's room, UPDATE, tags + checklist, history
+    "reorder": (12, 9),  # as a move, after a read of where the task is
+}
+
+
+def _budget(backend: str, path: str) -> int:
+    sqlite, postgres = BUDGETS[path]
+    return sqlite if backend == "sqlite" else postgres
+
+
+async def _count(api: ApiHarness, method: str, url: str, me: dict[str, str], body: dict[str, Any]) -> tuple[int, Any]:
+    seen, response = await statements_of(api, api.client.request(method, url, json=body, headers=me))
+    assert response.status_code in (200, 201), response.text
+    return len(seen), response.json()
+
+
+async def test_create_sends_a_fixed_number_of_statements(api: ApiHarness, backend: str) -> None:
+    me = await api.make_user()
+    board = await create_board(api, me)
+    await create_task(api, me, board, title="already there")
+    n, created = await _count(api, "POST", f"/boards/{board['id']}/tasks", me, {"title": "counted"})
+    assert n <= _budget(backend, "create")
+    assert (created["position"], created["version"], created["columnType"]) == (1, 1, "INPUT")
+    into = column_id(board, "WAITING")
+    n_with_column, created = await _count(api, "POST", f"/boards/{board['id']}/tasks", me,
+                                          {"title": "counted", "columnId": into})  # fmt: skip
+    assert n_with_column == n and created["columnId"] == into
+
+
+@pytest.mark.parametrize("target", ["WAITING", "DONE"])
+async def test_move_sends_a_fixed_number_of_statements(api: ApiHarness, backend: str, target: str) -> None:
+    me = await api.make_user()
+    board = await create_board(api, me)
+    for n in range(5):
+        await create_task(api, me, board, title=f"other {n}", columnId=column_id(board, target))
+    task = await create_task(api, me, board, title="moved", tags=["home"])
+    n, moved = await _count(api, "POST", f"/tasks/{task['id']}/move", me,
+                            {"columnId": column_id(board, target), "position": 2})  # fmt: skip
+    assert n <= _budget(backend, "move")
+    assert (moved["position"], moved["version"], moved["isDone"]) == (2, 2, target == "DONE")
+    assert [t["name"] for t in moved["tags"]] == ["home"]
+    fetched = (await api.client.get(f"/tasks/{task['id']}", headers=me)).json()
+    assert fetched == moved  # the response built from the values written is the task as stored
+
+
+async def test_reorder_sends_a_fixed_number_of_statements(api: ApiHarness, backend: str) -> None:
+    me = await api.make_user()
+    board = await create_board(api, me)
+    ids = [(await create_task(api, me, board, title=f"t{n}"))["id"] for n in range(4)]
+    n, reordered = await _count(api, "POST", f"/tasks/{ids[3]}/reorder", me, {"position": 0})
+    assert n <= _budget(backend, "reorder")
+    assert (reordered["position"], reordered["version"]) == (0, 2)
+    assert reordered == (await api.client.get(f"/tasks/{ids[3]}", headers=me)).json()
