@@ -9,13 +9,16 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.dialects import registry
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
-from sqlalchemy.pool import NullPool
+from sqlalchemy.pool import AsyncAdaptedQueuePool, NullPool
 
+from kanban.db import sqlite_driver
 from kanban.db.files import ensure_private_sqlite_file
 from kanban.db.urls import DatabaseUrl
 
 READ_ONLY = "kanban_read_only"
+registry.register(f"sqlite.{sqlite_driver.DRIVER_NAME}", "kanban.db.sqlite_driver", "OneHopSqliteDialect")
 _WRITE_LOCKS: weakref.WeakKeyDictionary[Any, asyncio.Lock] = weakref.WeakKeyDictionary()
 
 
@@ -41,13 +44,25 @@ async def read_only_connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnec
         yield await conn.execution_options(**{READ_ONLY: True})
 
 
-def make_engine(db: DatabaseUrl, application_name: str, pool_size: int = 10) -> AsyncEngine:
-    """An async engine for `db`; PostgreSQL sessions are tagged so pg_stat_activity shows who connects."""
+def make_engine(
+    db: DatabaseUrl, application_name: str, pool_size: int = 10, *, keep_sqlite_connections: bool = False
+) -> AsyncEngine:
+    """An async engine for `db`; PostgreSQL sessions are tagged so pg_stat_activity shows who connects.
+
+    On SQLite each use opens its own connection (a thread of aiosqlite's, the file, the PRAGMAs)
+    unless `keep_sqlite_connections`: then up to `pool_size` connections are kept open between uses,
+    which saves that setup on every request. Only a long-running service that disposes of its
+    engine on shutdown keeps them: an open aiosqlite connection's thread keeps a process alive.
+    """
     if db.is_sqlite:
         ensure_private_sqlite_file(db)
-        engine = create_async_engine(
-            db.async_url, poolclass=NullPool, connect_args={"timeout": 30, "isolation_level": None}
+        pooling: dict[str, Any] = (
+            {"poolclass": AsyncAdaptedQueuePool, "pool_size": pool_size, "max_overflow": -1}
+            if keep_sqlite_connections
+            else {"poolclass": NullPool}
         )
+        one_hop = db.async_url.set(drivername=f"sqlite+{sqlite_driver.DRIVER_NAME}")  # ADR 0026
+        engine = create_async_engine(one_hop, **pooling, connect_args={"timeout": 30, "isolation_level": None})
         _tune_sqlite(engine)
         return engine
     return create_async_engine(
