@@ -18,13 +18,21 @@ import os
 import random
 import time
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
 from sqlalchemy import text
 
-from bench.support import JWT, SECRET, drop_database, free_port, machine, scratch_database, start_service, workdir
+from bench.support import (
+    api_alone_env,
+    cpu_seconds,
+    free_port,
+    machine,
+    scratch_database,
+    start_service,
+    stop_services,
+    workdir,
+)
 from kanban.api.analytics import forecast
 from kanban.api.tables import columns, task_events, tasks
 from kanban.db.engine import make_engine
@@ -124,25 +132,11 @@ def _ms(values: list[float]) -> str:
     return f"p50 {ordered[len(ordered) // 2] * 1000:.0f} ms, max {ordered[-1] * 1000:.0f} ms"
 
 
-def _cpu_seconds(pid: int) -> float:
-    """User + system CPU of the API process so far (its own counters, as in the CPU budgets)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 async def main(args: argparse.Namespace) -> None:
     work = workdir()
     api_db = await scratch_database("api", args.backend, work)
     port = free_port()
-    env = {
-        "API_DATABASE_URL": api_db.url.render_as_string(hide_password=False),
-        "KANBAN_TRANSPORT": "http",
-        "KANBAN_EVENTS_SECRET": SECRET,
-        "KANBAN_JWT_SECRET": JWT,
-        "KANBAN_WORKER_EVENTS_URL": "http://127.0.0.1:9/internal/events",
-        "KANBAN_LOG_LEVEL": "WARNING",
-    }
-    api = start_service("api", env, port, work / "api.log")
+    api = start_service("api", api_alone_env(api_db), port, work / "api.log")
     try:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}/api/v1", timeout=120) as client:
             reply = await client.post("/auth/register", json={"email": "flow@example.test", "password": "bench pw 12345",
@@ -178,14 +172,14 @@ async def main(args: argparse.Namespace) -> None:
             print("|---|---|---|---|")
             for label, path, params in cases:
                 times = []
-                cpu_before = _cpu_seconds(api.pid)
+                cpu_before = cpu_seconds([api.pid])
                 for _ in range(args.rounds):
                     t0 = time.perf_counter()
                     r = await client.get(f"{base}/{path}" if path else f"/boards/{board['id']}", params=params,
                                          headers=auth)  # fmt: skip
                     times.append(time.perf_counter() - t0)
                     assert r.status_code == 200, r.text
-                cpu = (_cpu_seconds(api.pid) - cpu_before) / args.rounds
+                cpu = (cpu_seconds([api.pid]) - cpu_before) / args.rounds
                 print(f"| {label} | {_ms(times)} | {cpu * 1000:.0f} ms | {machine()}, load {os.getloadavg()[0]:.1f} |")
             pick = random.Random(1)
             sample = [pick.choice((0, 0, 1, 2, 3, 5)) for _ in range(60)]
@@ -201,9 +195,7 @@ async def main(args: argparse.Namespace) -> None:
                     times.append(time.process_time() - t0)
                 print(f"| {label} (10,000 trials, pure Python) | – | {_ms(times)} | {machine()} |")
     finally:
-        api.terminate()
-        api.wait(30)
-        await drop_database(api_db)
+        await stop_services([api], api_db)
 
 
 if __name__ == "__main__":

@@ -14,18 +14,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import time
 
 import httpx
 
 from bench.support import (
-    drop_database,
+    cpu_seconds,
     free_port,
     machine,
     scratch_database,
     services_env,
     start_service,
+    stop_services,
     summary_ms,
     workdir,
 )
@@ -38,16 +38,6 @@ async def _hints_visible(client: httpx.AsyncClient, task_id: str, deadline: floa
             return True
         await asyncio.sleep(0.005)
     return False
-
-
-def cpu_seconds(pids: list[int]) -> float:
-    """User + system CPU time the processes have used so far, from their own counters."""
-    total = 0
-    for pid in pids:
-        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
-            fields = stat.read().rsplit(")", 1)[1].split()
-        total += int(fields[11]) + int(fields[12])  # utime, stime (clock ticks)
-    return total / os.sysconf("SC_CLK_TCK")
 
 
 async def main(args: argparse.Namespace) -> None:
@@ -102,11 +92,7 @@ async def main(args: argparse.Namespace) -> None:
                 f"| Worker CPU per analysed task ({args.backend}, {args.transport}) | {cpu_ms:.1f} ms | {machine()} |"
             )
     finally:
-        for proc in procs:
-            proc.terminate()
-            proc.wait(30)
-        await drop_database(api_db)
-        await drop_database(worker_db)
+        await stop_services(procs, api_db, worker_db)
 
 
 if __name__ == "__main__":

@@ -18,12 +18,12 @@ import time
 import httpx
 
 from bench.support import (
-    drop_database,
     free_port,
     machine,
     scratch_database,
     services_env,
     start_service,
+    stop_services,
     summary_ms,
     workdir,
 )
@@ -101,11 +101,7 @@ async def main(args: argparse.Namespace) -> None:
             )
             print(f"| every imported task analysed | {drained:.1f} s after the import began |")
     finally:
-        for proc in procs:
-            proc.terminate()
-            proc.wait(30)
-        await drop_database(api_db)
-        await drop_database(worker_db)
+        await stop_services(procs, api_db, worker_db)
 
 
 if __name__ == "__main__":

@@ -4,7 +4,8 @@ The first run creates a private data directory with the two database files and a
 generated secrets; later runs reuse them. The env file holds exactly the variables the settings
 read, so `kanban api` or `kanban worker` started from it alone listen where `kanban up` puts them.
 The services run as two child processes, exactly as they would in two containers, under a
-supervisor: a child that dies is restarted while the other keeps serving.
+supervisor: a child that dies is restarted while the other keeps serving. Once the databases are
+migrated, the process replaces itself with the slim supervisor of `kanban.cli.supervise`.
 """
 
 from __future__ import annotations
@@ -15,8 +16,6 @@ import secrets
 import sys
 from pathlib import Path
 
-from kanban.cli.errors import CliError
-from kanban.cli.supervisor import ChildSpec, Supervisor
 from kanban.db import migrations
 from kanban.db.files import private_directory, write_private_text
 from kanban.db.urls import parse_database_url
@@ -47,12 +46,6 @@ def embedded_env(data_dir: Path, api_port: int, worker_port: int) -> dict[str, s
     return values
 
 
-def _child(service: str, env: dict[str, str], env_file: Path) -> ChildSpec:
-    # The env file's values win over this shell's, and the child reads no other env file.
-    child_env = os.environ | env | {"KANBAN_ENV_FILE": str(env_file.resolve())}
-    return ChildSpec(service, [sys.executable, "-m", "kanban.cli.main", service], child_env)
-
-
 def up(args: argparse.Namespace) -> int:
     data_dir = Path(args.data_dir).expanduser()
     env = embedded_env(data_dir, args.api_port, args.worker_port)
@@ -64,12 +57,12 @@ def up(args: argparse.Namespace) -> int:
         f"Worker health on http://{HOST}:{args.worker_port}/health/ready; Ctrl-C stops both",
         flush=True,
     )
-    env_file = data_dir / ENV_FILE
-    supervisor = Supervisor([_child("api", env, env_file), _child("worker", env, env_file)])
-    failure = supervisor.run()
-    if failure:
-        raise CliError(failure)
-    return 0
+    # The env file's values win over this shell's, and the children read no other env file.
+    child_env = os.environ | env | {"KANBAN_ENV_FILE": str((data_dir / ENV_FILE).resolve())}
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # Become the slim supervisor (see kanban.cli.supervise): what migrating imported is let go.
+    os.execve(sys.executable, [sys.executable, "-m", "kanban.cli.supervise", "api", "worker"], child_env)
 
 
 def add_commands(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

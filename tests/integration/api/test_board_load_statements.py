@@ -2,33 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
-
-from sqlalchemy import event
 
 from kanban.api.tables import checklist_items, task_tags
 from kanban.db.types import new_id, utcnow
 from tests.integration.api.board_helpers import create_board, create_task
 from tests.integration.api.conftest import ApiHarness
 from tests.integration.api.factories import BoardRows, make_task
+from tests.integration.api.statements import statements_of
 
 
 async def statements_to_load(api: ApiHarness, me: dict[str, str], board_id: str) -> tuple[int, dict[str, Any]]:
-    engine = api.app.state.services.engine.sync_engine  # type: ignore[attr-defined]
-    seen: list[str] = []
-    request_task = asyncio.current_task()  # the in-process client serves the request in this task
-
-    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        # Background loops (relay, inbox, template scheduler) share the engine: count only the request's.
-        if asyncio.current_task() is request_task:
-            seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        response = await api.client.get(f"/boards/{board_id}", headers=me)
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
+    seen, response = await statements_of(api, api.client.get(f"/boards/{board_id}", headers=me))
     assert response.status_code == 200
     return len(seen), response.json()
 
