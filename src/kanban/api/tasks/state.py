@@ -8,7 +8,7 @@ change a task (checklists, tags, hints) call `record_task_change` after their ow
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 from pydantic_core import to_jsonable_python
 from sqlalchemy import select, update
@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kanban.api.errors import NotFound
 from kanban.api.tables import checklist_items, columns, tags, task_events, task_tags, tasks
-from kanban.contracts.events import TaskMovedV1, TaskState, TaskUpdatedV1
+from kanban.contracts.events import ColumnType, TaskMovedV1, TaskState, TaskUpdatedV1
 from kanban.db.types import new_id, utcnow
 from kanban.messaging.unit_of_work import UnitOfWork
 
@@ -47,7 +47,7 @@ async def task_state(conn: AsyncConnection, task_id: str) -> TaskState:
             .order_by(checklist_items.c.position, checklist_items.c.created_at)
         )
     ).scalars()
-    return state_of(row._mapping, row.column_type, tuple(tag_names), tuple(checklist))
+    return state_of(dict(row._mapping), row.column_type, tuple(tag_names), tuple(checklist))
 
 
 def state_of(
@@ -59,7 +59,7 @@ def state_of(
         board_id=task["board_id"],
         owner_id=task["owner_id"],
         column_id=task["column_id"],
-        column_type=column_type,
+        column_type=cast(ColumnType, column_type),
         title=task["title"],
         description=task["description"],
         context=task["context"],
