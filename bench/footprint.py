@@ -14,6 +14,7 @@ import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import httpx
 
@@ -53,8 +54,8 @@ def _tree_rss(pid: int) -> str:
     return f"{total:.1f} MiB ({' + '.join(each)})"
 
 
-async def main(args: argparse.Namespace) -> None:
-    work = workdir()
+def _kanban_up_rss(work: Path, idle: float) -> str:
+    """Start `kanban up` on fresh files, wait until both services answer and `idle` more seconds, measure."""
     api_port, worker_port = free_port(), free_port()
     up = subprocess.Popen(
         [sys.executable, "-m", "kanban.cli.main", "up", "--data-dir", str(work / "up"),
@@ -63,12 +64,16 @@ async def main(args: argparse.Namespace) -> None:
     )  # fmt: skip
     try:
         _wait_healthy([f"http://127.0.0.1:{api_port}/health/live", f"http://127.0.0.1:{worker_port}/health/live"], up)
-        await asyncio.sleep(args.idle)
-        print(f"| idle RSS, kanban up (supervisor + API + Worker) | {_tree_rss(up.pid)} | {machine()} |")
+        time.sleep(idle)
+        return _tree_rss(up.pid)
     finally:
         up.terminate()
         up.wait(60)
 
+
+async def main(args: argparse.Namespace) -> None:
+    work = workdir()
+    print(f"| idle RSS, kanban up (supervisor + API + Worker) | {_kanban_up_rss(work, args.idle)} | {machine()} |")
     api_db = await scratch_database("api", "sqlite", work)
     worker_db = await scratch_database("worker", "sqlite", work)
     api = start_service("api", api_alone_env(api_db), free_port(), work / "api.log")
