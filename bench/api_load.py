@@ -93,6 +93,11 @@ async def main(args: argparse.Namespace) -> None:
         groups = {"api": api_pids} | ({"worker": [procs[1].pid]} if args.with_worker else {})
         meters = Meters(api_pids, groups.get("worker", []))
         print(f"| idle RSS ({setup}) | {rss_summary(groups)} | {machine()} |")
+        # What the background loops (leases, relay retries, schedulers) cost with no requests: part
+        # of every per-operation figure below, the more so the fewer operations per second.
+        meters.start()
+        await asyncio.sleep(args.idle_seconds)
+        print(f"| idle CPU ({setup}) | {meters.api.per_op_ms(1) / args.idle_seconds:.1f} ms per second |")
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}/api/v1", limits=limits, timeout=60) as client:
             # A personal board has one owner: each simulated client is its own user with its own board.
             users = [await _user(client, n) for n in range(max(args.clients, args.move_clients))]
@@ -220,5 +225,6 @@ if __name__ == "__main__":
     parser.add_argument("--workers", type=int, default=1, help="API processes (kanban api --workers)")
     parser.add_argument("--move-clients", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=15)
+    parser.add_argument("--idle-seconds", type=float, default=5, help="idle time over which background CPU is measured")
     parser.add_argument("--with-worker", action="store_true", help="run a Worker too and report its CPU apart")
     asyncio.run(main(parser.parse_args()))
