@@ -61,7 +61,7 @@ def make_engine(
             if keep_sqlite_connections
             else {"poolclass": NullPool}
         )
-        one_hop = db.async_url.set(drivername=f"sqlite+{sqlite_driver.DRIVER_NAME}")  # ADR 0027
+        one_hop = db.async_url.set(drivername=f"sqlite+{sqlite_driver.DRIVER_NAME}")  # ADR 0029
         engine = create_async_engine(one_hop, **pooling, connect_args={"timeout": 30, "isolation_level": None})
         _tune_sqlite(engine)
         return engine

@@ -1,4 +1,4 @@
-"""SQLAlchemy's aiosqlite dialect with one hop to the database thread per statement (ADR 0027).
+"""SQLAlchemy's aiosqlite dialect with one hop to the database thread per statement (ADR 0029).
 
 aiosqlite runs each call on its connection's thread, and SQLAlchemy's adapter makes four calls per
 statement (open a cursor, execute, fetch, close), each a queue put, a thread switch and a wake-up of
