@@ -34,7 +34,11 @@ class WorkerServices:
 def build_worker_services(
     settings: Settings, transport: Transport | None = None, hub: MemoryHub | None = None
 ) -> WorkerServices:
-    engine = make_engine(settings.database, settings.role_name, pool_size=settings.worker_concurrency + 4)
+    # Connections kept open between uses (disposed in the service's stop): on SQLite, opening one
+    # per transaction cost more CPU than the agents themselves.
+    engine = make_engine(
+        settings.database, settings.role_name, pool_size=settings.worker_concurrency + 4, keep_sqlite_connections=True
+    )
     jobs_queued = Wakeup()
     messaging = MessagingRuntime(
         service="worker",
