@@ -73,3 +73,16 @@ async def test_below_ten_finished_tasks_cards_are_aged_without_a_band(api: ApiHa
     aging = (await api.client.get(f"/boards/{board_id}", headers=me)).json()["aging"]
     assert aging["cycleTime"] == {"n": 9, "enough": False, "p50": None, "p70": None, "p85": None, "p95": None}
     assert sorted((i["ageDays"], i["band"]) for i in aging["items"]) == [(2, None), (8, None), (21, None)]
+
+
+async def test_a_task_finished_since_the_last_load_counts_at_once(api: ApiHarness) -> None:
+    """The kept answer lasts only while the board's placements are the same."""
+    me, board_id, h = await seeded(api, finished=9)
+    board = (await api.client.get(f"/boards/{board_id}", headers=me)).json()
+    assert board["aging"]["cycleTime"]["n"] == 9
+    done = next(c["id"] for c in board["columns"] if c["type"] == "DONE")
+    moved = await api.client.post(f"/tasks/{h.tasks['young'].id}/move", json={"columnId": done}, headers=me)
+    assert moved.status_code == 200, moved.text
+    again = (await api.client.get(f"/boards/{board_id}", headers=me)).json()["aging"]
+    assert again["cycleTime"]["n"] == 10 and again["cycleTime"]["enough"] is True
+    assert h.tasks["young"].id not in {i["taskId"] for i in again["items"]}

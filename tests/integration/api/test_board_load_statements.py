@@ -40,9 +40,14 @@ async def test_statement_count_does_not_grow_with_tasks(api: ApiHarness) -> None
     small, large = await create_board(api, me, "small"), await create_board(api, me, "large")
     await add_tasks(api, me, small, 10)
     await add_tasks(api, me, large, 200)
+    # The first load after the board's placements changed replays its recent flow (the cards'
+    # aging); a load while they are the same reads one marker row instead. Both are fixed counts.
+    small_first, _ = await statements_to_load(api, me, small["id"])
+    large_first, _ = await statements_to_load(api, me, large["id"])
     small_count, _ = await statements_to_load(api, me, small["id"])
     large_count, body = await statements_to_load(api, me, large["id"])
-    assert 3 <= small_count == large_count <= 8
+    assert small_first == large_first <= 15
+    assert 3 <= small_count == large_count <= 9
     inbox = body["columns"][0]
     assert inbox["taskCount"] == 200
     detailed = next(t for t in inbox["tasks"] if t["title"] == "t0")

@@ -2,9 +2,9 @@
 
 The stale marker (`staleBasis: p85`) and the aging colour of the board's cards both need the
 board's history replayed; a board load must not replay a year of events each time, so each API
-process keeps the answer for a few minutes per board. Ages are counted in days, so a few minutes
-late is invisible. A task committed since the answer was kept is not in `starts`: its latest
-move is its commitment (a task's start never changes once set), which is what `card_ages` uses.
+process keeps the answer per board for as long as the board's placements are the same (the
+one-row marker the kept replays use: a finish, a move or a deletion anywhere, by any replica,
+changes it), and at most a few minutes, since "the last 90 days" moves on with the clock.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -38,8 +38,8 @@ class RecentFlow:
     starts: dict[str, datetime]
 
 
-# board id -> (monotonic time computed, the answer)
-_kept: dict[str, tuple[float, RecentFlow]] = {}
+# board id -> (monotonic time computed, the board's flow marker then, the answer)
+_kept: dict[str, tuple[float, tuple[int, datetime | None], RecentFlow]] = {}
 
 
 def _recent(h: History) -> RecentFlow:
@@ -49,16 +49,17 @@ def _recent(h: History) -> RecentFlow:
 
 
 async def recent_flow(conn: AsyncConnection, board_id: str) -> RecentFlow:
+    marker = await repo.flow_marker(conn, board_id, utcnow() + timedelta(days=1))
     kept = _kept.get(board_id)
-    if kept is not None and time.monotonic() - kept[0] < KEEP_SECONDS:
-        return kept[1]
+    if kept is not None and kept[1] == marker and time.monotonic() - kept[0] < KEEP_SECONDS:
+        return kept[2]
     tz = owner_zone(await repo.board_timezone(conn, board_id))
     with collector_paused():  # the history is freed before collection resumes
         flow = _recent(await history_for(conn, board_id, resolve(None, None, tz, utcnow())))
     if len(_kept) > 10_000:  # bounded: a process serving many boards forgets the oldest half
         for key in sorted(_kept, key=lambda k: _kept[k][0])[: len(_kept) // 2]:
             del _kept[key]
-    _kept[board_id] = (time.monotonic(), flow)
+    _kept[board_id] = (time.monotonic(), marker, flow)
     return flow
 
 
