@@ -233,97 +233,152 @@ VAGUE: Final = frozenset(
 # --- topics, for tags ---------------------------------------------------------------------------
 # A topic is named by its aliases (how boards spell the tag) and recognised by its member words.
 # A board tag is matched to a topic by name, so "money" and "finance" tags both mean the money topic.
+# A member is weak when everyday tasks often use it in another sense ("trip" over a kerb, a
+# "present" to wrap, a "talk" with a child): a weak word counts half, so it never makes a tag alone.
 
 TOPICS: Final[dict[str, tuple[frozenset[str], frozenset[str]]]] = {}
+WEAK: Final[dict[str, frozenset[str]]] = {}
 
 
-def _topic(name: str, aliases: str, members: str) -> None:
-    TOPICS[name] = (frozenset(aliases.split()), frozenset(m.replace("_", " ") for m in members.split()))
+def _topic(name: str, aliases: str, members: str, weak: str = "") -> None:
+    strong = {m.replace("_", " ") for m in members.split()}
+    soft = frozenset(m.replace("_", " ") for m in weak.split())
+    TOPICS[name] = (frozenset(aliases.split()), frozenset(strong | soft))
+    WEAK[name] = soft - strong
 
 
 _topic(
     "finance",
     "finance finances money financial bills banking budget cash",
     "pay bill bank tax invoice financial finances budget money insurance insurer savings saving isa pension mortgage expense refund "
-    " fraud loan salary fee accountant excess claim instalment payment debt credit debit transfer £ $ € "
-    "subscription membership netflix premium broker invest fund funds index_fund stock stocks share shares price quote "
-    "quotes cost costs paid cheque invoice_number council_tax bill_payment",
+    " fraud loan salary fee accountant instalment payment debt debit subscription membership netflix "
+    "broker invest investment fund funds index_fund paid cheque invoice_number council_tax bill_payment "
+    "cash atm rent standing_order direct_debit tariff overdraft interest compound_interest bank_account "
+    "savings_account current_account credit_card debit_card payslip wage wages tax_return receipt receipts "
+    "euros euro dollars pounds currency exchange_rate premium_bonds allowance pocket_money "
+    "excess claim credit transfer premium £ $ € spend spending",
+    weak="share shares stock stocks price quote quotes cost costs account",
 )
 _topic(
     "health",
     "health healthcare medical wellbeing fitness",
-    "doctor dentist gp physio optician pharmacy prescription jab flu hospital blood test knee sore meds "
-    "medicine therapy therapist gym run running 10k workout fitness health sleep surgery clinic nurse "
-    "vaccination vitamin diet injury back_pain eye eyes teeth tooth checkup check-up mental wellbeing yoga",
+    "doctor dentist gp physio optician pharmacy prescription jab flu hospital blood test knee meds "
+    "medicine therapy therapist gym workout fitness health surgery clinic nurse vaccination vitamin vitamins "
+    "injury back_pain teeth tooth checkup check-up wellbeing yoga blood_test blood_pressure allergy allergies "
+    "asthma inhaler contact_lenses lenses glasses eye_test hearing_test physiotherapy rash fever migraine "
+    "jog jogging pilates stretch stretching 5k 10k marathon running swim_session mental_health counsellor "
+    "counselling diabetes cholesterol smear mammogram scan x-ray antibiotics plaster booster "
+    "sore sleep eye eyes diet mental hearing",
+    weak="run weight walk steps",
 )
 _topic(
     "work",
     "work job office career professional business",
-    "office client boss manager colleague team project report slides kickoff standup retro roadmap hiring hr "
+    "client boss manager colleague project roadmap hiring "
     "promotion recruiter linkedin quarterly allhands pull_request postmortem incident staging deploy ci cv job conference onboarding "
-    "team leadership okr okrs offsite 1:1 performance proposal feedback expense payroll interview quarter "
-    "q1 q2 q3 q4 stakeholder customer sprint release deadline colleagues department design_team "
-    " spreadsheet agenda parental_leave  "
-    "talk slot",
+    "leadership okr okrs offsite 1:1 payroll quarter "
+    "q1 q2 q3 q4 stakeholder sprint colleagues department design_team "
+    "parental_leave annual_review performance_review appraisal away_day team_meeting standup retro kickoff slides "
+    "keynote all_hands leaving_do work_laptop timesheet employee employer contract_renewal churn kpi kpis board_pack "
+    "manager's coworker co-worker intern interns headcount expense hr team report talk slot feedback "
+    "performance release deadline proposal interview agenda customer presentation deck",
+    weak="office spreadsheet review meeting",
 )
 _topic(
     "home",
     "home house household chores housework flat",
-    "house flat kitchen hallway stairs landing skirting water_bill boiler landlord lease tap plumber sink gutter roof loft garage freezer fridge "
-    "wardrobe smoke alarm electricity gas heating meter removal keys bin bins recycling drill letting "
-    "mortgage council_tax home bathroom bedroom window door carpet furniture sofa laundry declutter tidy "
-    "vacuum hoover dishwasher washing_machine oven shelf shelves paint decorate broadband wifi move flatmate",
+    "house flat kitchen hallway stairs landing skirting water_bill boiler landlord lease tap plumber sink gutter roof loft freezer fridge "
+    "wardrobe smoke_alarm alarm electricity gas heating meter removal bin bins recycling letting "
+    "council_tax home bathroom bedroom carpet furniture sofa laundry declutter "
+    "dishwasher washing_machine wash_machine oven shelf shelves decorate broadband wifi flatmate "
+    "radiator radiators curtain curtains blind blinds shower bath toilet kettle toaster microwave hoover "
+    "vacuum mattress duvet cupboard cupboards drawer drawers lamp lightbulb light_bulb fuse socket "
+    "electrician damp mould mold leak insulation tenancy rent energy_bill gas_meter utilities lounge "
+    "living_room spare_room ceiling wallpaper grout tiles landlady housemate mortgage chimney doorbell "
+    "extractor thermostat "
+    "keys door drill garage",
+    weak="move window paint tidy room wall floor light lights table chair chairs bed",
 )
 _topic(
     "family",
     "family relatives",
-    "mother father grandmother grandfather aunt uncle cousin cousins sister brother wife husband partner "
-    "niece nephew parent parents in-laws family anniversary grandpa grandma relatives ",
+    "mother father grandmother grandfather aunt uncle cousin cousins sister brother wife husband "
+    "niece nephew parent parents in-laws family anniversary grandpa grandma relatives stepmum stepdad "
+    "godson goddaughter godmother godfather sister-in-law brother-in-law mother-in-law father-in-law",
+    weak="partner",
 )
 _topic(
     "kids",
     "kids children child school parenting",
-    "child son daughter school nursery pta nativity homework teacher swim lesson carpool nanny baby "
-    "playdate childcare babysitter term class classes pupil uniform packed_lunch lego toy toys daycare "
-    "consent_form parents_evening",
+    "child son daughter school nursery pta nativity homework teacher carpool nanny baby "
+    "playdate childcare babysitter pupil uniform packed_lunch lego toy toys daycare "
+    "consent_form parents_evening childminder nappies nappy diapers wipes pram buggy twins toddler "
+    "permission_slip school_trip field_trip class_trip museum_trip year_4 playground crèche creche tooth_fairy kid's school_run football_club "
+    "screen_time bedtime potty",
+    weak="term class classes lesson lessons swim swimming football",
 )
 _topic(
     "errands",
     "errands errand shopping shop chores",
-    "buy pick_up collect groceries grocery shop shopping store supermarket milk eggs bread coffee "
-    "dry_cleaning tailor post_office parcel return drop_off library  present gift dog_food",
+    "buy pick_up collect groceries grocery shop shopping store supermarket milk eggs bread "
+    "dry_cleaning tailor post_office parcel drop_off dog_food jeweller chemist pharmacy_pickup "
+    "stock_up charity_shop hardware_store garden_centre butcher bakery market cash_machine",
+    weak="return present gift coffee library tip",
 )
 _topic(
     "car",
     "car cars vehicle driving auto motoring",
-    "car vehicle tyre tire oil mot windscreen windshield parking permit driving licence license v5c "
-    " mechanic fuel petrol diesel ev charging dashcam brake brakes engine clutch insurance_car",
+    "car vehicle tyre tyres tire tires mot windscreen windshield parking driving driving_licence v5c "
+    "mechanic fuel petrol diesel dashcam brake brakes clutch insurance_car screenwash wiper wipers "
+    "breakdown_cover dvla car_park car_wash car_seat car_seats number_plate road_tax sat_nav hubcap "
+    "driving_lesson driving_test "
+    "licence license oil engine",
+    weak="permit charging ev drive",
 )
 _topic(
     "reading",
     "reading books read literature",
-    "read book article chapter novel book_club library essay paper blog author kindle audiobook lecture "
-    "course statistics textbook study ",
+    "book article chapter novel book_club book_group essay blog author kindle audiobook "
+    "textbook poem poetry memoir biography magazine",
+    weak="read paper lecture course study library statistics",
 )
 _topic(
     "admin",
     "admin paperwork administration bureaucracy documents",
-    "passport licence license form permit paperwork application register registration hr "
-    "lease consent v5c ownership documents document tax_return self_assessment redirect  certificate "
-    "visa id identity mortgage ",
+    "passport paperwork application registration "
+    "consent v5c ownership paperwork tax_return self_assessment redirect certificate "
+    "visa identity dvla register_to_vote electoral_roll birth_certificate marriage_certificate "
+    "permission_slip consent_form tv_licence driving_licence taxes national_insurance census power_of_attorney "
+    "licence license lease document documents mortgage permit",
+    weak="form register hr id sign signed",
 )
 _topic(
     "travel",
     "travel trips trip holidays vacation",
-    "flight flights trip passport hotel airport train visa luggage suitcase pack packing abroad "
-    "itinerary booking_reference boarding airbnb hostel ferry euro",
+    "flight flights passport hotel airport visa luggage suitcase abroad "
+    "itinerary booking_reference boarding boarding_pass boarding_passes airbnb hostel ferry "
+    "camping campsite cottage check_in train_ticket train_tickets train_times travel_insurance interrail jet_lag trip",
+    weak="holiday holidays pack packing train euro euros fly",
 )
 _topic(
     "garden",
     "garden gardening yard outdoors plants",
-    "garden lawn mow mower plant plants bulb bulbs tulip prune pruning apple tree trees hedge weed weeds "
-    "raised_bed pond shed compost seed seeds greenhouse flower flowers rake ",
+    "garden lawn mow mower lawnmower plant plants tulip prune pruning apple_tree hedge weed weeds "
+    "raised_bed pond compost seed seeds greenhouse flower flowers rake patio hanging_baskets "
+    "hanging_basket basket_plants repot pot_plants shrub shrubs veg_patch allotment bird_feeder "
+    "tree trees shed",
+    weak="bulb bulbs leaves fence",
 )
 _topic("pets", "pets pet animals", "dog cat vet puppy kitten pet walk_the_dog litter flea fish hamster rabbit")
 _topic("tech", "tech technology computer it", "laptop computer software password backup install printer router wifi")
 _topic("social", "social friends", "friend friends party dinner drinks wedding invite invitation")
+
+# Two words that name one thing whose topic is not their parts': a "post office" is no office, a
+# "light bulb" is no garden bulb. A compound with no topic only stops its words being read alone.
+NEUTRAL_COMPOUNDS: Final = frozenset(
+    m.replace("_", " ") for m in "screen_time post_office home_office tax_return board_pack gas_meter tv_licence".split()
+) - frozenset(m for _, members in TOPICS.values() for m in members)
+# Topic words that also lead a title as verbs: "Talk to Jonah", "Work through the list", "Shop around".
+NOUN_VERBS: Final = frozenset(_words("talk work study shop run walk pack fly garden plant book bank"))
+# "on the way home": after these words "home" is where someone goes, not what the task is about.
+HOMEWARD: Final = frozenset(_words("way get go come head drive walk cycle back"))
