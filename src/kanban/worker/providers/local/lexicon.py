@@ -46,7 +46,7 @@ _kind("return", "return take_back give_back bring_back drop_off drop deliver pos
 _kind("fix", "fix repair mend service replace change patch unblock")
 _kind("clean", "clean clear tidy wash hoover vacuum declutter sweep dust wipe empty sort_out sort defrost polish")
 _kind("garden", "mow plant prune water weed trim rake dig harvest")
-_kind("make", "cook bake make build assemble paint hang install_the pack unpack move")
+_kind("make", "cook bake make build assemble paint hang install_the pack unpack move wrap")
 _kind("think", "think decide consider reflect brainstorm figure_out learn practise practice try")
 _kind("check", "check test measure inspect")
 _kind("visit", "visit go see attend")

@@ -40,7 +40,7 @@ def similarity(title_a: str, description_a: str, title_b: str, description_b: st
 
 def duplicate_score(a: TaskReading, b: TaskReading) -> float:
     """0..1, at or above THRESHOLD only for one task written twice."""
-    if _opposed(a.kind, b.kind) or _talk_versus_do(a, b) or _different_people(a, b):
+    if _opposed(a.kind, b.kind) or _talk_versus_do(a, b) or _different_people(a, b) or _other_step(a, b):
         return 0.0
     core_a = a.title_concepts - _verbs(a)
     core_b = b.title_concepts - _verbs(b)
@@ -107,6 +107,14 @@ def _same_intent(a: str | None, b: str | None) -> bool:
     if a is None or b is None:
         return False
     return a == b or any({a, b} <= group for group in lx.SAME_INTENT)
+
+
+def _other_step(a: TaskReading, b: TaskReading) -> bool:
+    """Two different things done to one object are two steps: buying a present is not wrapping it,
+    washing the car is not moving it."""
+    if a.kind is None or b.kind is None or a.verb in lx.GENERIC_VERBS or b.verb in lx.GENERIC_VERBS:
+        return False
+    return not _same_intent(a.kind, b.kind) and a.verb != b.verb
 
 
 def _talk_versus_do(a: TaskReading, b: TaskReading) -> bool:
