@@ -116,3 +116,11 @@ async def test_a_shouted_title_is_calmed_but_a_fine_title_is_left_alone() -> Non
     assert shouted["title"].content == "Fix the login bug"
     assert "title" not in lower  # one capital letter is not worth a hint
     assert "title" not in fine
+
+
+async def test_reading_an_instrument_is_hands_on_and_a_session_with_a_practitioner_is_a_call() -> None:
+    meter = await drafts_of(AnalyzerAgent(), context_for(make_task("Read the water meter")))
+    session = await drafts_of(AnalyzerAgent(), context_for(make_task("Book a massage session for Saturday")))
+
+    assert "context" not in meter or meter["context"].data["context"] != "READ"
+    assert session["context"].data["context"] == "PHONE"

@@ -49,3 +49,14 @@ async def test_done_tasks_and_other_boards_are_ignored() -> None:
     elsewhere = make_task("Book dentist appointment", board_id="board-2")
 
     assert await drafts_of(agent, context_for(task, open_tasks=(done, elsewhere))) == {}
+
+
+async def test_two_different_actions_on_one_thing_are_two_steps_not_one_task() -> None:
+    task = make_task("Buy a leaving present for Ruth")
+    steps = (make_task("Wrap Ruth's leaving present"), make_task("Wash the van"))
+    same = make_task("Get Ruth a leaving present")
+
+    assert await drafts_of(agent, context_for(task, open_tasks=steps)) == {}
+    assert await drafts_of(agent, context_for(make_task("Move the van off the drive"), open_tasks=steps)) == {}
+    found = await drafts_of(agent, context_for(task, open_tasks=(*steps, same)))
+    assert found["duplicate"].data["taskIds"] == [same.task_id]

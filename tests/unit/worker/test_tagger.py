@@ -45,3 +45,51 @@ async def test_short_tags_do_not_match_inside_longer_words() -> None:
     drafts = await drafts_of(agent, context_for(make_task("Send birthday card to Tom"), ("car",)))
 
     assert "car" not in (drafts["tags"].data["tags"] if drafts else [])
+
+
+HOUSEHOLD = ("home", "work", "finance", "health", "family", "errands", "car", "reading", "admin", "travel", "kids", "garden")
+
+
+async def tags_of(title: str, description: str | None = None) -> list[str]:
+    drafts = await drafts_of(agent, context_for(make_task(title, description=description), HOUSEHOLD))
+    return list(drafts["tags"].data["tags"]) if drafts else []
+
+
+async def test_a_single_weak_word_makes_no_tag() -> None:
+    # Words often meant another way count half: a coffee with a friend is no shopping trip.
+    assert await tags_of("Coffee with Lukas on Thursday") == []
+    assert await tags_of("Wrap the present for Oona") == []
+    assert await tags_of("Look at the shares Mira sent") == []
+    # Two of them agree, or a strong word backs one up.
+    assert await tags_of("Buy coffee and a gift card") == ["errands"]
+
+
+async def test_two_words_that_name_one_thing_are_read_as_that_thing() -> None:
+    assert await tags_of("Drop the letter at the post office") == ["errands"]
+    assert "work" not in await tags_of("Clear the desk in the home office")
+    assert "car" not in await tags_of("Pay the TV licence")
+    assert await tags_of("Sign the slip for the field trip to the zoo") == ["kids"]
+
+
+async def test_a_verb_is_not_its_noun_and_home_as_a_direction_is_no_topic() -> None:
+    assert "work" not in await tags_of("Get the dryer working")
+    assert await tags_of("Talk to Ravi about the sleepover") == []
+    assert "home" not in await tags_of("Pick up milk on the way home")
+
+
+async def test_what_the_action_says_depends_on_what_it_is_done_to() -> None:
+    # Collecting a child, or giving a thing back to a friend, is not an errand; a shop return is.
+    assert "errands" not in await tags_of("Collect Juno from the sleepover")
+    assert "errands" not in await tags_of("Return the ladder to Hamid")
+    assert "errands" in await tags_of("Return the books to the library")
+    # Vacuuming the car is about the car; reading a named book is reading, a report is work.
+    assert await tags_of("Vacuum the car boot") == ["car"]
+    assert "reading" in await tags_of("Read 'Middlemarch' before the club")
+    assert "reading" not in await tags_of("Read the quarterly report from the client")
+
+
+async def test_confidence_is_higher_with_more_evidence() -> None:
+    one = await drafts_of(agent, context_for(make_task("Repot the fern"), HOUSEHOLD))
+    more = await drafts_of(agent, context_for(make_task("Prune the hedge and mow the lawn"), HOUSEHOLD))
+
+    assert one["tags"].confidence < more["tags"].confidence < 0.9

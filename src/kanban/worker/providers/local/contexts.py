@@ -72,6 +72,8 @@ def infer_context(reading: TaskReading) -> tuple[Context | None, float]:
         return "DESK", 0.6
     if kind == "send" and objects["goods"]:
         return "OTHER", WEAK
+    if kind == "read" and objects["instrument"]:
+        return _from_description(reading, phone_only=True) or (None, 0.0)
     if kind in _HANDS_OR_HEAD:
         return _from_description(reading, phone_only=True) or (None, 0.0)
     if kind in _VERB_CONTEXT:
@@ -82,7 +84,8 @@ def infer_context(reading: TaskReading) -> tuple[Context | None, float]:
 def _arranged(reading: TaskReading) -> tuple[Context | None, float]:
     """Booking, scheduling or organising: the thing arranged decides how it is done."""
     objects = reading.title_objects
-    if objects["meeting"]:
+    # "A physio session" is an appointment: who is seen says more than the word for the slot.
+    if objects["meeting"] and not objects["appointment"]:
         return "MEETING", STRONG
     if objects["appointment"]:
         return "PHONE", OBJECT_DECIDES

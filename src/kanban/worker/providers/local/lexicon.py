@@ -128,6 +128,8 @@ _things(
     "meeting meetup sync standup stand-up retro retrospective 1:1 one-on-one kickoff kick-off workshop "
     "interview call session review huddle catch-up catchup offsite planning agenda",
 )
+# Instruments read off by eye: "read the meter" is a job with the hands, not reading.
+_things("instrument", "meter gauge dial thermometer barometer odometer")
 # Things bought, fetched or returned in person.
 _things(
     "goods",
