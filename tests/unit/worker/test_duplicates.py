@@ -60,3 +60,9 @@ async def test_two_different_actions_on_one_thing_are_two_steps_not_one_task() -
     assert await drafts_of(agent, context_for(make_task("Move the van off the drive"), open_tasks=steps)) == {}
     found = await drafts_of(agent, context_for(task, open_tasks=(*steps, same)))
     assert found["duplicate"].data["taskIds"] == [same.task_id]
+
+
+async def test_hiring_a_thing_and_returning_it_are_not_one_task() -> None:
+    task = make_task("Hire a pressure washer")
+
+    assert await drafts_of(agent, context_for(task, open_tasks=(make_task("Return the hired pressure washer"),))) == {}

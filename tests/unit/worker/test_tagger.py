@@ -93,3 +93,9 @@ async def test_confidence_is_higher_with_more_evidence() -> None:
     more = await drafts_of(agent, context_for(make_task("Prune the hedge and mow the lawn"), HOUSEHOLD))
 
     assert one["tags"].confidence < more["tags"].confidence < 0.9
+
+
+async def test_a_title_led_by_a_verb_before_an_article_is_not_about_that_word() -> None:
+    # "Oil the hinges" is done with oil; it is no car task. A known verb still says its topic.
+    assert "car" not in await tags_of("Oil the hinges on the side door")
+    assert await tags_of("Weed the front border") == ["garden"]

@@ -143,7 +143,8 @@ def lemma(word: str) -> str:
 
 @lru_cache(maxsize=CACHE_SIZE * 4)
 def _lemmatise(low: str) -> str:
-    if not low.isalpha() or len(low) <= 3 or low in lx.OBJECT_KINDS:
+    # A known verb's base form stays itself: the dictionary reads "weed" as "wee".
+    if not low.isalpha() or len(low) <= 3 or low in lx.OBJECT_KINDS or low in lx.ACTION_KINDS:
         return low
     # The memory-frugal dictionary: the same lemmas, looked up in the compressed stream instead of a
     # dict of every English form (~2 MiB resident instead of ~40); lookups are cached above.

@@ -41,7 +41,7 @@ _kind("desk", "install configure code debug deploy investigate research compare 
 _kind("pay", "pay transfer budget invoice claim refund top_up pay_back")
 _kind("cancel", "cancel unsubscribe terminate end")
 _kind("renew", "renew extend")
-_kind("acquire", "buy purchase order get pick_up collect fetch grab shop get_in")
+_kind("acquire", "buy purchase order get pick_up collect fetch grab shop get_in hire")
 _kind("return", "return take_back give_back bring_back drop_off drop deliver post")
 _kind("fix", "fix repair mend service replace change patch unblock")
 _kind("clean", "clean clear tidy wash hoover vacuum declutter sweep dust wipe empty sort_out sort defrost polish")
@@ -294,7 +294,7 @@ _topic(
     "council_tax home bathroom bedroom carpet furniture sofa laundry declutter "
     "dishwasher washing_machine wash_machine oven shelf shelves decorate broadband wifi flatmate "
     "radiator radiators curtain curtains blind blinds shower bath toilet kettle toaster microwave hoover "
-    "vacuum mattress duvet cupboard cupboards drawer drawers lamp lightbulb light_bulb fuse socket "
+    "bottle_bank recycling_bank vacuum mattress duvet cupboard cupboards drawer drawers lamp lightbulb light_bulb fuse socket "
     "electrician damp mould mold leak insulation tenancy rent energy_bill gas_meter utilities lounge "
     "living_room spare_room ceiling wallpaper grout tiles landlady housemate mortgage chimney doorbell "
     "extractor thermostat "
@@ -378,7 +378,7 @@ _topic("social", "social friends", "friend friends party dinner drinks wedding i
 # Two words that name one thing whose topic is not their parts': a "post office" is no office, a
 # "light bulb" is no garden bulb. A compound with no topic only stops its words being read alone.
 NEUTRAL_COMPOUNDS: Final = frozenset(
-    m.replace("_", " ") for m in "screen_time post_office home_office tax_return board_pack gas_meter tv_licence".split()
+    m.replace("_", " ") for m in "screen_time post_office home_office tax_return board_pack gas_meter tv_licence food_bank bottle_bank".split()
 ) - frozenset(m for _, members in TOPICS.values() for m in members)
 # Topic words that also lead a title as verbs: "Talk to Jonah", "Work through the list", "Shop around".
 NOUN_VERBS: Final = frozenset(_words("talk work study shop run walk pack fly garden plant book bank"))

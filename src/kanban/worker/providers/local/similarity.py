@@ -114,6 +114,8 @@ def _other_step(a: TaskReading, b: TaskReading) -> bool:
     washing the car is not moving it."""
     if a.kind is None or b.kind is None or a.verb in lx.GENERIC_VERBS or b.verb in lx.GENERIC_VERBS:
         return False
+    if a.kind in b.title_kinds or b.kind in a.title_kinds:
+        return False  # "sign the form and send it" asks for the sending too
     return not _same_intent(a.kind, b.kind) and a.verb != b.verb
 
 

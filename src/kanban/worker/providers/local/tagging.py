@@ -159,8 +159,10 @@ def _terms(words: tuple[Word, ...], skip: set[str] | None = None) -> list[tuple[
             pass  # "to book a test" names an action, not a book
         elif lem == "home" and i and lemmas[i - 1] in lx.HOMEWARD:
             pass  # "on the way home" says where, not what
-        elif i == 0 and following in _VERB_LINKS and lem in lx.NOUN_VERBS:
-            pass  # a title led by "Talk to Jonah", "Work through the list": a verb, not the topic's noun
+        elif i == 0 and lem not in _VERB_TOPICS and (
+            following in _DETERMINERS or following in _VERB_LINKS and lem in lx.NOUN_VERBS
+        ):
+            pass  # a title led by "Oil the gate", "Talk to Jonah": a verb, not the topic's noun
         elif low.endswith(("ing", "ed")) and low != lem:
             out.append((low,))  # a verb form ("working", "booked") is not its noun ("work", "book")
         else:
@@ -170,6 +172,8 @@ def _terms(words: tuple[Word, ...], skip: set[str] | None = None) -> list[tuple[
 
 
 _VERB_LINKS = frozenset(["to", "with", "through"])
+# A title's first word before one of these is an imperative verb: "Oil the gate", "Bank my cheque".
+_DETERMINERS = frozenset(["the", "a", "an", "my", "our", "his", "her", "their", "this", "these", "those"])
 _ALL_MEMBERS = frozenset(m for _, members in lx.TOPICS.values() for m in members)
 
 
