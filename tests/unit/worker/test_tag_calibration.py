@@ -3,7 +3,8 @@ development set, and its confidence is no higher than how often tags at that lev
 
 The fixtures are in the scorer's format (tests/fixtures/hints/*.jsonl): `held_out` and `untuned`
 use other tag vocabularies than the development set; `fresh` is everyday tasks on the development
-vocabulary, labelled before the tagger's output was looked at.
+vocabulary, labelled before the tagger's output was looked at; `unseen` likewise, and scored only
+after the tagger's rules were written.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from kanban.worker.providers.local.tagging import suggest_tags
 from kanban.worker.providers.tasks import TagsRequest
 from tests.unit.worker.test_calibration import FIXTURES, labelled
 
-SETS = ["held_out.jsonl", "untuned.jsonl", "fresh.jsonl"]
+SETS = ["held_out.jsonl", "untuned.jsonl", "fresh.jsonl", "unseen.jsonl"]
 
 
 def proposals(fixture: str) -> list[tuple[set[str], float, set[str]]]:

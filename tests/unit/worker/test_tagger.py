@@ -47,7 +47,20 @@ async def test_short_tags_do_not_match_inside_longer_words() -> None:
     assert "car" not in (drafts["tags"].data["tags"] if drafts else [])
 
 
-HOUSEHOLD = ("home", "work", "finance", "health", "family", "errands", "car", "reading", "admin", "travel", "kids", "garden")
+HOUSEHOLD = (
+    "home",
+    "work",
+    "finance",
+    "health",
+    "family",
+    "errands",
+    "car",
+    "reading",
+    "admin",
+    "travel",
+    "kids",
+    "garden",
+)
 
 
 async def tags_of(title: str, description: str | None = None) -> list[str]:

@@ -378,7 +378,10 @@ _topic("social", "social friends", "friend friends party dinner drinks wedding i
 # Two words that name one thing whose topic is not their parts': a "post office" is no office, a
 # "light bulb" is no garden bulb. A compound with no topic only stops its words being read alone.
 NEUTRAL_COMPOUNDS: Final = frozenset(
-    m.replace("_", " ") for m in "screen_time post_office home_office tax_return board_pack gas_meter tv_licence food_bank bottle_bank".split()
+    m.replace("_", " ")
+    for m in _words(
+        "screen_time post_office home_office tax_return board_pack gas_meter tv_licence food_bank bottle_bank"
+    )
 ) - frozenset(m for _, members in TOPICS.values() for m in members)
 # Topic words that also lead a title as verbs: "Talk to Jonah", "Work through the list", "Shop around".
 NOUN_VERBS: Final = frozenset(_words("talk work study shop run walk pack fly garden plant book bank"))

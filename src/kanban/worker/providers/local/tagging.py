@@ -124,7 +124,7 @@ def _object_of(reading: TaskReading) -> Word | None:
     return rest[0] if rest else None
 
 
-_FILLERS = frozenset("the a an my our some up back off".split())
+_FILLERS = frozenset(["the", "a", "an", "my", "our", "some", "up", "back", "off"])
 
 
 def _is_person(word: Word) -> bool:
@@ -145,7 +145,9 @@ def _terms(words: tuple[Word, ...], skip: set[str] | None = None) -> list[tuple[
     i = 0
     while i < len(words):
         if i + 1 < len(words):
-            pair = next((p for p in (f"{lemmas[i]} {lemmas[i + 1]}", f"{texts[i]} {texts[i + 1]}") if p in _COMPOUNDS), None)
+            pair = next(
+                (p for p in (f"{lemmas[i]} {lemmas[i + 1]}", f"{texts[i]} {texts[i + 1]}") if p in _COMPOUNDS), None
+            )
             if pair is not None:
                 out.append((pair,))
                 i += 2
@@ -159,8 +161,10 @@ def _terms(words: tuple[Word, ...], skip: set[str] | None = None) -> list[tuple[
             pass  # "to book a test" names an action, not a book
         elif lem == "home" and i and lemmas[i - 1] in lx.HOMEWARD:
             pass  # "on the way home" says where, not what
-        elif i == 0 and lem not in _VERB_TOPICS and (
-            following in _DETERMINERS or following in _VERB_LINKS and lem in lx.NOUN_VERBS
+        elif (
+            i == 0
+            and lem not in _VERB_TOPICS
+            and (following in _DETERMINERS or following in _VERB_LINKS and lem in lx.NOUN_VERBS)
         ):
             pass  # a title led by "Oil the gate", "Talk to Jonah": a verb, not the topic's noun
         elif low.endswith(("ing", "ed")) and low != lem:
