@@ -124,3 +124,12 @@ async def test_reading_an_instrument_is_hands_on_and_a_session_with_a_practition
 
     assert "context" not in meter or meter["context"].data["context"] != "READ"
     assert session["context"].data["context"] == "PHONE"
+
+
+async def test_checking_something_that_lives_on_a_screen_is_desk_work_and_checking_by_hand_is_not() -> None:
+    online = await drafts_of(AnalyzerAgent(), context_for(make_task("Check the hotel prices for May")))
+    by_hand = await drafts_of(AnalyzerAgent(), context_for(make_task("Check the oil level")))
+
+    assert online["context"].data["context"] == "DESK"
+    assert online["context"].confidence < 0.9
+    assert "context" not in by_hand

@@ -72,6 +72,8 @@ def infer_context(reading: TaskReading) -> tuple[Context | None, float]:
         return "DESK", 0.6
     if kind == "send" and objects["goods"]:
         return "OTHER", WEAK
+    if kind == "check" and objects["deskwork"] and not objects["goods"]:
+        return "DESK", WEAK  # checking flight times or an account happens on a screen, the tyres by hand
     if kind == "read" and objects["instrument"]:
         return _from_description(reading, phone_only=True) or (None, 0.0)
     if kind in _HANDS_OR_HEAD:
