@@ -21,8 +21,8 @@ MAX_NEW = 2
 MIN_SCORE = 2
 # Kinds of action that belong to a topic whatever the words: shopping is an errand.
 _VERB_TOPICS = {
-    "buy": "errands", "purchase": "errands", "return": "errands", "take back": "errands", "pick up": "errands", "collect": "errands", "shop": "errands",
-    "drop off": "errands", "pay": "finance", "pay back": "finance", "mow": "garden", "plant": "garden",
+    "buy": "errands", "purchase": "errands", "return": "errands", "take back": "errands", "pick up": "errands",
+    "collect": "errands", "shop": "errands", "drop off": "errands", "pay": "finance", "pay back": "finance", "mow": "garden", "plant": "garden",
     "prune": "garden", "weed": "garden", "rake": "garden", "repot": "garden", "hoover": "home", "vacuum": "home",
     "dust": "home", "mop": "home", "iron": "home", "decorate": "home", "repaint": "home",
 }  # fmt: skip
