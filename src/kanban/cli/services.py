@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 import uvicorn
 
-from kanban.cli.checks import ensure_schema_at_head
+from kanban.cli.schema_gate import ensure_schema_at_head_apart
 from kanban.settings import load_settings
 from kanban.web.logging import configure_logging
 
@@ -33,7 +33,7 @@ class _ApiServer(uvicorn.Server):
 def run_api(args: argparse.Namespace) -> int:
     settings = load_settings("api")
     configure_logging(settings.log_level, "api")
-    ensure_schema_at_head("api", settings.database, args.migrate)
+    ensure_schema_at_head_apart("api", settings.database, args.migrate)
     if args.workers > 1:
         # Several processes share the port; the API is stateless and leases keep one relay and one
         # inbox processor active among them.
@@ -70,7 +70,7 @@ def run_api(args: argparse.Namespace) -> int:
 def run_worker(args: argparse.Namespace) -> int:
     settings = load_settings("worker")
     configure_logging(settings.log_level, "worker")
-    ensure_schema_at_head("worker", settings.database, args.migrate)
+    ensure_schema_at_head_apart("worker", settings.database, args.migrate)
     from kanban.worker.service import serve_worker
 
     asyncio.run(serve_worker(settings))
