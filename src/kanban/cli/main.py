@@ -19,6 +19,7 @@ from kanban.settings import SettingsError
 COMMAND_MODULES: dict[str, tuple[str, ...]] = {
     "kanban.cli.up": ("up",),
     "kanban.cli.services": ("api", "worker"),
+    "kanban.cli.serve": ("serve",),
     "kanban.cli.db": ("db",),
     "kanban.cli.doctor": ("doctor",),
     "kanban.cli.migrate": ("migrate",),

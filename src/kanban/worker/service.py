@@ -55,13 +55,17 @@ class _Server(uvicorn.Server):
         return None
 
 
-async def serve_worker(settings: Settings, services: WorkerServices | None = None) -> None:
+async def serve_worker(
+    settings: Settings, services: WorkerServices | None = None, stop: asyncio.Event | None = None
+) -> None:
+    """Serve until SIGTERM or SIGINT, or, when its host passes `stop`, until that is set (the host owns signals)."""
     services = services or build_worker_services(settings)
     log.info("Worker service using database %s (transport %s)", settings.database.redacted(), settings.transport)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
+    if stop is None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
 
     server = _Server(
         uvicorn.Config(
