@@ -7,8 +7,10 @@ released for another worker), the relay and the inbox stop between two transacti
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
+from collections.abc import Iterator
 
 import uvicorn
 from starlette.applications import Starlette
@@ -50,9 +52,11 @@ def create_listener_app(services: WorkerServices) -> Starlette:
 
 
 class _Server(uvicorn.Server):
-    def install_signal_handlers(self) -> None:
-        # The worker owns signal handling: one stop for the listener, the jobs and the relay.
-        return None
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        # The worker (or its host, `kanban serve`) owns signal handling: one stop for the listener,
+        # the jobs and the relay. uvicorn would otherwise take SIGINT and SIGTERM for the listener.
+        yield
 
 
 async def serve_worker(
