@@ -49,8 +49,13 @@ args.func(args)
 
 # Never needed by a service on SQLite: the PostgreSQL driver, Alembic (the schema check runs in a
 # forked child), `cryptography` (PyJWT's RSA/EC keys; the API accepts HS256 only), the legacy
-# migrator and the other commands' modules.
-NOT_IN_ANY_SERVICE = ("asyncpg", "alembic", "cryptography", "jsonschema", "kanban.ops", "kanban.cli.db")
+# migrator and the other commands' modules, httpx's command line (rich, pygments). Loaded on first
+# use only: jsonschema (an import), icalendar (a calendar feed), the IMAP and SMTP clients and the
+# mail parsers (a configured mailbox or SMTP server).
+NOT_IN_ANY_SERVICE = (
+    "asyncpg", "alembic", "cryptography", "kanban.ops", "kanban.cli.db", "rich", "pygments",
+    "jsonschema", "icalendar", "aioimaplib", "aiosmtplib", "html2text", "mailparser_reply",
+)  # fmt: skip
 
 
 def _modules_of(command: str, tmp_path: Path) -> set[str]:

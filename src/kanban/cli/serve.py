@@ -17,7 +17,7 @@ import signal
 
 from kanban.cli.errors import CliError
 from kanban.cli.schema_gate import ensure_schema_at_head_apart
-from kanban.cli.services import api_server
+from kanban.cli.services import api_server, leave_out_httpx_command_line
 from kanban.settings import Settings, load_settings
 from kanban.web.logging import configure_logging
 
@@ -48,6 +48,7 @@ async def serve_both(api_settings: Settings, worker_settings: Settings) -> None:
 
 
 def run_serve(args: argparse.Namespace) -> int:
+    leave_out_httpx_command_line()
     api_settings, worker_settings = load_settings("api"), load_settings("worker")
     configure_logging(api_settings.log_level, "api+worker")
     ensure_schema_at_head_apart("api", api_settings.database, args.migrate)
