@@ -1,4 +1,5 @@
-"""Idle memory of the server processes: `kanban up` (supervisor, API, Worker) and each service alone.
+"""Idle memory of the server processes: `kanban up` (supervisor and its one services process, or with
+`--separate` its two), and each service alone.
 
     .venv/bin/python -m bench.footprint
 
@@ -54,12 +55,12 @@ def _tree_rss(pid: int) -> str:
     return f"{total:.1f} MiB ({' + '.join(each)})"
 
 
-def _kanban_up_rss(work: Path, idle: float) -> str:
-    """Start `kanban up` on fresh files, wait until both services answer and `idle` more seconds, measure."""
+def _kanban_up_rss(work: Path, idle: float, *flags: str) -> str:
+    """Start `kanban up FLAGS` on fresh files, wait until both services answer and `idle` more seconds, measure."""
     api_port, worker_port = free_port(), free_port()
     up = subprocess.Popen(
-        [sys.executable, "-m", "kanban.cli.main", "up", "--data-dir", str(work / "up"),
-         "--api-port", str(api_port), "--worker-port", str(worker_port)],
+        [sys.executable, "-m", "kanban.cli.main", "up", "--data-dir", str(work / f"up{''.join(flags)}"),
+         "--api-port", str(api_port), "--worker-port", str(worker_port), *flags],
         env=os.environ | {"KANBAN_LOG_LEVEL": "WARNING"}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     try:
@@ -73,7 +74,10 @@ def _kanban_up_rss(work: Path, idle: float) -> str:
 
 async def main(args: argparse.Namespace) -> None:
     work = workdir()
-    print(f"| idle RSS, kanban up (supervisor + API + Worker) | {_kanban_up_rss(work, args.idle)} | {machine()} |")
+    print(f"| idle RSS, kanban up (supervisor + API and Worker) | {_kanban_up_rss(work, args.idle)} | {machine()} |")
+    print(
+        f"| idle RSS, kanban up --separate (supervisor + 2 children) | {_kanban_up_rss(work, args.idle, '--separate')} |"
+    )
     api_db = await scratch_database("api", "sqlite", work)
     worker_db = await scratch_database("worker", "sqlite", work)
     api = start_service("api", api_alone_env(api_db), free_port(), work / "api.log")

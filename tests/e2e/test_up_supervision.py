@@ -1,9 +1,11 @@
 """`kanban up` as an operator runs it: files private from creation, children restarted, Ctrl-C ends open streams.
 
-One `kanban up` (started with umask 0, so any file made without an explicit mode would be readable
-by everyone) goes through it all: the data directory and every file in it are private while it
-runs; SIGKILL of the Worker leaves the API answering and hints resume once the Worker is back;
-SIGKILL of the API brings a new API; Ctrl-C with a board stream open ends the stream and exits.
+One `kanban up --separate` (started with umask 0, so any file made without an explicit mode would
+be readable by everyone) goes through it all: the data directory and every file in it are private
+while it runs; SIGKILL of the Worker leaves the API answering and hints resume once the Worker is
+back; SIGKILL of the API brings a new API; Ctrl-C with a board stream open ends the stream and
+exits. The default `kanban up` runs both services in one process: SIGKILL of it brings both back
+with the same data, and Ctrl-C stops it without a kill.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ DESCRIPTION = "Plan the trip.\n\n1. Book the train tickets to Lyon\n2. Reserve t
 
 
 class Up:
-    def __init__(self, tmp_path: Path) -> None:
+    def __init__(self, tmp_path: Path, *flags: str) -> None:
         self.data_dir = tmp_path / "data"
         self.log_path = tmp_path / "up.log"
         self.api_port, self.worker_port = free_port(), free_port()
@@ -43,7 +45,7 @@ class Up:
             "KANBAN_JOB_DEBOUNCE_SECONDS": "0.1",
         }
         command = [sys.executable, "-m", "kanban.cli.main", "up", "--data-dir", str(self.data_dir)]
-        command += ["--api-port", str(self.api_port), "--worker-port", str(self.worker_port)]
+        command += ["--api-port", str(self.api_port), "--worker-port", str(self.worker_port), *flags]
         self.log = self.log_path.open("ab")
         # Its own process group, as in a terminal: Ctrl-C is SIGINT to the whole group.
         self.proc = subprocess.Popen(
@@ -81,14 +83,23 @@ class Up:
         self.log.close()
 
 
-@pytest.fixture
-def up(tmp_path: Path) -> Iterator[Up]:
-    system = Up(tmp_path)
+def _running(tmp_path: Path, *flags: str) -> Iterator[Up]:
+    system = Up(tmp_path, *flags)
     try:
         system.wait_for("both services live", lambda: system.live(system.api) and system.live(system.worker))
         yield system
     finally:
         system.stop()
+
+
+@pytest.fixture
+def up(tmp_path: Path) -> Iterator[Up]:
+    yield from _running(tmp_path, "--separate")
+
+
+@pytest.fixture
+def up_one_process(tmp_path: Path) -> Iterator[Up]:
+    yield from _running(tmp_path)
 
 
 def _modes(directory: Path) -> dict[str, int]:
@@ -157,3 +168,26 @@ def test_up_keeps_files_private_survives_killed_children_and_stops_on_ctrl_c(up:
     for pid in up.pids("api") + up.pids("worker"):
         with pytest.raises(ProcessLookupError):
             os.kill(pid, 0)
+
+
+def test_up_runs_both_services_in_one_process_restarted_whole_and_stopped_on_ctrl_c(up_one_process: Up) -> None:
+    up = up_one_process
+    client = signed_up_client(up.api, "one@example.test")
+    board_id = client.get("/boards/default").json()["id"]
+    _new_task_gets_hints(up, client, board_id, "Trip to Lyon")
+    assert up.pids("api") == up.pids("worker") == []
+    (first,) = up.pids("serve")
+
+    # SIGKILL the one services process: the supervisor brings both services back, with the same data.
+    os.kill(first, signal.SIGKILL)
+    up.wait_for("a new services process", lambda: len(up.pids("serve")) == 2 and up.live(up.api) and up.live(up.worker))
+    assert "serve was killed by SIGKILL" in up.logs()
+    assert client.get(f"/boards/{board_id}").status_code == 200
+    _new_task_gets_hints(up, client, board_id, "Trip to Lyon after the restart")
+
+    # Ctrl-C: the supervisor and the services process stop cleanly, nothing killed.
+    os.killpg(up.proc.pid, signal.SIGINT)
+    assert up.proc.wait(timeout=30) == 0, up.logs()[-3000:]
+    assert "killing" not in up.logs(), "the services process had to be killed at Ctrl-C"
+    with pytest.raises(ProcessLookupError):
+        os.kill(up.pids("serve")[-1], 0)

@@ -5,14 +5,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from kanban.api import tables
-from kanban.api.capture.mailbox import MailboxWatcher
 from kanban.api.consumers import api_event_handlers
 from kanban.api.digest.handlers import DigestLinks
-from kanban.api.digest.mailer import SmtpMailer
 from kanban.api.digest.scheduler import DigestScheduler
 from kanban.api.realtime.hub import RealtimeHub
 from kanban.api.rules.consumers import RULES_CONSUMER, rule_event_handlers
@@ -32,6 +31,9 @@ from kanban.messaging.transports.memory import MemoryHub
 from kanban.messaging.unit_of_work import UnitOfWork
 from kanban.settings import Settings
 from kanban.web.addresses import AddressPolicy
+
+if TYPE_CHECKING:
+    from kanban.api.capture.mailbox import MailboxWatcher
 
 log = logging.getLogger(__name__)
 
@@ -134,7 +136,10 @@ def build_api_services(
         settings=settings, engine=engine, messaging=messaging, realtime=realtime, scheduler=scheduler,
         rule_scheduler=rule_scheduler, webhook_sender=sender, webhooks=webhooks,
     )  # fmt: skip
+    # The IMAP and SMTP clients are imported only when configured: most instances use neither.
     if settings.mailbox is not None:
+        from kanban.api.capture.mailbox import MailboxWatcher
+
         services.mailbox = MailboxWatcher(
             settings.mailbox,
             engine,
@@ -142,6 +147,8 @@ def build_api_services(
             Lease(engine, tables.messaging, "mailbox:api", process_owner_id(), ttl_seconds=120),
         )
     if settings.smtp is not None:
+        from kanban.api.digest.mailer import SmtpMailer
+
         services.digest = DigestScheduler(
             engine,
             services.new_unit_of_work,

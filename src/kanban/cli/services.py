@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import socket
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Iterator
 
 import uvicorn
 
-from kanban.cli.checks import ensure_schema_at_head
-from kanban.settings import load_settings
+from kanban.cli.schema_gate import ensure_schema_at_head_apart
+from kanban.settings import Settings, load_settings
 from kanban.web.logging import configure_logging
 
 # How long a stopping API waits for responses still being written before it cancels them; open board
@@ -18,22 +20,65 @@ from kanban.web.logging import configure_logging
 GRACEFUL_SHUTDOWN_SECONDS = 3
 
 
-class _ApiServer(uvicorn.Server):
-    """uvicorn's server, ending the board streams as soon as shutdown begins (see RealtimeHub.end_streams)."""
+def leave_out_httpx_command_line() -> None:
+    """Keep httpx's command-line client out of a service process, which never runs it.
 
-    def __init__(self, config: uvicorn.Config, on_shutdown: Callable[[], None]) -> None:
+    `import httpx` imports its CLI (click, rich and pygments when they are installed, as in a
+    development environment: about 3 MiB) and falls back to a stub when that import fails; a
+    None entry in sys.modules makes it fail. Call before anything imports httpx.
+    """
+    if "httpx" not in sys.modules:
+        sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
+
+
+class ApiServer(uvicorn.Server):
+    """uvicorn's server, ending the board streams as soon as shutdown begins (see RealtimeHub.end_streams).
+
+    With `own_signals=False` it leaves SIGINT and SIGTERM to its host (`kanban serve` stops both
+    services on one signal) and stops when `should_exit` is set.
+    """
+
+    def __init__(self, config: uvicorn.Config, on_shutdown: Callable[[], None], own_signals: bool = True) -> None:
         super().__init__(config)
         self._on_shutdown = on_shutdown
+        self._own_signals = own_signals
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        if not self._own_signals:
+            yield
+            return
+        with super().capture_signals():
+            yield
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
         self._on_shutdown()
         await super().shutdown(sockets)
 
 
+def api_server(settings: Settings, own_signals: bool = True) -> ApiServer:
+    """The API application built from `settings`, in a server listening where they say."""
+    from kanban.api.app import create_app
+
+    app = create_app(settings)
+    config = uvicorn.Config(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+        proxy_headers=False,
+        server_header=False,
+    )
+    return ApiServer(config, app.state.services.realtime.end_streams, own_signals)
+
+
 def run_api(args: argparse.Namespace) -> int:
+    leave_out_httpx_command_line()
     settings = load_settings("api")
     configure_logging(settings.log_level, "api")
-    ensure_schema_at_head("api", settings.database, args.migrate)
+    ensure_schema_at_head_apart("api", settings.database, args.migrate)
     if args.workers > 1:
         # Several processes share the port; the API is stateless and leases keep one relay and one
         # inbox processor active among them.
@@ -50,27 +95,15 @@ def run_api(args: argparse.Namespace) -> int:
             server_header=False,
         )
         return 0
-    from kanban.api.app import create_app
-
-    app = create_app(settings)
-    config = uvicorn.Config(
-        app,
-        host=settings.host,
-        port=settings.port,
-        log_config=None,
-        access_log=False,
-        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
-        proxy_headers=False,
-        server_header=False,
-    )
-    asyncio.run(_ApiServer(config, app.state.services.realtime.end_streams).serve())
+    asyncio.run(api_server(settings).serve())
     return 0
 
 
 def run_worker(args: argparse.Namespace) -> int:
+    leave_out_httpx_command_line()
     settings = load_settings("worker")
     configure_logging(settings.log_level, "worker")
-    ensure_schema_at_head("worker", settings.database, args.migrate)
+    ensure_schema_at_head_apart("worker", settings.database, args.migrate)
     from kanban.worker.service import serve_worker
 
     asyncio.run(serve_worker(settings))

@@ -3,8 +3,10 @@
 The first run creates a private data directory with the two database files and an env file holding
 generated secrets; later runs reuse them. The env file holds exactly the variables the settings
 read, so `kanban api` or `kanban worker` started from it alone listen where `kanban up` puts them.
-The services run as two child processes, exactly as they would in two containers, under a
-supervisor: a child that dies is restarted while the other keeps serving. Once the databases are
+The services run in one child process (`kanban serve`: each service with its own database, engine
+and listener, events over the http transport as between two containers), under a supervisor that
+restarts it when it dies; with `--separate` they run as two child processes (`kanban api`, `kanban
+worker`) and a child that dies is restarted while the other keeps serving. Once the databases are
 migrated, the process replaces itself with the slim supervisor of `kanban.cli.supervise`.
 """
 
@@ -62,7 +64,9 @@ def up(args: argparse.Namespace) -> int:
     sys.stdout.flush()
     sys.stderr.flush()
     # Become the slim supervisor (see kanban.cli.supervise): what migrating imported is let go.
-    os.execve(sys.executable, [sys.executable, "-m", "kanban.cli.supervise", "api", "worker"], child_env)
+    # One process by default: the libraries both services import are held once (see kanban.cli.serve).
+    children = ["api", "worker"] if args.separate else ["serve"]
+    os.execve(sys.executable, [sys.executable, "-m", "kanban.cli.supervise", *children], child_env)
 
 
 def add_commands(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -70,4 +74,7 @@ def add_commands(subparsers: argparse._SubParsersAction) -> None:  # type: ignor
     cmd.add_argument("--data-dir", default=os.environ.get("KANBAN_DATA_DIR", ".kanban-data"))
     cmd.add_argument("--api-port", type=int, default=8000)
     cmd.add_argument("--worker-port", type=int, default=8001)
+    cmd.add_argument(
+        "--separate", action="store_true", help="run the API and the Worker as two processes (more memory)"
+    )
     cmd.set_defaults(func=up)

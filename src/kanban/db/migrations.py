@@ -34,10 +34,6 @@ from kanban.db.urls import DatabaseUrl
 MIGRATION_LOCK_KEY = 0x6B616E62616E  # "kanban"
 
 
-class MigrationError(Exception):
-    """A migration could not run; the message says which database and why."""
-
-
 def alembic_config(script_location: str, db: DatabaseUrl) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", script_location)

@@ -7,8 +7,6 @@ import contextlib
 import logging
 from typing import Any
 
-import asyncpg
-
 from kanban.db.urls import DatabaseUrl
 
 log = logging.getLogger(__name__)
@@ -45,6 +43,9 @@ class PostgresListener:
         self._conn: Any = None
 
     async def start(self) -> None:
+        # Imported here: only a PostgreSQL database listens, and an SQLite process never loads asyncpg.
+        import asyncpg
+
         try:
             self._conn = await asyncpg.connect(
                 self._db.libpq_dsn, server_settings={"application_name": "kanban-listen"}

@@ -7,8 +7,10 @@ released for another worker), the relay and the inbox stop between two transacti
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
+from collections.abc import Iterator
 
 import uvicorn
 from starlette.applications import Starlette
@@ -50,18 +52,24 @@ def create_listener_app(services: WorkerServices) -> Starlette:
 
 
 class _Server(uvicorn.Server):
-    def install_signal_handlers(self) -> None:
-        # The worker owns signal handling: one stop for the listener, the jobs and the relay.
-        return None
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        # The worker (or its host, `kanban serve`) owns signal handling: one stop for the listener,
+        # the jobs and the relay. uvicorn would otherwise take SIGINT and SIGTERM for the listener.
+        yield
 
 
-async def serve_worker(settings: Settings, services: WorkerServices | None = None) -> None:
+async def serve_worker(
+    settings: Settings, services: WorkerServices | None = None, stop: asyncio.Event | None = None
+) -> None:
+    """Serve until SIGTERM or SIGINT, or, when its host passes `stop`, until that is set (the host owns signals)."""
     services = services or build_worker_services(settings)
     log.info("Worker service using database %s (transport %s)", settings.database.redacted(), settings.transport)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
+    if stop is None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
 
     server = _Server(
         uvicorn.Config(

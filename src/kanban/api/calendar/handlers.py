@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from icalendar import Calendar, Event
 from sqlalchemy import Row
 
 from kanban.api.calendar import repository as repo
@@ -20,6 +19,9 @@ from kanban.api.errors import NotFound
 from kanban.api.security.tokens import new_opaque_token, token_digest
 from kanban.db.types import new_id, utcnow
 from kanban.messaging.unit_of_work import UnitOfWork
+
+if TYPE_CHECKING:
+    from icalendar import Event
 
 DEFAULT_EVENT_MINUTES = 30
 
@@ -58,6 +60,8 @@ async def render_feed(token: str, public_url: str, uow: UnitOfWork) -> bytes:
         zone = ZoneInfo(feed.timezone)
     except (ZoneInfoNotFoundError, ValueError):
         zone = ZoneInfo("UTC")
+    from icalendar import Calendar  # imported with the first feed read: ~3 MiB most instances never use
+
     calendar = Calendar()
     calendar.add("prodid", "-//Personal Kanban//capture//EN")
     calendar.add("version", "2.0")
@@ -68,6 +72,8 @@ async def render_feed(token: str, public_url: str, uow: UnitOfWork) -> bytes:
 
 
 def _event(task: Row[Any], zone: ZoneInfo, public_url: str) -> Event:
+    from icalendar import Event
+
     event = Event()
     event.add("uid", f"{task.id}@personal-kanban")
     event.add("summary", task.title)

@@ -15,10 +15,6 @@ from email.message import EmailMessage
 from email.utils import parseaddr
 from typing import Any
 
-import html2text
-import nh3
-from mailparser_reply import EmailReplyParser
-
 MAX_BODY_CHARS = 20_000
 SAFE_TAGS = {"p", "br", "a", "ul", "ol", "li", "b", "strong", "em", "i", "blockquote", "pre", "code", "h1", "h2", "h3"}
 REPLY_LANGUAGES = ["en", "de", "fr", "es", "it", "nl"]
@@ -81,6 +77,8 @@ def _body(message: EmailMessage) -> str | None:
         content = part.get_payload(decode=True)
         content = content.decode("utf-8", "replace") if isinstance(content, bytes) else str(content or "")
     text = html_to_text(content) if part.get_content_type() == "text/html" else content
+    from mailparser_reply import EmailReplyParser  # imported with the first mail, as nh3 and html2text
+
     fresh = EmailReplyParser(languages=REPLY_LANGUAGES).parse_reply(text=text.replace("\r\n", "\n"))
     fresh = (fresh or "").strip()
     return fresh[:MAX_BODY_CHARS] or None
@@ -88,6 +86,9 @@ def _body(message: EmailMessage) -> str | None:
 
 def html_to_text(html: str) -> str:
     """Sanitise first (scripts, styles, event handlers and unsafe URLs go), then render as plain text."""
+    import html2text
+    import nh3
+
     clean = nh3.clean(html, tags=SAFE_TAGS, url_schemes={"http", "https", "mailto"})
     converter = html2text.HTML2Text()
     converter.body_width = 0

@@ -5,8 +5,6 @@ from __future__ import annotations
 from email.message import EmailMessage
 from typing import Protocol
 
-import aiosmtplib
-
 from kanban.settings import SmtpSettings
 
 
@@ -23,6 +21,8 @@ class SmtpMailer:
         return self._config.sender
 
     async def send(self, message: EmailMessage) -> None:
+        import aiosmtplib  # imported with the first mail sent: an instance without SMTP never loads it
+
         c = self._config
         await aiosmtplib.send(
             message,

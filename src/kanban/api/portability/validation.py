@@ -9,13 +9,13 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
-
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import best_match
+from typing import TYPE_CHECKING, Any
 
 from kanban.api.errors import InvalidInput, PayloadTooLarge
 from kanban.api.portability.document import ENTITIES, FORMAT, FORMAT_VERSION, TASK_TAG_IDS, document_schema
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,9 @@ class ImportLimits:
 
 @cache
 def _validator() -> Draft202012Validator:
+    # Imported on the first import request: jsonschema would otherwise stay in every API process.
+    from jsonschema import Draft202012Validator
+
     return Draft202012Validator(document_schema())
 
 
@@ -63,6 +66,8 @@ def check_schema(document: Any) -> None:
         raise InvalidInput(
             f"formatVersion {version!r}: this instance reads version {FORMAT_VERSION}", field="formatVersion"
         )
+    from jsonschema.exceptions import best_match
+
     error = best_match(_validator().iter_errors(document))
     if error is not None:
         where = "/".join(str(p) for p in error.absolute_path) or "document"

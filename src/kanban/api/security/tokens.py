@@ -12,9 +12,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
-import jwt
-
 from kanban.api.errors import Unauthorized
+from kanban.api.security.hs256 import jwt
 from kanban.db.types import utcnow
 
 ALGORITHM = "HS256"
