@@ -6,7 +6,7 @@ relay and inbox, its HTTP listener; events still cross between them only over th
 the libraries both import (Python, FastAPI/Starlette, pydantic, SQLAlchemy, uvicorn: about 60 MiB
 held once instead of twice). The Worker runs on its own event loop in a thread. One signal stops both; when either service ends on its own (it could
 not start, or it failed), the other is stopped too and the process exits non-zero, so the
-supervisor of `kanban up` restarts the pair. See docs/adr/XXXX-one-process-for-the-embedded-default.md.
+supervisor of `kanban up` restarts the pair. See docs/adr/0031-one-process-for-the-embedded-default.md.
 """
 
 from __future__ import annotations
