@@ -104,7 +104,9 @@ async def flow_events(
         .order_by(e.created_at)
     )
     return [
-        FlowEvent(task_id, kind, at, to_id, to_type if to_type is not None or to_id is None else column_types.get(to_id))
+        FlowEvent(
+            task_id, kind, at, to_id, to_type if to_type is not None or to_id is None else column_types.get(to_id)
+        )
         for task_id, kind, at, to_id, to_type in rows.all()
     ]
 
@@ -141,7 +143,9 @@ async def override_events(conn: AsyncConnection, board_id: str, since: datetime,
 
 
 async def check_project(conn: AsyncConnection, board_id: str, project_id: str) -> None:
-    found = await conn.execute(select(projects.c.id).where(projects.c.id == project_id, projects.c.board_id == board_id))
+    found = await conn.execute(
+        select(projects.c.id).where(projects.c.id == project_id, projects.c.board_id == board_id)
+    )
     if found.first() is None:
         raise InvalidInput(f"project {project_id} is not on this board", field="projectId")
 
