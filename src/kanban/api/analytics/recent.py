@@ -49,8 +49,18 @@ def _recent(h: History) -> RecentFlow:
     return RecentFlow(h.tz, metrics.Percentiles.of(f.cycle_days for f in finished), starts)
 
 
-async def recent_flow(conn: AsyncConnection, board_id: str) -> RecentFlow:
-    marker = await repo.flow_marker(conn, board_id, utcnow() + timedelta(days=1))
+def marker_horizon() -> datetime:
+    """The `until` of the marker the kept flow is checked against: past any event written now."""
+    return utcnow() + timedelta(days=1)
+
+
+async def recent_flow(
+    conn: AsyncConnection, board_id: str, marker: tuple[int, datetime | None] | None = None
+) -> RecentFlow:
+    """The board's recent flow; `marker` is the board's flow marker up to `marker_horizon()`, when the
+    caller has read it with its own statement (`repo.flow_marker_query`)."""
+    if marker is None:
+        marker = await repo.flow_marker(conn, board_id, marker_horizon())
     kept = _kept.get(board_id)
     if kept is not None and kept[1] == marker and time.monotonic() - kept[0] < KEEP_SECONDS:
         return kept[2]

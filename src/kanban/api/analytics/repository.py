@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import DateTime, func, select, text, type_coerce
+from sqlalchemy import DateTime, Select, func, select, text, type_coerce
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kanban.api.analytics.flow import FlowEvent, TaskSeed
@@ -111,17 +111,18 @@ async def flow_events(
     ]
 
 
+def flow_marker_query(board_id: str, until: datetime) -> Select[Any]:
+    """`flow_marker`'s one aggregate row (count, newest), for a caller that joins it to its own read."""
+    e = task_events.c
+    return select(func.count().label("marker_count"), func.max(e.created_at).label("marker_newest")).where(
+        e.board_id == board_id, e.created_at < until, text(f"({FLOW_EVENT_PREDICATE})")
+    )
+
+
 async def flow_marker(conn: AsyncConnection, board_id: str, until: datetime) -> tuple[int, datetime | None]:
     """How many placements, retypes and deletions the board has before `until`, and the newest time:
     one aggregate over the flow index (index-only on PostgreSQL), not the rows."""
-    e = task_events.c
-    row = (
-        await conn.execute(
-            select(func.count(), func.max(e.created_at)).where(
-                e.board_id == board_id, e.created_at < until, text(f"({FLOW_EVENT_PREDICATE})")
-            )
-        )
-    ).one()
+    row = (await conn.execute(flow_marker_query(board_id, until))).one()
     return int(row[0]), row[1]
 
 

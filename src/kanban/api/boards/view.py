@@ -2,10 +2,10 @@
 
 A board of 1,000 cards was 1,000 task models validated twice (once built, once checked as the
 response) and then encoded: most of its server time. Here four statements return exactly the
-fields the response shows (the board with its owner's default and zone, the columns, the tasks
-with their checklist progress, the tags), plus the kept recent flow's one-row marker, and the
-rows become plain dicts that `encode` writes in one call. `tests/integration/api/test_board_view.py`
-holds the dicts to the models' shape: validated into BoardDetail and dumped, they are the same JSON.
+fields the response shows (the board with its owner's default and its flow marker, the columns,
+the tasks with their checklist progress, the tags), and the rows become plain dicts that `encode`
+writes in one call. `tests/integration/api/test_board_view.py` holds the dicts to the models'
+shape: validated into BoardDetail and dumped, they are the same JSON, card by card the task's own.
 """
 
 from __future__ import annotations
@@ -17,11 +17,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Dialect, Text, case, cast, func, select, type_coerce
+from sqlalchemy import Dialect, Text, case, cast, func, select, true, type_coerce
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.types import UserDefinedType
 
-from kanban.api.analytics.recent import board_aging, recent_flow
+from kanban.api.analytics.recent import board_aging, marker_horizon, recent_flow
+from kanban.api.analytics.repository import flow_marker_query
 from kanban.api.analytics.stale import threshold_days
 from kanban.api.boards.schemas import BoardDetail
 from kanban.api.errors import NotFound
@@ -71,9 +72,12 @@ _TASK_FIELDS = (
 
 
 def _board_statement(board_id: str, user_id: str) -> Any:
+    """The board, its owner's default board and the board's flow marker (is the kept flow current?)."""
+    marker = flow_marker_query(board_id, marker_horizon()).subquery()
     return (
-        select(boards, users.c.default_board_id)
+        select(boards, users.c.default_board_id, marker.c.marker_count, marker.c.marker_newest)
         .join(users, users.c.id == boards.c.owner_id)
+        .join(marker, true())
         .where(boards.c.id == board_id, boards.c.owner_id == user_id)
     )
 
@@ -187,7 +191,7 @@ async def board_view(conn: AsyncConnection, board_id: str, user_id: str) -> dict
     by_id = {c.id: _column(c) for c in column_rows}
     task_rows = (await conn.execute(_tasks_statement(board_id))).all()
     tags_of = await _tags_by_task(conn, board_id) if task_rows else {}
-    flow = await recent_flow(conn, board_id)
+    flow = await recent_flow(conn, board_id, (row.marker_count, row.marker_newest))
     cutoff = stale_cutoff(utcnow(), threshold_days(BoardSettings.from_config(row.config), flow))
     cards = []
     for t in task_rows:
