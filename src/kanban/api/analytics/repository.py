@@ -111,7 +111,7 @@ async def flow_events(
     ]
 
 
-def flow_marker_query(board_id: str, until: datetime) -> Select[Any]:
+def flow_marker_query(board_id: str, until: datetime) -> Select[int, Any]:
     """`flow_marker`'s one aggregate row (count, newest), for a caller that joins it to its own read."""
     e = task_events.c
     return select(func.count().label("marker_count"), func.max(e.created_at).label("marker_newest")).where(
