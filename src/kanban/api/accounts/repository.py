@@ -148,8 +148,6 @@ async def insert_session(
 async def all_users(conn: AsyncConnection) -> list[Row]:
     """Every account, oldest first (for operators: `kanban users list`)."""
     return list((await conn.execute(select(users).order_by(users.c.created_at, users.c.email))).all())
-
-
 _SESSION_COLUMNS = (
     auth_sessions.c.id,
     auth_sessions.c.user_id,
