@@ -1,5 +1,6 @@
-"""The pages of the board in a browser. Reads call the JSON API's own route functions; writes go from
-the page to /api/v1 with fetch, so a page can do nothing the API cannot."""
+"""The pages of the board in a browser. Reads call the JSON API's own route functions (the board, whose
+route sends bytes, comes as the same view validated into its model); writes go from the page to
+/api/v1 with fetch, so a page can do nothing the API cannot."""
 
 from __future__ import annotations
 
@@ -13,7 +14,9 @@ from fastapi.routing import APIRoute
 from starlette.responses import RedirectResponse
 
 from kanban.api.analytics.recent import card_ages
+from kanban.api.boards import handlers as board_handlers
 from kanban.api.boards import routes as boards_api
+from kanban.api.boards import view as board_view
 from kanban.api.checklists import routes as checklists_api
 from kanban.api.clarify import routes as clarify_api
 from kanban.api.deps import CurrentUserId, Uow
@@ -71,8 +74,8 @@ async def _shell(user_id: str, uow: Uow, board_id: str | None = None) -> dict[st
 
 @router.get("/")
 async def home(user_id: CurrentUserId, uow: Uow) -> Response:
-    board = await boards_api.default_board(user_id, uow)
-    return RedirectResponse(f"/boards/{board.id}", status_code=303)
+    board_id = await board_handlers.default_board(user_id, uow)
+    return RedirectResponse(f"/boards/{board_id}", status_code=303)
 
 
 @router.get("/login")
@@ -87,7 +90,7 @@ async def signup_page() -> Response:
 
 @router.get("/boards/{boardId}")
 async def board_page(boardId: str, user_id: CurrentUserId, uow: Uow) -> Response:
-    board = await boards_api.get_board(boardId, user_id, uow)
+    board = await board_view.load_board(uow.conn, boardId, user_id)
     columns = []
     task_ids: list[str] = []
     for column in board.columns:
@@ -103,7 +106,7 @@ async def board_page(boardId: str, user_id: CurrentUserId, uow: Uow) -> Response
 @router.get("/ui/boards/{boardId}/columns/{columnId}")
 async def column_fragment(boardId: str, columnId: str, user_id: CurrentUserId, uow: Uow) -> Response:
     """Every card of one column: what "Show more" loads into Done or Archive."""
-    board = await boards_api.get_board(boardId, user_id, uow)
+    board = await board_view.load_board(uow.conn, boardId, user_id)
     column = next((c for c in board.columns if c.id == columnId), None)
     cards = list(column.tasks) if column is not None else []
     hint_counts = await hints_repo.proposed_counts(uow.conn, [t.id for t in cards])
@@ -123,7 +126,7 @@ async def card_fragment(taskId: str, user_id: CurrentUserId, uow: Uow) -> Respon
 @router.get("/tasks/{taskId}")
 async def task_page(taskId: str, user_id: CurrentUserId, uow: Uow) -> Response:
     task = await tasks_api.get_task(taskId, user_id, uow, Response())
-    board = await boards_api.get_board(task.board_id, user_id, uow)
+    board = await board_view.load_board(uow.conn, task.board_id, user_id)
     checklist = await checklists_api.get_checklist(taskId, user_id, uow)
     hints = await hints_api.list_hints(taskId, user_id, uow, None)
     history = await tasks_api.task_events_page(taskId, user_id, uow, 50, 0)
@@ -145,7 +148,7 @@ async def hints_fragment(taskId: str, user_id: CurrentUserId, uow: Uow) -> Respo
 @router.get("/boards/{boardId}/clarify")
 async def clarify_page(boardId: str, user_id: CurrentUserId, uow: Uow) -> Response:
     upcoming = await clarify_api.next_to_clarify(boardId, user_id, uow)
-    board = await boards_api.get_board(boardId, user_id, uow)
+    board = await board_view.load_board(uow.conn, boardId, user_id)
     lanes = [c for c in board.columns if c.type == "CONTEXT" and c.lane_context]
     shell = await _shell(user_id, uow, boardId)
     return page("clarify.html", board=board, upcoming=upcoming, lanes=lanes, **shell)
@@ -194,7 +197,7 @@ async def search_page(
 
 @router.get("/boards/{boardId}/settings")
 async def settings_page(boardId: str, user_id: CurrentUserId, uow: Uow) -> Response:
-    board = await boards_api.get_board(boardId, user_id, uow)
+    board = await board_view.load_board(uow.conn, boardId, user_id)
     tags = await tags_api.list_tags(boardId, user_id, uow)
     projects = await projects_api.list_projects(boardId, user_id, uow, None, 500, 0)
     shell = await _shell(user_id, uow, boardId)

@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -22,7 +23,7 @@ from kanban.api.analytics import repository as repo
 from kanban.api.analytics.flow import COMMITTED_TYPES
 from kanban.api.analytics.handlers import History, collector_paused, history_for, percentiles_out
 from kanban.api.analytics.period import owner_zone, resolve, today_in
-from kanban.api.analytics.schemas import BoardAgingOut, CardAgeOut
+from kanban.api.analytics.schemas import BoardAgingOut
 from kanban.api.tasks.schemas import TaskOut
 from kanban.db.types import utcnow
 
@@ -48,8 +49,18 @@ def _recent(h: History) -> RecentFlow:
     return RecentFlow(h.tz, metrics.Percentiles.of(f.cycle_days for f in finished), starts)
 
 
-async def recent_flow(conn: AsyncConnection, board_id: str) -> RecentFlow:
-    marker = await repo.flow_marker(conn, board_id, utcnow() + timedelta(days=1))
+def marker_horizon() -> datetime:
+    """The `until` of the marker the kept flow is checked against: past any event written now."""
+    return utcnow() + timedelta(days=1)
+
+
+async def recent_flow(
+    conn: AsyncConnection, board_id: str, marker: tuple[int, datetime | None] | None = None
+) -> RecentFlow:
+    """The board's recent flow; `marker` is the board's flow marker up to `marker_horizon()`, when the
+    caller has read it with its own statement (`repo.flow_marker_query`)."""
+    if marker is None:
+        marker = await repo.flow_marker(conn, board_id, marker_horizon())
     kept = _kept.get(board_id)
     if kept is not None and kept[1] == marker and time.monotonic() - kept[0] < KEEP_SECONDS:
         return kept[2]
@@ -63,15 +74,20 @@ async def recent_flow(conn: AsyncConnection, board_id: str) -> RecentFlow:
     return flow
 
 
-async def card_ages(conn: AsyncConnection, board_id: str, cards: Iterable[TaskOut]) -> BoardAgingOut:
-    """The age (days since commitment, inclusive) and percentile band of each card in a committed column."""
-    flow = await recent_flow(conn, board_id)
+def board_aging(flow: RecentFlow, cards: Iterable[tuple[str, str, datetime]]) -> dict[str, Any]:
+    """The age (days since commitment, inclusive) and percentile band of each card in a committed
+    column, as on the wire (BoardAgingOut's camelCase fields); `cards` are (id, column type, last moved)."""
     today = today_in(flow.tz, utcnow())
     items = []
-    for card in cards:
-        if card.column_type not in COMMITTED_TYPES:
+    for task_id, column_type, last_moved_at in cards:
+        if column_type not in COMMITTED_TYPES:
             continue
-        start = flow.starts.get(card.id, card.last_moved_at)
-        age = metrics.days_inclusive(metrics.local_day(start, flow.tz), today)
-        items.append(CardAgeOut(task_id=card.id, age_days=age, band=flow.cycle.band(age)))
-    return BoardAgingOut(as_of=today, cycle_time=percentiles_out(flow.cycle), items=items)
+        age = metrics.days_inclusive(metrics.local_day(flow.starts.get(task_id, last_moved_at), flow.tz), today)
+        items.append({"taskId": task_id, "ageDays": age, "band": flow.cycle.band(age)})
+    return {"asOf": today, "cycleTime": percentiles_out(flow.cycle).model_dump(by_alias=True), "items": items}
+
+
+async def card_ages(conn: AsyncConnection, board_id: str, cards: Iterable[TaskOut]) -> BoardAgingOut:
+    """`board_aging` of task responses, as a model."""
+    aging = board_aging(await recent_flow(conn, board_id), ((c.id, c.column_type, c.last_moved_at) for c in cards))
+    return BoardAgingOut.model_validate(aging)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import DateTime, func, select, text, type_coerce
+from sqlalchemy import DateTime, Select, func, select, text, type_coerce
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kanban.api.analytics.flow import FlowEvent, TaskSeed
@@ -104,22 +104,25 @@ async def flow_events(
         .order_by(e.created_at)
     )
     return [
-        FlowEvent(task_id, kind, at, to_id, to_type if to_type is not None or to_id is None else column_types.get(to_id))
+        FlowEvent(
+            task_id, kind, at, to_id, to_type if to_type is not None or to_id is None else column_types.get(to_id)
+        )
         for task_id, kind, at, to_id, to_type in rows.all()
     ]
+
+
+def flow_marker_query(board_id: str, until: datetime) -> Select[int, Any]:
+    """`flow_marker`'s one aggregate row (count, newest), for a caller that joins it to its own read."""
+    e = task_events.c
+    return select(func.count().label("marker_count"), func.max(e.created_at).label("marker_newest")).where(
+        e.board_id == board_id, e.created_at < until, text(f"({FLOW_EVENT_PREDICATE})")
+    )
 
 
 async def flow_marker(conn: AsyncConnection, board_id: str, until: datetime) -> tuple[int, datetime | None]:
     """How many placements, retypes and deletions the board has before `until`, and the newest time:
     one aggregate over the flow index (index-only on PostgreSQL), not the rows."""
-    e = task_events.c
-    row = (
-        await conn.execute(
-            select(func.count(), func.max(e.created_at)).where(
-                e.board_id == board_id, e.created_at < until, text(f"({FLOW_EVENT_PREDICATE})")
-            )
-        )
-    ).one()
+    row = (await conn.execute(flow_marker_query(board_id, until))).one()
     return int(row[0]), row[1]
 
 
@@ -141,7 +144,9 @@ async def override_events(conn: AsyncConnection, board_id: str, since: datetime,
 
 
 async def check_project(conn: AsyncConnection, board_id: str, project_id: str) -> None:
-    found = await conn.execute(select(projects.c.id).where(projects.c.id == project_id, projects.c.board_id == board_id))
+    found = await conn.execute(
+        select(projects.c.id).where(projects.c.id == project_id, projects.c.board_id == board_id)
+    )
     if found.first() is None:
         raise InvalidInput(f"project {project_id} is not on this board", field="projectId")
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from kanban.api.analytics.recent import recent_flow
+from kanban.api.analytics.recent import RecentFlow, recent_flow
 from kanban.api.tasks.rules import BoardSettings
 
 
@@ -23,5 +23,12 @@ async def board_p85_days(conn: AsyncConnection, board_id: str) -> int | None:
 async def stale_after_days(conn: AsyncConnection, board_id: str, settings: BoardSettings) -> int:
     if settings.stale_basis != "p85":
         return settings.stale_after_days
-    days = await board_p85_days(conn, board_id)
-    return days if days is not None else settings.stale_after_days
+    return threshold_days(settings, await recent_flow(conn, board_id))
+
+
+def threshold_days(settings: BoardSettings, flow: RecentFlow) -> int:
+    """`stale_after_days` when the board's recent flow is already at hand."""
+    values = flow.cycle.values
+    if settings.stale_basis != "p85" or values is None:
+        return settings.stale_after_days
+    return values[85]

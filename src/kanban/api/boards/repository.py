@@ -1,4 +1,4 @@
-"""SQL for boards: the board with its owner's default, its seeded columns, the whole board in five statements."""
+"""SQL for boards: the board with its owner's default, its seeded columns, its stale tasks (the whole board: view.py)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,7 @@ from typing import Any
 from sqlalchemy import Row, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from kanban.api.analytics.recent import card_ages
-from kanban.api.boards.schemas import BoardDetail, BoardOut, BoardSettingsOut, ColumnWithTasks
-from kanban.api.errors import NotFound
+from kanban.api.boards.schemas import BoardOut, BoardSettingsOut
 from kanban.api.tables import (
     boards,
     checklist_items,
@@ -26,7 +24,7 @@ from kanban.api.tables import (
     users,
 )
 from kanban.api.tasks import repository as task_repo
-from kanban.api.tasks.rules import RESTING_TYPES, SEED_COLUMNS, BoardSettings, lane_context, stale_cutoff
+from kanban.api.tasks.rules import RESTING_TYPES, SEED_COLUMNS, BoardSettings, stale_cutoff
 from kanban.contracts.events import BoardState
 from kanban.db.types import new_id, utcnow
 
@@ -114,47 +112,6 @@ async def list_boards(conn: AsyncConnection, user_id: str) -> list[BoardOut]:
     default = await default_board_id(conn, user_id)
     rows = await conn.execute(select(boards).where(boards.c.owner_id == user_id).order_by(boards.c.created_at))
     return [board_out(r, default) for r in rows]
-
-
-async def load_board(conn: AsyncConnection, board_id: str, user_id: str) -> BoardDetail:
-    """The board, its columns and all its tasks with tags and checklist progress: five statements, and
-    the cards' aging from the board's recent flow (a few more when that is not kept in this process)."""
-    row = (
-        await conn.execute(
-            select(boards, users.c.default_board_id)
-            .join(users, users.c.id == boards.c.owner_id)
-            .where(boards.c.id == board_id, boards.c.owner_id == user_id)
-        )
-    ).first()
-    if row is None:
-        raise NotFound(f"board {board_id} not found")
-    column_rows = await task_repo.board_columns(conn, board_id)
-    task_rows = (
-        await conn.execute(
-            task_repo.tasks_with_column(indexed=False)
-            .where(tasks.c.board_id == board_id)
-            .order_by(tasks.c.column_id, *task_repo.COLUMN_ORDER)
-        )
-    ).all()
-    board_task_ids = select(tasks.c.id).where(tasks.c.board_id == board_id)
-    task_outs = await task_repo.hydrate(conn, task_rows, board_task_ids)
-    by_column: dict[str, list[Any]] = {c.id: [] for c in column_rows}
-    for t in task_outs:
-        by_column.setdefault(t.column_id, []).append(t)
-    board = board_out(row, row.default_board_id)
-    return BoardDetail(
-        **board.model_dump(),
-        columns=[
-            ColumnWithTasks(
-                **dict(c._mapping),
-                lane_context=lane_context(c.name) if c.type == "CONTEXT" else None,
-                task_count=len(by_column[c.id]),
-                tasks=by_column[c.id],
-            )
-            for c in column_rows
-        ],
-        aging=await card_ages(conn, board_id, task_outs),
-    )
 
 
 async def stale_rows(conn: AsyncConnection, board_id: str, stale_after_days: int) -> list[Any]:

@@ -1,11 +1,15 @@
-"""HTTP for boards: /boards, /boards/default, /boards/{boardId} (+ settings, stale). Thin: body in, command out."""
+"""HTTP for boards: /boards, /boards/default, /boards/{boardId} (+ settings, stale). Thin: body in, command out;
+the board itself goes out as the view's bytes with an ETag."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response, status
+import hashlib
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Response, status
 
 from kanban.api.analytics.stale import stale_after_days
-from kanban.api.boards import handlers
+from kanban.api.boards import handlers, view
 from kanban.api.boards import repository as repo
 from kanban.api.boards.schemas import (
     BoardDetail,
@@ -39,15 +43,33 @@ async def list_boards(user_id: CurrentUserId, uow: Uow) -> list[BoardOut]:
     return await repo.list_boards(uow.conn, user_id)
 
 
-@router.get("/boards/default", response_model=BoardDetail, responses=problem_responses(401))
-async def default_board(user_id: CurrentUserId, uow: Uow) -> BoardDetail:
+IfNoneMatch = Annotated[
+    str | None, Header(alias="If-None-Match", description="The ETag of a board read before: 304 while it is the same")
+]
+BOARD_RESPONSES = {**problem_responses(401, 404), 304: {"description": "The board is as the If-None-Match ETag"}}
+
+
+def _board_response(body: bytes, if_none_match: str | None) -> Response:
+    """The board's JSON with an ETag of its bytes, or 304 when the client already holds them.
+
+    The tag is of the content, not of a version: a card's `stale` flag and age change with the
+    clock alone, so only the bytes say whether the client's copy is still the board."""
+    tag = f'"{hashlib.blake2b(body, digest_size=16).hexdigest()}"'
+    headers = {"ETag": tag, "Cache-Control": "private, no-cache"}
+    if if_none_match is not None and tag in (t.strip().removeprefix("W/") for t in if_none_match.split(",")):
+        return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers=headers)
+    return Response(body, media_type="application/json", headers=headers)
+
+
+@router.get("/boards/default", response_model=BoardDetail, responses=BOARD_RESPONSES)
+async def default_board(user_id: CurrentUserId, uow: Uow, if_none_match: IfNoneMatch = None) -> Response:
     board_id = await handlers.default_board(user_id, uow)
-    return await repo.load_board(uow.conn, board_id, user_id)
+    return _board_response(view.encode(await view.board_view(uow.conn, board_id, user_id)), if_none_match)
 
 
-@router.get("/boards/{boardId}", response_model=BoardDetail, responses=problem_responses(401, 404))
-async def get_board(boardId: str, user_id: CurrentUserId, uow: Uow) -> BoardDetail:
-    return await repo.load_board(uow.conn, boardId, user_id)
+@router.get("/boards/{boardId}", response_model=BoardDetail, responses=BOARD_RESPONSES)
+async def get_board(boardId: str, user_id: CurrentUserId, uow: Uow, if_none_match: IfNoneMatch = None) -> Response:
+    return _board_response(view.encode(await view.board_view(uow.conn, boardId, user_id)), if_none_match)
 
 
 @router.patch("/boards/{boardId}", response_model=BoardOut, responses=problem_responses(401, 404, 422))
