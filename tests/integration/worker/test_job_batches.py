@@ -187,7 +187,10 @@ async def test_a_worker_killed_mid_batch_loses_and_doubles_no_hint(services: Wor
     tasks = [await seed_task(services, title=f"Task number {n}") for n in range(4)]
     gate = asyncio.Event()  # never set: the worker dies while task 2 is being analysed
     crashed = JobRunner(
-        services, FakePipeline(between=held_back("Task number 2", gate), runs_in_process=True), config(), owner="crashed"
+        services,
+        FakePipeline(between=held_back("Task number 2", gate), runs_in_process=True),
+        config(),
+        owner="crashed",
     )
     claim = await claim_jobs(services.engine, crashed.owner, 30, limit=10)
     run = asyncio.create_task(crashed.run_jobs(claim.jobs))

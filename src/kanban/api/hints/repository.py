@@ -150,6 +150,8 @@ async def save_analysis(conn: AsyncConnection, task_id: str, **values: Any) -> N
 
 async def task_analysis(conn: AsyncConnection, task_id: str) -> Row | None:
     return (await conn.execute(select(task_analyses).where(task_analyses.c.task_id == task_id))).first()
+
+
 async def proposed_counts(conn: AsyncConnection, task_ids: Sequence[str]) -> dict[str, int]:
     """How many hints wait for a decision on each task (the board's badge); tasks without any are absent."""
     if not task_ids:

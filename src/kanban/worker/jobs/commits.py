@@ -31,11 +31,9 @@ class GroupCommit(Generic[Part, Gone]):
         """Commit these now, or with the next commit when one is running."""
         self._parts.extend(parts)
         self._gone.extend(gone)
-        if self._committing is None:
+        # A running commit takes these in its next round; after a failed one, `drain` says so.
+        if self._committing is None or (self._committing.done() and not self._failed()):
             self._committing = asyncio.create_task(self._commit_all())
-        elif self._committing.done() and not self._failed():
-            self._committing = asyncio.create_task(self._commit_all())
-        # else: running, it takes these in its next round; or failed, and `drain` says so
 
     def _failed(self) -> bool:
         task = self._committing
