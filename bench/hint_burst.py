@@ -17,6 +17,7 @@ import json
 import sqlite3
 import time
 from datetime import datetime
+from itertools import pairwise
 from pathlib import Path
 
 import httpx
@@ -111,7 +112,7 @@ async def main(args: argparse.Namespace) -> None:
         print("| stage | p50 | p95 | max |\n|---|---|---|---|")
         print(_line("create request → first hint on the stream", latency))
         at = _stages({"api": Path(api_db.database or ""), "worker": Path(worker_db.database or "")})
-        for (before, _, _), (label, _, _) in zip(STAGES, STAGES[1:]):
+        for (before, _, _), (label, _, _) in pairwise(STAGES):
             print(_line(f"{before} → {label}", [s[label] - s[before] for s in at.values()]))
         print(f"CPU per task: Worker {1000 * cpu[0] / args.tasks:.1f} ms, API {1000 * cpu[1] / args.tasks:.1f} ms")
     finally:

@@ -74,3 +74,15 @@ async def test_abandon_stops_a_running_commit() -> None:
     await commits.abandon()
     commits.add(["b"])
     assert commit.commits == [(["a"], [])]
+
+
+async def test_a_lazy_group_commits_only_when_drained() -> None:
+    commit = Recorder()
+    commit.release.set()
+    commits: GroupCommit[str, str] = GroupCommit(commit, eager=False)
+    commits.add(["a"])
+    commits.add(["b"])
+    await asyncio.sleep(0)
+    assert commit.commits == []  # the caller is computing: nothing holds the write lock beside it
+    await commits.drain()
+    assert commit.commits == [(["a", "b"], [])]

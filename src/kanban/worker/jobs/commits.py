@@ -19,10 +19,16 @@ Gone = TypeVar("Gone")
 
 
 class GroupCommit(Generic[Part, Gone]):
-    """Commits what is added, in order, at most one commit at a time; `drain` waits for the last."""
+    """Commits what is added, in order, at most one commit at a time; `drain` commits the rest and waits."""
 
-    def __init__(self, commit: Callable[[Sequence[Part], Sequence[Gone]], Awaitable[None]]) -> None:
+    def __init__(
+        self, commit: Callable[[Sequence[Part], Sequence[Gone]], Awaitable[None]], *, eager: bool = True
+    ) -> None:
         self._commit = commit
+        # Eager: a commit starts as soon as something is added (the caller goes on waiting for other
+        # jobs). Not eager: only `drain` commits, for a caller that computes meanwhile: a commit
+        # running beside it would hold the write lock while its statements wait for the CPU.
+        self._eager = eager
         self._parts: list[Part] = []
         self._gone: list[Gone] = []
         self._committing: asyncio.Task[None] | None = None
@@ -31,7 +37,13 @@ class GroupCommit(Generic[Part, Gone]):
         """Commit these now, or with the next commit when one is running."""
         self._parts.extend(parts)
         self._gone.extend(gone)
-        # A running commit takes these in its next round; after a failed one, `drain` says so.
+        if self._eager:
+            self._start()
+
+    def _start(self) -> None:
+        # A running commit takes what was added in its next round; after a failed one, `drain` says so.
+        if not (self._parts or self._gone):
+            return
         if self._committing is None or (self._committing.done() and not self._failed()):
             self._committing = asyncio.create_task(self._commit_all())
 
@@ -46,7 +58,8 @@ class GroupCommit(Generic[Part, Gone]):
             await self._commit(parts, gone)
 
     async def drain(self) -> None:
-        """Wait until everything added is committed; a failed commit raises here."""
+        """Commit what was added and wait until it is committed; a failed commit raises here."""
+        self._start()
         if self._committing is not None:
             await self._committing
 

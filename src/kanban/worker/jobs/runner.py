@@ -88,6 +88,10 @@ class RunnerConfig:
     # long: a fast job costs no progress event of its own (its completion says "done"), a slow
     # one a steady trickle of real percentages.
     progress_interval_seconds: float = 0.25
+    # With agents that only compute, a batch's finished jobs commit together at most this often
+    # (the first at once): a first hint waits for a few other tasks at most, a burst costs a few
+    # commits per batch rather than one per task.
+    commit_every_seconds: float = 0.05
     stop_grace_seconds: float = 10.0
     retry: Backoff = field(default_factory=lambda: Backoff(base_seconds=2.0, max_seconds=300.0))
 
@@ -267,7 +271,8 @@ class JobRunner:
             if (job_input := inputs[job.task_id]) is not None
         ]
         heartbeat = asyncio.create_task(self._heartbeat(works))
-        commits: GroupCommit[_Part, ClaimedJob] = GroupCommit(self._commit)
+        in_process = self.pipeline.runs_in_process
+        commits: GroupCommit[_Part, ClaimedJob] = GroupCommit(self._commit, eager=not in_process)
         try:
             if gone:
                 commits.add(gone=gone)
@@ -281,10 +286,16 @@ class JobRunner:
                     parts.append(part)
                     commits.add([part])  # its hints leave now, not when the whole batch is done
 
-            if self.pipeline.runs_in_process:
+            if in_process:
                 # Nothing to wait for: side by side, every job would finish only when the last does.
+                # The first job's hints commit at once, later ones at most every commit_every_seconds.
+                loop = asyncio.get_running_loop()
+                due = loop.time()
                 for work in works:
                     await run_first_part(work)
+                    if loop.time() >= due:
+                        await commits.drain()
+                        due = loop.time() + self.config.commit_every_seconds
             else:
                 await asyncio.gather(*(run_first_part(work) for work in works))
             await commits.drain()
