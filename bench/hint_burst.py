@@ -29,6 +29,7 @@ from bench.support import (
     percentile,
     scratch_database,
     services_env,
+    sign_up_on_default_board,
     start_service,
     stop_services,
     workdir,
@@ -85,11 +86,7 @@ async def main(args: argparse.Namespace) -> None:
     ]
     try:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{api_port}/api/v1", timeout=60) as client:
-            reply = await client.post(
-                "/auth/register", json={"email": "burst@example.test", "password": "burst password 1"}
-            )
-            client.headers["Authorization"] = f"Bearer {reply.json()['accessToken']}"
-            board_id = (await client.get("/boards/default")).json()["id"]
+            board_id = await sign_up_on_default_board(client, "burst@example.test")
             first: dict[str, float] = {}
             ready = asyncio.Event()
             watcher = asyncio.create_task(_watch(client, board_id, first, ready))
