@@ -24,6 +24,7 @@ from bench.support import (
     machine,
     scratch_database,
     services_env,
+    sign_up_on_default_board,
     start_service,
     stop_services,
     summary_ms,
@@ -51,11 +52,7 @@ async def main(args: argparse.Namespace) -> None:
     procs.append(start_service("api", env, api_port, work / "api.log"))
     try:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{api_port}/api/v1", timeout=60) as client:
-            reply = await client.post(
-                "/auth/register", json={"email": "bench@example.test", "password": "bench password 1"}
-            )
-            client.headers["Authorization"] = f"Bearer {reply.json()['accessToken']}"
-            board_id = (await client.get("/boards/default")).json()["id"]
+            board_id = await sign_up_on_default_board(client, "bench@example.test")
             latencies: list[float] = []
             for n in range(args.samples):
                 start = time.perf_counter()

@@ -82,6 +82,13 @@ def start_service(
     raise RuntimeError(f"{service} did not start; see {log}")
 
 
+async def sign_up_on_default_board(client: httpx.AsyncClient, email: str) -> str:
+    """Register `email`, sign the client in with its token, and return the id of its default board."""
+    reply = await client.post("/auth/register", json={"email": email, "password": "bench password 1"})
+    client.headers["Authorization"] = f"Bearer {reply.json()['accessToken']}"
+    return str((await client.get("/boards/default")).json()["id"])
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

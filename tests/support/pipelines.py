@@ -43,6 +43,8 @@ class FakePipeline:
     between: Callable[[Any], Awaitable[None]] | None = None
     # The hint types it judges; by default those it proposes this time.
     hint_types: tuple[str, ...] | None = None
+    # Like the `local` provider: the runner then runs a batch's jobs one after another.
+    runs_in_process: bool = False
 
     def input_keys(self, ctx: Any) -> dict[str, str]:
         return {"fake": f"{ctx.task.title}|{ctx.task.description}"}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -35,6 +36,18 @@ def sqlite_write_lock(engine: AsyncEngine) -> asyncio.Lock | None:
     if lock is None:
         lock = _WRITE_LOCKS[engine.sync_engine] = asyncio.Lock()
     return lock
+
+
+@asynccontextmanager
+async def write_transaction(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """`engine.begin()` that first queues on this process's SQLite write lock (see `sqlite_write_lock`).
+
+    For the short writes outside a unit of work (an inbox receiving a batch, a relay marking rows
+    sent, a job claim, a lease renewal): without the lock they meet the units of work in SQLite's
+    busy handler and wait out its sleeps while the lock changes hands around them.
+    """
+    async with sqlite_write_lock(engine) or contextlib.nullcontext(), engine.begin() as conn:
+        yield conn
 
 
 @asynccontextmanager

@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from kanban.contracts.base import ContractError, Event
 from kanban.contracts.envelope import Envelope
 from kanban.contracts.registry import decode
+from kanban.db.engine import write_transaction
 from kanban.db.types import utcnow
 from kanban.messaging.backoff import Backoff
 from kanban.messaging.correlation import Causality, reset_causality, set_causality
@@ -184,7 +185,7 @@ class Inbox:
             return
         # One event twice in a batch would be one row anyway; dropping it here keeps the INSERT simple.
         envelopes = list({env.key: env for env in envelopes}.values())
-        async with self._engine.begin() as conn:
+        async with write_transaction(self._engine) as conn:
             await insert_into_inbox(conn, self._t, self.consumer, envelopes)
         EVENTS_RECEIVED.labels(self.consumer).inc(len(envelopes))
         self.wakeup.signal()
@@ -364,7 +365,7 @@ class Inbox:
         """Step this event and its aggregate's later ones out of the window until a recheck or a wake-up."""
         inbox = self._t.inbox
         self._held.add(row.aggregate_id)
-        async with self._engine.begin() as conn:
+        async with write_transaction(self._engine) as conn:
             await conn.execute(
                 update(inbox)
                 .where(
@@ -405,7 +406,7 @@ class Inbox:
 
     async def _schedule_retry(self, row: _Row, attempts: int, error: str) -> None:
         delay = self._config.backoff.delay(attempts, self._rng)
-        async with self._engine.begin() as conn:
+        async with write_transaction(self._engine) as conn:
             await conn.execute(
                 update(self._t.inbox)
                 .where(self._t.inbox.c.consumer == self.consumer, self._t.inbox.c.event_id == row.event_id)
@@ -421,7 +422,7 @@ class Inbox:
             event_type = Envelope.model_validate_json(row.envelope).type
         except ValueError:
             event_type = "unreadable"
-        async with self._engine.begin() as conn:
+        async with write_transaction(self._engine) as conn:
             await conn.execute(
                 update(self._t.inbox)
                 .where(self._t.inbox.c.consumer == self.consumer, self._t.inbox.c.event_id == row.event_id)

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from kanban.db.engine import write_transaction
 from kanban.db.types import utcnow
 from kanban.messaging.tables import MessagingTables
 
@@ -54,7 +55,7 @@ class Lease:
             set_={"owner": stmt.excluded.owner, "expires_at": stmt.excluded.expires_at},
             where=(self._table.c.owner == self.owner) | (self._table.c.expires_at < now),
         )
-        async with self._engine.begin() as conn:
+        async with write_transaction(self._engine) as conn:
             await conn.execute(stmt)
             holder = await conn.scalar(select(self._table.c.owner).where(self._table.c.name == self.name))
         self._renewed_at = now if holder == self.owner else None
@@ -62,7 +63,7 @@ class Lease:
 
     async def release(self) -> None:
         self._renewed_at = None
-        async with self._engine.begin() as conn:
+        async with write_transaction(self._engine) as conn:
             await conn.execute(
                 self._table.delete().where((self._table.c.name == self.name) & (self._table.c.owner == self.owner))
             )

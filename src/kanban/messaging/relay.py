@@ -17,6 +17,7 @@ from sqlalchemy import and_, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from kanban.contracts.envelope import Envelope
+from kanban.db.engine import read_only_connection, write_transaction
 from kanban.db.types import utcnow
 from kanban.messaging.backoff import Backoff
 from kanban.messaging.lease import Lease
@@ -57,7 +58,7 @@ class Relay:
 
     async def relay_pending(self) -> int:
         """Publish one batch of the oldest unsent rows; returns how many were sent."""
-        async with self._engine.connect() as conn:
+        async with read_only_connection(self._engine) as conn:
             rows = (
                 await conn.execute(
                     select(self._outbox.c.seq, self._outbox.c.destination, self._outbox.c.envelope)
@@ -81,20 +82,20 @@ class Relay:
         return sent
 
     async def _mark_sent(self, seqs: list[int]) -> None:
-        async with self._engine.begin() as conn:
+        async with write_transaction(self._engine) as conn:
             await conn.execute(update(self._outbox).where(self._outbox.c.seq.in_(seqs)).values(sent_at=utcnow()))
 
     async def prune(self) -> int:
         """Delete rows sent longer ago than the retention period."""
         cutoff = utcnow() - timedelta(hours=self._config.retention_hours)
-        async with self._engine.begin() as conn:
+        async with write_transaction(self._engine) as conn:
             result = await conn.execute(
                 delete(self._outbox).where(and_(self._outbox.c.sent_at.is_not(None), self._outbox.c.sent_at < cutoff))
             )
         return int(result.rowcount or 0)
 
     async def pending_count(self) -> int:
-        async with self._engine.connect() as conn:
+        async with read_only_connection(self._engine) as conn:
             return int(
                 await conn.scalar(
                     select(func.count()).select_from(self._outbox).where(self._outbox.c.sent_at.is_(None))

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
+from kanban.db.types import utcnow
 from kanban.db.urls import DatabaseUrl
 from kanban.messaging.transports.memory import MemoryHub
 from kanban.worker import tables as t
@@ -16,6 +19,7 @@ from kanban.worker.agents.pipeline import Pipeline
 from kanban.worker.bootstrap import WorkerServices, build_worker_services
 from kanban.worker.fetching.page import FetchedPage
 from kanban.worker.jobs.claim import claim_job, claim_jobs
+from kanban.worker.jobs.queue import BULK_BACKLOG
 from kanban.worker.jobs.runner import JobRunner
 from kanban.worker.providers.local import LocalProvider
 from tests.integration.worker.test_jobs import config, count, jobs_of, outbox, seed_task
@@ -135,3 +139,92 @@ async def test_the_first_hints_do_not_wait_for_a_linked_page(services: WorkerSer
     async with services.engine.connect() as conn:
         agents = set((await conn.execute(select(t.agent_inputs.c.agent_id))).scalars())
     assert "linked-page" in agents and "analyzer" in agents  # a re-run after a crash skips both parts' agents
+
+
+def held_back(title: str, gate: asyncio.Event) -> Any:
+    """A `between` hook that holds the run of the task titled `title` until `gate` is set."""
+
+    async def between(ctx: Any) -> None:
+        if ctx.task.title == title:
+            await gate.wait()
+
+    return between
+
+
+async def wait_for_proposals(services: WorkerServices, n: int) -> list[dict[str, Any]]:
+    for _ in range(2000):
+        found = await proposals(services)
+        if len(found) >= n:
+            return found
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"fewer than {n} proposals while the batch was still running")
+
+
+@pytest.mark.parametrize("in_process", [True, False], ids=["one-after-another", "side-by-side"])
+async def test_a_task_s_hints_leave_before_the_rest_of_its_batch_is_done(
+    services: WorkerServices, in_process: bool
+) -> None:
+    first, second, last = [await seed_task(services, title=f"Task number {n}") for n in range(3)]
+    gate = asyncio.Event()
+    pipeline = FakePipeline(between=held_back("Task number 2", gate), runs_in_process=in_process)
+    runner = JobRunner(services, pipeline, config())
+    claim = await claim_jobs(services.engine, runner.owner, 30, limit=10)
+    assert len(claim.jobs) == 3  # one batch
+    run = asyncio.create_task(runner.run_jobs(claim.jobs))
+
+    # One after another, the first job's hints commit at once and the next within commit_every_seconds
+    # (here held back with the last); side by side, each commits as it finishes.
+    done = await wait_for_proposals(services, 1 if in_process else 2)
+    assert first in {p["task_id"] for p in done} and last not in {p["task_id"] for p in done}
+    assert [r.status for r in await jobs_of(services, first)] == ["succeeded"]  # in the outbox for the relay
+    assert [r.status for r in await jobs_of(services, last)] == ["running"]
+
+    gate.set()
+    await run
+    assert sorted(p["task_id"] for p in await proposals(services)) == sorted([first, second, last])
+    assert await count(services, t.hint_drafts) == 3
+
+
+async def test_a_worker_killed_mid_batch_loses_and_doubles_no_hint(services: WorkerServices) -> None:
+    tasks = [await seed_task(services, title=f"Task number {n}") for n in range(4)]
+    gate = asyncio.Event()  # never set: the worker dies while task 2 is being analysed
+    crashed = JobRunner(
+        services,
+        FakePipeline(between=held_back("Task number 2", gate), runs_in_process=True),
+        config(),
+        owner="crashed",
+    )
+    claim = await claim_jobs(services.engine, crashed.owner, 30, limit=10)
+    run = asyncio.create_task(crashed.run_jobs(claim.jobs))
+    committed = {p["task_id"] for p in await wait_for_proposals(services, 1)}
+    run.cancel()  # like SIGKILL: nothing is given back, the leases of the unfinished jobs just stop being renewed
+    with contextlib.suppress(asyncio.CancelledError):
+        await run
+    async with services.engine.begin() as conn:  # their leases run out
+        await conn.execute(
+            update(t.agent_jobs)
+            .where(t.agent_jobs.c.status == "running")
+            .values(lease_expires_at=utcnow() - timedelta(seconds=1))
+        )
+
+    survivor = JobRunner(services, FakePipeline(runs_in_process=True), config(), owner="survivor")
+    taken = await claim_jobs(services.engine, survivor.owner, 30, limit=10)
+    assert tasks[0] in committed and tasks[2] not in committed
+    assert sorted(job.task_id for job in taken.jobs) == sorted(set(tasks) - committed)  # only what was not committed
+    await survivor.run_jobs(taken.jobs)
+
+    assert sorted(p["task_id"] for p in await proposals(services)) == sorted(tasks)  # each task exactly once
+    assert await count(services, t.hint_drafts) == 4
+    for task_id in tasks:
+        assert [r.status for r in await jobs_of(services, task_id)] == ["succeeded"]
+
+
+async def test_a_board_s_jobs_stay_first_come_first_served_while_its_backlog_drains(services: WorkerServices) -> None:
+    older = [await seed_task(services, title=f"Task number {n}") for n in range(BULK_BACKLOG + 2)]
+    runner = JobRunner(services, FakePipeline(), config())
+    assert len((await claim_jobs(services.engine, runner.owner, 30, limit=15)).jobs) == 15  # backlog now below the mark
+
+    newer = await seed_task(services, title="Created after the first batch was claimed")
+    claim = await claim_jobs(services.engine, runner.owner, 30, limit=len(older))
+    order = [job.task_id for job in claim.jobs]
+    assert order[-1] == newer and set(order[:-1]) == set(older[15:])  # it did not overtake the older ones

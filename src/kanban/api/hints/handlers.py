@@ -240,12 +240,12 @@ async def store_proposed_hints(
     if isinstance(event, HintsProposedV2):
         await _record_analysis(uow, event, realtime, task.board_id, replaced)
     uow.record(HintsSyncedV1(task_id=task.id, draft_ids=tuple(d.draft_id for d in event.drafts)), aggregate_id=task.id)
-    for old_id in replaced:
-        realtime.publish_after_commit(
-            uow, task.board_id, "hint.updated", hint_json(await repo.hint_by_id(conn, old_id))
-        )
+    # What the stream says, read in one statement: the replaced hints as they stand now, then the new ones.
+    rows = await repo.hints_by_ids(conn, [*replaced, *hint_ids])
+    for row in rows[: len(replaced)]:
+        realtime.publish_after_commit(uow, task.board_id, "hint.updated", hint_json(row))
     if hint_ids:
-        hints = [hint_json(await repo.hint_by_id(conn, hint_id)) for hint_id in hint_ids]
+        hints = [hint_json(row) for row in rows[len(replaced) :]]
         realtime.publish_after_commit(uow, task.board_id, "hints", {"taskId": task.id, "hints": hints})
     uow.after_commit(lambda: realtime.publish_task_changes(uow.committed))
 

@@ -30,6 +30,14 @@ async def hint_by_id(conn: AsyncConnection, hint_id: str) -> Row:
     return (await conn.execute(select(hints).where(hints.c.id == hint_id))).one()
 
 
+async def hints_by_ids(conn: AsyncConnection, hint_ids: Sequence[str]) -> list[Row]:
+    """The hints with these ids, in the order given: one statement however many."""
+    if not hint_ids:
+        return []
+    rows = {row.id: row for row in (await conn.execute(select(hints).where(hints.c.id.in_(hint_ids)))).all()}
+    return [rows[hint_id] for hint_id in hint_ids]
+
+
 async def task_hints(conn: AsyncConnection, task_id: str, status: str | None = None) -> list[Row]:
     """The task's hints with `status`; without one, every hint but those a later analysis replaced."""
     stmt = select(hints).where(hints.c.task_id == task_id)
@@ -142,6 +150,8 @@ async def save_analysis(conn: AsyncConnection, task_id: str, **values: Any) -> N
 
 async def task_analysis(conn: AsyncConnection, task_id: str) -> Row | None:
     return (await conn.execute(select(task_analyses).where(task_analyses.c.task_id == task_id))).first()
+
+
 async def proposed_counts(conn: AsyncConnection, task_ids: Sequence[str]) -> dict[str, int]:
     """How many hints wait for a decision on each task (the board's badge); tasks without any are absent."""
     if not task_ids:

@@ -73,6 +73,11 @@ class Pipeline:
     def input_keys(self, ctx: AgentContext) -> dict[str, str]:
         return {agent.agent_id: input_key(agent, ctx) for agent in self.agents}
 
+    @property
+    def runs_in_process(self) -> bool:
+        """True when the provider answers in this process (`local`): an agent run never waits, it computes."""
+        return isinstance(self.provider, LocalProvider)
+
     def slow_agents(self, ctx: AgentContext) -> frozenset[str]:
         """The agents that would wait on the network for this task (a linked page to fetch)."""
         return frozenset(

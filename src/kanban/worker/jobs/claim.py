@@ -25,6 +25,7 @@ from sqlalchemy import ColumnElement, and_, exists, func, or_, select, tuple_, u
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from kanban.db.engine import write_transaction
 from kanban.db.types import utcnow
 from kanban.worker.tables import agent_jobs
 
@@ -96,7 +97,7 @@ async def claim_jobs(
     is due, so an idle runner sleeps until then without another round trip.
     """
     try:
-        async with engine.begin() as conn:
+        async with write_transaction(engine) as conn:
             jobs = await _claim(conn, owner, lease_seconds, limit)
             if not jobs:
                 return Claim([], await _next_due_in(conn))
@@ -196,7 +197,7 @@ async def renew_lease(engine: AsyncEngine, job: ClaimedJob, lease_seconds: float
 async def renew_leases(engine: AsyncEngine, jobs: Sequence[ClaimedJob], lease_seconds: float) -> set[str]:
     """Push the leases of `jobs` forward in one statement; the ids of those still held."""
     now = utcnow()
-    async with engine.begin() as conn:
+    async with write_transaction(engine) as conn:
         rows = await conn.execute(
             update(agent_jobs)
             .where(held_all(jobs))
@@ -233,5 +234,5 @@ async def requeue(
 
 async def release_lease(engine: AsyncEngine, job: ClaimedJob) -> bool:
     """Give a job back unfinished (the worker is stopping); the attempt does not count."""
-    async with engine.begin() as conn:
+    async with write_transaction(engine) as conn:
         return await requeue(conn, job, run_after_seconds=0, error=None, count_attempt=False)

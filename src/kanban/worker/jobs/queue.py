@@ -23,14 +23,20 @@ INTERACTIVE, BACKGROUND = 0, 1
 
 
 async def job_priority(conn: AsyncConnection, task_id: str) -> int:
-    """Background when the task's board already has BULK_BACKLOG queued jobs, else interactive."""
+    """Background when the task's board has BULK_BACKLOG queued jobs, or still a background one queued.
+
+    The second part keeps a board's own jobs first come, first served: once its backlog shrinks
+    below the mark, a new task of that board would otherwise overtake the older ones still queued.
+    """
     board = select(task_snapshots.c.board_id).where(task_snapshots.c.task_id == task_id).scalar_subquery()
-    backlog = await conn.scalar(
-        select(func.count())
-        .select_from(agent_jobs.join(task_snapshots, task_snapshots.c.task_id == agent_jobs.c.task_id))
-        .where(agent_jobs.c.status == "queued", task_snapshots.c.board_id == board)
-    )
-    return BACKGROUND if (backlog or 0) >= BULK_BACKLOG else INTERACTIVE
+    backlog, lowest = (
+        await conn.execute(
+            select(func.count(), func.max(agent_jobs.c.priority))
+            .select_from(agent_jobs.join(task_snapshots, task_snapshots.c.task_id == agent_jobs.c.task_id))
+            .where(agent_jobs.c.status == "queued", task_snapshots.c.board_id == board)
+        )
+    ).one()
+    return BACKGROUND if (backlog or 0) >= BULK_BACKLOG or lowest == BACKGROUND else INTERACTIVE
 
 
 async def enqueue_job(

@@ -40,6 +40,7 @@ from kanban.worker.jobs.claim import (
     renew_leases,
     requeue,
 )
+from kanban.worker.jobs.commits import GroupCommit
 from kanban.worker.jobs.inputs import JobInput, load_job_inputs
 from kanban.worker.tables import agent_inputs, agent_jobs, agent_results, hint_drafts, task_snapshots
 
@@ -57,6 +58,9 @@ class PipelineLike(Protocol):
     def input_keys(self, ctx: AgentContext) -> dict[str, str]: ...
 
     def slow_agents(self, ctx: AgentContext) -> frozenset[str]: ...
+
+    @property
+    def runs_in_process(self) -> bool: ...
 
     async def run(
         self, ctx: AgentContext, on_progress: ProgressCallback, skip: Collection[str] = ()
@@ -84,6 +88,10 @@ class RunnerConfig:
     # long: a fast job costs no progress event of its own (its completion says "done"), a slow
     # one a steady trickle of real percentages.
     progress_interval_seconds: float = 0.25
+    # With agents that only compute, a batch's finished jobs commit together at most this often
+    # (the first at once): a first hint waits for a few other tasks at most, a burst costs a few
+    # commits per batch rather than one per task.
+    commit_every_seconds: float = 0.05
     stop_grace_seconds: float = 10.0
     retry: Backoff = field(default_factory=lambda: Backoff(base_seconds=2.0, max_seconds=300.0))
 
@@ -238,10 +246,13 @@ class JobRunner:
     async def run_jobs(self, jobs: Sequence[ClaimedJob], inputs: dict[str, JobInput | None] | None = None) -> None:
         """Run claimed jobs to their end as one batch. Never raises, except cancel.
 
-        Their inputs (read with the claim, else here) come from one connection and the agents' results of the whole batch commit in
-        one transaction, each job with its own `HintsProposedV2`. Agents that wait on the network
-        (a linked page) run after that commit and propose in a second event of their own, so a
-        task's first hints never wait for someone else's web server.
+        Their inputs (read with the claim, else here) come from one connection. Each job's results
+        commit, with its own `HintsProposedV2`, as soon as it is done, together with the jobs that
+        finished during the commit before (GroupCommit): a task's first hints wait for no other
+        task's agents. Agents that run in this process go one job after another (side by side they
+        would all finish last); agents that wait on a provider go side by side. Agents that wait on
+        the network for a linked page run after those commits and propose in a second event of
+        their own, so a task's first hints never wait for someone else's web server.
         """
         try:
             if inputs is None:
@@ -260,18 +271,38 @@ class JobRunner:
             if (job_input := inputs[job.task_id]) is not None
         ]
         heartbeat = asyncio.create_task(self._heartbeat(works))
+        in_process = self.pipeline.runs_in_process
+        commits: GroupCommit[_Part, ClaimedJob] = GroupCommit(self._commit, eager=not in_process)
         try:
+            if gone:
+                commits.add(gone=gone)
             slow = {work.job.id: self._slow_agents(work) for work in works}
-            first = await asyncio.gather(*(self._run_part(work, skip=slow[work.job.id]) for work in works))
-            parts = [
-                _Part(work, outcomes, final=not slow[work.job.id])
-                for work, outcomes in zip(works, first, strict=True)
-                if outcomes is not None
-            ]
-            await self._commit(parts, gone)
+            parts: list[_Part] = []
+
+            async def run_first_part(work: _Work) -> None:
+                outcomes = await self._run_part(work, skip=slow[work.job.id])
+                if outcomes is not None:
+                    part = _Part(work, outcomes, final=not slow[work.job.id])
+                    parts.append(part)
+                    commits.add([part])  # its hints leave now, not when the whole batch is done
+
+            if in_process:
+                # Nothing to wait for: side by side, every job would finish only when the last does.
+                # The first job's hints commit at once, later ones at most every commit_every_seconds.
+                loop = asyncio.get_running_loop()
+                due = loop.time()
+                for work in works:
+                    await run_first_part(work)
+                    if loop.time() >= due:
+                        await commits.drain()
+                        due = loop.time() + self.config.commit_every_seconds
+            else:
+                await asyncio.gather(*(run_first_part(work) for work in works))
+            await commits.drain()
             later = [part.work for part in parts if not part.final and not part.work.lost.is_set()]
             await asyncio.gather(*(self._run_slow(work, slow[work.job.id]) for work in later))
         finally:
+            await commits.abandon()
             heartbeat.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await heartbeat
