@@ -26,7 +26,9 @@ _cookie = APIKeyCookie(
 )
 
 
-def get_services(request: Request) -> ApiServices:
+# Every dependency is `async def`: FastAPI runs a plain `def` dependency on a worker thread, a
+# thread hop per dependency per request for what is an attribute read.
+async def get_services(request: Request) -> ApiServices:
     return request.app.state.services  # type: ignore[no-any-return]
 
 
@@ -41,7 +43,7 @@ async def get_unit_of_work(services: Services) -> AsyncIterator[UnitOfWork]:
 Uow = Annotated[UnitOfWork, Depends(get_unit_of_work)]
 
 
-def get_session_rules(services: Services) -> authentication.SessionRules:
+async def get_session_rules(services: Services) -> authentication.SessionRules:
     settings = services.settings
     return authentication.SessionRules(
         secret=settings.jwt_secret,
@@ -90,7 +92,7 @@ async def get_principal(
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
 
 
-def get_current_user_id(principal: CurrentPrincipal) -> str:
+async def get_current_user_id(principal: CurrentPrincipal) -> str:
     return principal.user_id
 
 

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from itertools import groupby
 from typing import Any
 
-from sqlalchemy import select, text, update
+from sqlalchemy import ColumnElement, literal, select, text, union_all, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from kanban.contracts.base import ContractError, Event
@@ -52,9 +52,11 @@ class InboxConfig:
     # where a write transaction locks the whole file, 1 lets receiving interleave with applying.
     events_per_transaction: int = 50
     poll_seconds: float = 1.0
-    # A consumer of its own service's events (LocalDelivery) may start a task's order at any version:
-    # tasks that existed before it (or came from a migration) have no earlier event to wait for.
-    start_at_any_version: bool = False
+    # A consumer of its own service's events (LocalDelivery) gets them in commit order, from the
+    # transaction that recorded them, and only those it admits. So a task's order may start at any
+    # version (tasks older than the consumer, migrated ones), and a gap is an event it was never
+    # given, not one on its way: it waits only for an earlier version already in its inbox.
+    own_events: bool = False
     backoff: Backoff = field(default_factory=lambda: Backoff(base_seconds=0.5, max_seconds=300.0))
 
 
@@ -85,10 +87,14 @@ class _Batch:
     applied_aggregates: set[str] = field(default_factory=set)
 
 
-def inbox_insert(conn: AsyncConnection, tables: MessagingTables, consumer: str, envelopes: Sequence[Envelope]) -> Any:
-    """One INSERT of pending inbox rows for `envelopes` (duplicates ignored)."""
+# A condition on an event, evaluated inside the statement that would add it to an inbox: the event
+# enters only when it holds (an own-inbox consumer with nothing to do for it is never given it).
+Admission = Callable[[Envelope], ColumnElement[bool]]
+
+
+def _inbox_rows(consumer: str, envelopes: Sequence[Envelope]) -> list[dict[str, Any]]:
     now = utcnow()
-    rows = [
+    return [
         {
             "consumer": consumer,
             "event_id": env.key,
@@ -103,7 +109,27 @@ def inbox_insert(conn: AsyncConnection, tables: MessagingTables, consumer: str, 
         }
         for env in envelopes
     ]
-    return insert_ignoring_duplicates(conn, tables.inbox, rows)
+
+
+def inbox_insert(
+    conn: AsyncConnection,
+    tables: MessagingTables,
+    consumer: str,
+    envelopes: Sequence[Envelope],
+    admits: Admission | None = None,
+) -> Any:
+    """One INSERT of pending inbox rows for `envelopes` (duplicates ignored), of those `admits` lets in."""
+    rows = _inbox_rows(consumer, envelopes)
+    if admits is None:
+        return insert_ignoring_duplicates(conn, tables.inbox, rows)
+    inbox = tables.inbox
+    names = list(rows[0])
+    chosen = [
+        select(*(literal(row[name], inbox.c[name].type).label(name) for name in names)).where(admits(env))
+        for row, env in zip(rows, envelopes, strict=True)
+    ]
+    source = chosen[0] if len(chosen) == 1 else union_all(*chosen)
+    return insert_ignoring_duplicates(conn, inbox, None).from_select(names, source)
 
 
 async def insert_into_inbox(
@@ -121,27 +147,39 @@ class LocalDelivery:
     """Events a service consumes itself: they enter its own inbox in the transaction that records them.
 
     No transport is involved, so the consumer sees every committed change of every path at least
-    once, in the same order and with the same exactly-once effect as an event from the peer.
+    once, in the same order and with the same exactly-once effect as an event from the peer. With
+    `admits`, only the events for which the condition holds in that same statement are given to it
+    (the rule engine's: a board with an enabled rule), so an event nobody will act on costs no round.
     """
 
     consumer: str
     tables: MessagingTables
     event_types: frozenset[str]
     wakeup: Wakeup
+    admits: Admission | None = None
 
     def chosen(self, envelopes: Sequence[Envelope]) -> list[Envelope]:
-        """The envelopes this consumer takes."""
+        """The envelopes this consumer takes by type (`admits` still decides in the INSERT)."""
         return [env for env in envelopes if env.type in self.event_types]
 
     def insert(self, conn: AsyncConnection, chosen: Sequence[Envelope]) -> Any:
         """The INSERT of `chosen` into this consumer's inbox, for a caller that sends it with others."""
-        return inbox_insert(conn, self.tables, self.consumer, chosen)
+        return inbox_insert(conn, self.tables, self.consumer, chosen, self.admits)
 
     async def deliver(self, conn: AsyncConnection, envelopes: Sequence[Envelope]) -> bool:
+        """Add the chosen envelopes to the inbox; returns whether any row went in (worth a wake-up)."""
         chosen = self.chosen(envelopes)
-        if chosen:
+        if not chosen:
+            return False
+        if self.admits is None:
             await insert_into_inbox(conn, self.tables, self.consumer, chosen)
-        return bool(chosen)
+            return True
+        inserted = await conn.execute(self.insert(conn, chosen))
+        if not inserted.rowcount:
+            return False
+        if conn.dialect.name == "postgresql":
+            await conn.execute(text("SELECT pg_notify(:channel, '')"), {"channel": inbox_channel(self.consumer)})
+        return True
 
 
 def _in_apply_order(rows: list[_Row]) -> list[_Row]:
@@ -329,13 +367,15 @@ class Inbox:
         if cls.TERMINAL:
             return "apply"
         expected_next = cursor is not None and version == cursor.version + 1
-        fresh_start = cursor is None and (cls.BASELINE or version == 1 or self._config.start_at_any_version)
+        fresh_start = cursor is None and (cls.BASELINE or version == 1 or self._config.own_events)
         if expected_next or fresh_start:
             return "apply"
         waited = utcnow() - row.received_at
-        if waited >= timedelta(seconds=self._config.gap_timeout_seconds):
+        if self._config.own_events or waited >= timedelta(seconds=self._config.gap_timeout_seconds):
             if await self._earlier_pending(uow, envelope.aggregate_id, version):
                 return "held"  # the missing event is here, only retrying: waiting for it keeps the order
+            if self._config.own_events:
+                return "apply"  # versions this consumer was not given (its condition did not admit them)
             log.warning(
                 "inbox %s: gap before %s v%s held %.0fs; applying",
                 self.consumer,

@@ -1,12 +1,16 @@
 """The API's own task events, as the rule engine consumes them (inside its inbox's transaction).
 
 They come from every path that changes a task (routes, clarify, hints, templates, capture, rules),
-delivered to the `api_rules` inbox in the transaction that recorded them.
+delivered to the `api_rules` inbox in the transaction that recorded them, when the task's board has
+an enabled rule at that moment (ADR "Own events enter the rules inbox only where a rule can act").
 """
 
 from __future__ import annotations
 
+from sqlalchemy import ColumnElement
+
 from kanban.api.realtime.hub import RealtimeHub
+from kanban.api.rules import repository as repo
 from kanban.api.rules.engine import on_task_event
 from kanban.contracts import events as ev
 from kanban.contracts.base import Event
@@ -15,6 +19,15 @@ from kanban.messaging.inbox import Handler
 from kanban.messaging.unit_of_work import UnitOfWork
 
 RULES_CONSUMER = "api_rules"
+
+
+def rules_may_act(envelope: Envelope) -> ColumnElement[bool]:
+    """Whether the rule engine is given this event: its board has an enabled rule, as the INSERT sees it.
+
+    Evaluated in the recording statement itself, so a rule that is committed before an event is
+    recorded gets that event, on every replica, with no cache to invalidate.
+    """
+    return repo.board_has_enabled_rule(envelope.payload["task"]["board_id"])
 
 
 def rule_event_handlers(realtime: RealtimeHub) -> dict[str, Handler]:
