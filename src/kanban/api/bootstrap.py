@@ -15,7 +15,7 @@ from kanban.api.digest.handlers import DigestLinks
 from kanban.api.digest.mailer import SmtpMailer
 from kanban.api.digest.scheduler import DigestScheduler
 from kanban.api.realtime.hub import RealtimeHub
-from kanban.api.rules.consumers import RULES_CONSUMER, rule_event_handlers, rules_may_act
+from kanban.api.rules.consumers import RULES_CONSUMER, rule_event_handlers, RULES_MAY_ACT
 from kanban.api.rules.scheduler import RuleScheduler
 from kanban.api.templates.scheduler import TemplateScheduler
 from kanban.api.webhooks.delivery import DeliveryPolicy
@@ -106,7 +106,7 @@ def build_api_services(
         relay_config=RelayConfig(retention_hours=settings.outbox_retention_hours),
         # Automation rules run on the API's own task events, whichever path recorded them.
         local_consumer=LocalConsumer(
-            RULES_CONSUMER, rule_event_handlers(realtime), replace(inbox_config, own_events=True), rules_may_act
+            RULES_CONSUMER, rule_event_handlers(realtime), replace(inbox_config, own_events=True), RULES_MAY_ACT
         ),
     )
     scheduler = TemplateScheduler(

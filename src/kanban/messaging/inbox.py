@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from itertools import groupby
 from typing import Any
 
-from sqlalchemy import ColumnElement, literal, select, text, union_all, update
+from sqlalchemy import BindParameter, ColumnElement, Table, bindparam, select, text, union_all, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from kanban.contracts.base import ContractError, Event
@@ -31,7 +31,7 @@ from kanban.messaging.correlation import Causality, reset_causality, set_causali
 from kanban.messaging.lease import Lease
 from kanban.messaging.metrics import EVENTS_APPLIED, EVENTS_DEAD_LETTERED, EVENTS_RECEIVED
 from kanban.messaging.outbox import inbox_channel
-from kanban.messaging.sql import insert_ignoring_duplicates, upsert
+from kanban.messaging.sql import dialect_insert, insert_ignoring_duplicates, upsert
 from kanban.messaging.tables import MessagingTables
 from kanban.messaging.unit_of_work import UnitOfWork
 from kanban.messaging.wakeup import Wakeup
@@ -87,9 +87,23 @@ class _Batch:
     applied_aggregates: set[str] = field(default_factory=set)
 
 
-# A condition on an event, evaluated inside the statement that would add it to an inbox: the event
-# enters only when it holds (an own-inbox consumer with nothing to do for it is never given it).
-Admission = Callable[[Envelope], ColumnElement[bool]]
+@dataclass(frozen=True)
+class Admission:
+    """A condition on an event, evaluated inside the statement that would add it to an inbox: the event
+    enters only when it holds (an own-inbox consumer with nothing to do for it is never given it).
+
+    `condition` builds the SQL condition over a bound parameter (built once per statement shape, not
+    per event); `key` is the event's value for that parameter.
+    """
+
+    key: Callable[[Envelope], Any]
+    condition: Callable[[BindParameter[Any]], ColumnElement[bool]]
+
+
+_INBOX_COLUMNS = (
+    "consumer", "event_id", "event_type", "aggregate_id", "aggregate_version", "envelope", "status",
+    "attempts", "received_at", "next_attempt_at",
+)  # fmt: skip
 
 
 def _inbox_rows(consumer: str, envelopes: Sequence[Envelope]) -> list[dict[str, Any]]:
@@ -111,25 +125,32 @@ def _inbox_rows(consumer: str, envelopes: Sequence[Envelope]) -> list[dict[str, 
     ]
 
 
-def inbox_insert(
-    conn: AsyncConnection,
-    tables: MessagingTables,
-    consumer: str,
-    envelopes: Sequence[Envelope],
-    admits: Admission | None = None,
-) -> Any:
-    """One INSERT of pending inbox rows for `envelopes` (duplicates ignored), of those `admits` lets in."""
-    rows = _inbox_rows(consumer, envelopes)
-    if admits is None:
-        return insert_ignoring_duplicates(conn, tables.inbox, rows)
-    inbox = tables.inbox
-    names = list(rows[0])
+def inbox_insert(conn: AsyncConnection, tables: MessagingTables, consumer: str, envelopes: Sequence[Envelope]) -> Any:
+    """One INSERT of pending inbox rows for `envelopes` (duplicates ignored)."""
+    return insert_ignoring_duplicates(conn, tables.inbox, _inbox_rows(consumer, envelopes))
+
+
+def admitted_insert(dialect: str, inbox: Table, admission: Admission, count: int) -> Any:
+    """INSERT … SELECT of `count` inbox rows, each only where its admission holds (duplicates ignored).
+
+    Its values are bound parameters `inbox_<column>_<n>` and `admit_<n>` (see `admitted_params`).
+    """
     chosen = [
-        select(*(literal(row[name], inbox.c[name].type).label(name) for name in names)).where(admits(env))
-        for row, env in zip(rows, envelopes, strict=True)
+        select(*(bindparam(f"inbox_{name}_{n}", type_=inbox.c[name].type) for name in _INBOX_COLUMNS))
+        .where(admission.condition(bindparam(f"admit_{n}")))
+        for n in range(count)
     ]
-    source = chosen[0] if len(chosen) == 1 else union_all(*chosen)
-    return insert_ignoring_duplicates(conn, inbox, None).from_select(names, source)
+    source = chosen[0] if count == 1 else union_all(*chosen)
+    return dialect_insert(dialect, inbox).on_conflict_do_nothing().from_select(list(_INBOX_COLUMNS), source)
+
+
+def admitted_params(consumer: str, admission: Admission, envelopes: Sequence[Envelope]) -> dict[str, Any]:
+    """The values of `admitted_insert` for `envelopes`."""
+    params: dict[str, Any] = {}
+    for n, (row, env) in enumerate(zip(_inbox_rows(consumer, envelopes), envelopes, strict=True)):
+        params |= {f"inbox_{name}_{n}": value for name, value in row.items()}
+        params[f"admit_{n}"] = admission.key(env)
+    return params
 
 
 async def insert_into_inbox(
@@ -157,14 +178,25 @@ class LocalDelivery:
     event_types: frozenset[str]
     wakeup: Wakeup
     admits: Admission | None = None
+    # The admitted INSERT per (dialect, number of events): built once, its values bound.
+    _statements: dict[tuple[str, int], Any] = field(default_factory=dict, compare=False, repr=False)
 
     def chosen(self, envelopes: Sequence[Envelope]) -> list[Envelope]:
         """The envelopes this consumer takes by type (`admits` still decides in the INSERT)."""
         return [env for env in envelopes if env.type in self.event_types]
 
     def insert(self, conn: AsyncConnection, chosen: Sequence[Envelope]) -> Any:
-        """The INSERT of `chosen` into this consumer's inbox, for a caller that sends it with others."""
-        return inbox_insert(conn, self.tables, self.consumer, chosen, self.admits)
+        """The INSERT of `chosen` into this consumer's inbox (no admission), for a caller that sends it with others."""
+        return inbox_insert(conn, self.tables, self.consumer, chosen)
+
+    def admitted(self, dialect: str, chosen: Sequence[Envelope]) -> tuple[Any, dict[str, Any]]:
+        """The admitted INSERT of `chosen` and its values (only with `admits`)."""
+        assert self.admits is not None
+        key = (dialect, len(chosen))
+        statement = self._statements.get(key)
+        if statement is None:
+            statement = self._statements[key] = admitted_insert(dialect, self.tables.inbox, self.admits, len(chosen))
+        return statement, admitted_params(self.consumer, self.admits, chosen)
 
     async def deliver(self, conn: AsyncConnection, envelopes: Sequence[Envelope]) -> bool:
         """Add the chosen envelopes to the inbox; returns whether any row went in (worth a wake-up)."""
@@ -174,7 +206,8 @@ class LocalDelivery:
         if self.admits is None:
             await insert_into_inbox(conn, self.tables, self.consumer, chosen)
             return True
-        inserted = await conn.execute(self.insert(conn, chosen))
+        statement, params = self.admitted(conn.dialect.name, chosen)
+        inserted = await conn.execute(statement, params)
         if not inserted.rowcount:
             return False
         if conn.dialect.name == "postgresql":

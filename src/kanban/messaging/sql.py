@@ -9,16 +9,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 
-def insert_ignoring_duplicates(conn: AsyncConnection, table: Table, rows: list[dict[str, Any]] | None) -> Any:
-    """An INSERT that skips rows whose key already exists (the dedupe of at-least-once delivery).
+def dialect_insert(dialect: str, table: Table) -> Any:
+    """The INSERT of `dialect` (the one with ON CONFLICT) into `table`."""
+    return (postgresql if dialect == "postgresql" else sqlite).insert(table)
 
-    With `rows` None the caller adds its own `from_select`.
-    """
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(table)
-    if rows is not None:
-        statement = statement.values(rows)
-    return statement.on_conflict_do_nothing()
+
+def insert_ignoring_duplicates(conn: AsyncConnection, table: Table, rows: list[dict[str, Any]]) -> Any:
+    """An INSERT that skips rows whose key already exists (the dedupe of at-least-once delivery)."""
+    return dialect_insert(conn.dialect.name, table).values(rows).on_conflict_do_nothing()
 
 
 def upsert(conn: AsyncConnection, table: Table, row: dict[str, Any], keys: list[str]) -> Any:

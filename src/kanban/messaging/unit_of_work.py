@@ -156,10 +156,11 @@ class UnitOfWork:
             await self.conn.execute(select(*wake, channel).add_cte(*ctes))
             return True
         # Only the admitted events enter: wake the inbox's processors only if one did.
-        new_inbox = self._local.insert(self.conn, chosen).returning(self._tables.inbox.c.event_id).cte("new_inbox")
+        admitted, params = self._local.admitted("postgresql", chosen)
+        new_inbox = admitted.returning(self._tables.inbox.c.event_id).cte("new_inbox")
         entered = select(func.count()).select_from(new_inbox).scalar_subquery()
         woken = select(channel).select_from(new_inbox).limit(1).scalar_subquery()
-        result = await self.conn.execute(select(*wake, woken, entered).add_cte(*ctes, new_inbox))
+        result = await self.conn.execute(select(*wake, woken, entered).add_cte(*ctes, new_inbox), params)
         return bool(result.one()[-1])
 
     async def rollback(self) -> None:

@@ -7,27 +7,26 @@ an enabled rule at that moment (ADR "Own events enter the rules inbox only where
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement
-
 from kanban.api.realtime.hub import RealtimeHub
 from kanban.api.rules import repository as repo
 from kanban.api.rules.engine import on_task_event
 from kanban.contracts import events as ev
 from kanban.contracts.base import Event
 from kanban.contracts.envelope import Envelope
-from kanban.messaging.inbox import Handler
+from kanban.messaging.inbox import Admission, Handler
 from kanban.messaging.unit_of_work import UnitOfWork
 
 RULES_CONSUMER = "api_rules"
 
 
-def rules_may_act(envelope: Envelope) -> ColumnElement[bool]:
-    """Whether the rule engine is given this event: its board has an enabled rule, as the INSERT sees it.
+def _board_of(envelope: Envelope) -> str:
+    return str(envelope.payload["task"]["board_id"])
 
-    Evaluated in the recording statement itself, so a rule that is committed before an event is
-    recorded gets that event, on every replica, with no cache to invalidate.
-    """
-    return repo.board_has_enabled_rule(envelope.payload["task"]["board_id"])
+
+# Whether the rule engine is given an event: its board has an enabled rule, as the recording INSERT
+# sees it. Evaluated in that statement, so a rule committed before an event is recorded gets that
+# event, on every replica, with no cache to invalidate.
+RULES_MAY_ACT = Admission(key=_board_of, condition=repo.board_has_enabled_rule)
 
 
 def rule_event_handlers(realtime: RealtimeHub) -> dict[str, Handler]:
