@@ -225,6 +225,39 @@ def _in_apply_order(rows: list[_Row]) -> list[_Row]:
     ]
 
 
+@dataclass(frozen=True)
+class _RoundStatements:
+    """The statements every processed event runs, built once per inbox (their values are bound)."""
+
+    pending: Any
+    claim: Any
+    cursor: Any
+
+    @classmethod
+    def build(cls, consumer: str, tables: MessagingTables, batch_size: int) -> _RoundStatements:
+        inbox, cursors = tables.inbox, tables.cursors
+        pending = (
+            select(
+                inbox.c.event_id, inbox.c.aggregate_id, inbox.c.aggregate_version, inbox.c.envelope,
+                inbox.c.attempts, inbox.c.received_at,
+            )
+            .where(inbox.c.consumer == consumer, inbox.c.status == "pending", inbox.c.next_attempt_at <= bindparam("now"))
+            # Versions of one aggregate come lowest first, so a batch boundary never hides the
+            # event a gap is waiting for behind the ones that wait for it.
+            .order_by(inbox.c.received_at, inbox.c.aggregate_id, inbox.c.aggregate_version, inbox.c.event_id)
+            .limit(batch_size)
+        )  # fmt: skip
+        claim = (
+            update(inbox)
+            .where(inbox.c.consumer == consumer, inbox.c.event_id == bindparam("claimed_id"), inbox.c.status == "pending")
+            .values(status=bindparam("outcome"), processed_at=bindparam("now"))
+        )
+        cursor = select(cursors.c.version, cursors.c.deleted).where(
+            cursors.c.consumer == consumer, cursors.c.aggregate_id == bindparam("aggregate_id")
+        )
+        return cls(pending, claim, cursor)
+
+
 class Inbox:
     def __init__(
         self,
@@ -246,6 +279,7 @@ class Inbox:
         self.wakeup = Wakeup()
         # Aggregates with an event held behind a gap: applying one of their events wakes its successors.
         self._held: set[str] = set()
+        self._statements = _RoundStatements.build(consumer, tables, config.batch_size)
 
     # --- receiving ------------------------------------------------------------------------
 
@@ -306,26 +340,7 @@ class Inbox:
         return len(batch.done) + len(batch.undecodable) + sum(1 for _, e in batch.failed if e.dead)
 
     async def _pending_rows(self, conn: AsyncConnection) -> list[_Row]:
-        inbox = self._t.inbox
-        result = await conn.execute(
-            select(
-                inbox.c.event_id,
-                inbox.c.aggregate_id,
-                inbox.c.aggregate_version,
-                inbox.c.envelope,
-                inbox.c.attempts,
-                inbox.c.received_at,
-            )
-            .where(
-                inbox.c.consumer == self.consumer,
-                inbox.c.status == "pending",
-                inbox.c.next_attempt_at <= utcnow(),
-            )
-            # Versions of one aggregate come lowest first, so a batch boundary never hides the
-            # event a gap is waiting for behind the ones that wait for it.
-            .order_by(inbox.c.received_at, inbox.c.aggregate_id, inbox.c.aggregate_version, inbox.c.event_id)
-            .limit(self._config.batch_size)
-        )
+        result = await conn.execute(self._statements.pending, {"now": utcnow()})
         return [_Row(*r) for r in result.all()]
 
     async def _apply_one(self, uow: UnitOfWork, row: _Row, batch: _Batch) -> str:
@@ -345,13 +360,8 @@ class Inbox:
                     batch.held.append(row)
                     return "held"
                 claimed = await uow.conn.execute(
-                    update(self._t.inbox)
-                    .where(
-                        self._t.inbox.c.consumer == self.consumer,
-                        self._t.inbox.c.event_id == row.event_id,
-                        self._t.inbox.c.status == "pending",
-                    )
-                    .values(status="processed" if verdict == "apply" else "skipped", processed_at=utcnow())
+                    self._statements.claim,
+                    {"claimed_id": row.event_id, "outcome": "processed" if verdict == "apply" else "skipped", "now": utcnow()},
                 )
                 if claimed.rowcount != 1:
                     return "gone"  # processed meanwhile by another processor
@@ -386,14 +396,7 @@ class Inbox:
         """apply | skip | held, from the aggregate's cursor."""
         if not cls.ORDERED or envelope.aggregate_version is None:
             return "apply"
-        cursor = (
-            await uow.conn.execute(
-                select(self._t.cursors.c.version, self._t.cursors.c.deleted).where(
-                    self._t.cursors.c.consumer == self.consumer,
-                    self._t.cursors.c.aggregate_id == envelope.aggregate_id,
-                )
-            )
-        ).first()
+        cursor = (await uow.conn.execute(self._statements.cursor, {"aggregate_id": envelope.aggregate_id})).first()
         version = envelope.aggregate_version
         if cursor is not None and (cursor.deleted or version <= cursor.version):
             return "skip"
