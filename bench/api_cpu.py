@@ -65,7 +65,9 @@ async def main(args: argparse.Namespace) -> None:
                 assert r.status_code == 200, r.text
             move_ms = (time.process_time() - started) * 1000 / args.ops
     rule = ", a rule" if args.with_rule else ""
-    print(f"| API CPU in-process ({args.backend}{rule}) | create {create_ms:.1f} ms | move {move_ms:.1f} ms | {machine()} |")
+    print(
+        f"| API CPU in-process ({args.backend}{rule}) | create {create_ms:.1f} ms | move {move_ms:.1f} ms | {machine()} |"
+    )
 
 
 async def _never_matching_rule(client: httpx.AsyncClient, board_id: str, auth: dict[str, str]) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field, replace
+from datetime import timedelta
+from functools import cached_property
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -15,8 +17,9 @@ from kanban.api.digest.handlers import DigestLinks
 from kanban.api.digest.mailer import SmtpMailer
 from kanban.api.digest.scheduler import DigestScheduler
 from kanban.api.realtime.hub import RealtimeHub
-from kanban.api.rules.consumers import RULES_CONSUMER, rule_event_handlers, RULES_MAY_ACT
+from kanban.api.rules.consumers import RULES_CONSUMER, RULES_MAY_ACT, rule_event_handlers
 from kanban.api.rules.scheduler import RuleScheduler
+from kanban.api.security.authentication import SessionRules
 from kanban.api.templates.scheduler import TemplateScheduler
 from kanban.api.webhooks.delivery import DeliveryPolicy
 from kanban.api.webhooks.scheduler import WebhookDeliverer
@@ -50,6 +53,15 @@ class ApiServices:
     webhooks: WebhookDeliverer | None = None
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
     _background: list[asyncio.Task[None]] = field(default_factory=list)
+
+    @cached_property
+    def session_rules(self) -> SessionRules:
+        """What the settings say about sign-ins, read on every authenticated request: built once."""
+        return SessionRules(
+            secret=self.settings.jwt_secret,
+            session_lifetime=timedelta(days=self.settings.session_days),
+            idle_timeout=timedelta(hours=self.settings.session_idle_hours),
+        )
 
     def new_unit_of_work(self) -> UnitOfWork:
         uow = self.messaging.new_unit_of_work()

@@ -136,8 +136,9 @@ def admitted_insert(dialect: str, inbox: Table, admission: Admission, count: int
     Its values are bound parameters `inbox_<column>_<n>` and `admit_<n>` (see `admitted_params`).
     """
     chosen = [
-        select(*(bindparam(f"inbox_{name}_{n}", type_=inbox.c[name].type) for name in _INBOX_COLUMNS))
-        .where(admission.condition(bindparam(f"admit_{n}")))
+        select(*(bindparam(f"inbox_{name}_{n}", type_=inbox.c[name].type) for name in _INBOX_COLUMNS)).where(
+            admission.condition(bindparam(f"admit_{n}"))
+        )
         for n in range(count)
     ]
     source = chosen[0] if count == 1 else union_all(*chosen)
@@ -249,7 +250,9 @@ class _RoundStatements:
         )  # fmt: skip
         claim = (
             update(inbox)
-            .where(inbox.c.consumer == consumer, inbox.c.event_id == bindparam("claimed_id"), inbox.c.status == "pending")
+            .where(
+                inbox.c.consumer == consumer, inbox.c.event_id == bindparam("claimed_id"), inbox.c.status == "pending"
+            )
             .values(status=bindparam("outcome"), processed_at=bindparam("now"))
         )
         cursor = select(cursors.c.version, cursors.c.deleted).where(
@@ -361,7 +364,11 @@ class Inbox:
                     return "held"
                 claimed = await uow.conn.execute(
                     self._statements.claim,
-                    {"claimed_id": row.event_id, "outcome": "processed" if verdict == "apply" else "skipped", "now": utcnow()},
+                    {
+                        "claimed_id": row.event_id,
+                        "outcome": "processed" if verdict == "apply" else "skipped",
+                        "now": utcnow(),
+                    },
                 )
                 if claimed.rowcount != 1:
                     return "gone"  # processed meanwhile by another processor

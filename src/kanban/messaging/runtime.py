@@ -108,7 +108,10 @@ class MessagingRuntime:
                 local_consumer.config,
             )  # fmt: skip
             self._local_delivery = LocalDelivery(
-                local_consumer.name, tables, local_consumer.event_types, self.local_inbox.wakeup,
+                local_consumer.name,
+                tables,
+                local_consumer.event_types,
+                self.local_inbox.wakeup,
                 local_consumer.admits,
             )
             self._local_lease = Lease(
