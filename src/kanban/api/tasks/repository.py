@@ -14,6 +14,7 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import (
+    BindParameter,
     ColumnElement,
     Integer,
     Row,
@@ -345,7 +346,7 @@ def _is_postgres(conn: AsyncConnection) -> bool:
 
 @cache
 def _new_task_column_statement(postgres: bool, given_column: bool, given_project: bool) -> Select[Any]:
-    board_id = bindparam("board_id")
+    board_id: BindParameter[str] = bindparam("board_id")
     project_ok = (
         select(projects.c.id).where(projects.c.id == bindparam("project_id"), projects.c.board_id == board_id).exists()
         if given_project
@@ -440,7 +441,8 @@ def _room_statement(excluding: bool, position: str, moving: bool) -> Select[Any]
     if position == "between":
         fields.append(ranks.offset(bindparam("before_offset", type_=Integer)).scalar_subquery().label("before"))
     if moving:
-        source_id, task_position = bindparam("source_id"), bindparam("task_position", type_=tasks.c.position.type)
+        source_id: BindParameter[str] = bindparam("source_id")
+        task_position = bindparam("task_position", type_=tasks.c.position.type)
         earlier = or_(
             tasks.c.position < task_position, and_(tasks.c.position == task_position, tasks.c.id < bindparam("task_id"))
         )
