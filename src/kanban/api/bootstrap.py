@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field, replace
+from datetime import timedelta
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -14,8 +16,9 @@ from kanban.api.consumers import api_event_handlers
 from kanban.api.digest.handlers import DigestLinks
 from kanban.api.digest.scheduler import DigestScheduler
 from kanban.api.realtime.hub import RealtimeHub
-from kanban.api.rules.consumers import RULES_CONSUMER, rule_event_handlers
+from kanban.api.rules.consumers import RULES_CONSUMER, RULES_MAY_ACT, rule_event_handlers
 from kanban.api.rules.scheduler import RuleScheduler
+from kanban.api.security.authentication import SessionRules
 from kanban.api.templates.scheduler import TemplateScheduler
 from kanban.api.webhooks.delivery import DeliveryPolicy
 from kanban.api.webhooks.scheduler import WebhookDeliverer
@@ -52,6 +55,15 @@ class ApiServices:
     webhooks: WebhookDeliverer | None = None
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
     _background: list[asyncio.Task[None]] = field(default_factory=list)
+
+    @cached_property
+    def session_rules(self) -> SessionRules:
+        """What the settings say about sign-ins, read on every authenticated request: built once."""
+        return SessionRules(
+            secret=self.settings.jwt_secret,
+            session_lifetime=timedelta(days=self.settings.session_days),
+            idle_timeout=timedelta(hours=self.settings.session_idle_hours),
+        )
 
     def new_unit_of_work(self) -> UnitOfWork:
         uow = self.messaging.new_unit_of_work()
@@ -108,7 +120,7 @@ def build_api_services(
         relay_config=RelayConfig(retention_hours=settings.outbox_retention_hours),
         # Automation rules run on the API's own task events, whichever path recorded them.
         local_consumer=LocalConsumer(
-            RULES_CONSUMER, rule_event_handlers(realtime), replace(inbox_config, start_at_any_version=True)
+            RULES_CONSUMER, rule_event_handlers(realtime), replace(inbox_config, own_events=True), RULES_MAY_ACT
         ),
     )
     scheduler = TemplateScheduler(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import timedelta
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -26,28 +25,29 @@ _cookie = APIKeyCookie(
 )
 
 
-def get_services(request: Request) -> ApiServices:
+# Every dependency is `async def`: FastAPI runs a plain `def` dependency on a worker thread, a
+# thread hop per dependency per request for what is an attribute read.
+def get_services_of(request: Request) -> ApiServices:
     return request.app.state.services  # type: ignore[no-any-return]
+
+
+async def get_services(request: Request) -> ApiServices:
+    return get_services_of(request)
 
 
 Services = Annotated[ApiServices, Depends(get_services)]
 
 
-async def get_unit_of_work(services: Services) -> AsyncIterator[UnitOfWork]:
-    async with services.new_unit_of_work() as uow:
+async def get_unit_of_work(request: Request) -> AsyncIterator[UnitOfWork]:
+    async with get_services_of(request).new_unit_of_work() as uow:
         yield uow
 
 
 Uow = Annotated[UnitOfWork, Depends(get_unit_of_work)]
 
 
-def get_session_rules(services: Services) -> authentication.SessionRules:
-    settings = services.settings
-    return authentication.SessionRules(
-        secret=settings.jwt_secret,
-        session_lifetime=timedelta(days=settings.session_days),
-        idle_timeout=timedelta(hours=settings.session_idle_hours),
-    )
+async def get_session_rules(services: Services) -> authentication.SessionRules:
+    return services.session_rules
 
 
 SessionRules = Annotated[authentication.SessionRules, Depends(get_session_rules)]
@@ -76,13 +76,14 @@ async def authenticate(
 
 async def get_principal(
     request: Request,
-    services: Services,
-    rules: SessionRules,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     cookie: Annotated[str | None, Depends(_cookie)],
 ) -> Principal:
+    # The services are read here, not declared: each declared dependency is a node FastAPI solves
+    # on every request, and this one runs on nearly all of them.
+    services = get_services_of(request)
     bearer = credentials.credentials if credentials is not None and credentials.scheme.lower() == "bearer" else None
-    return await authenticate(request, services, rules, bearer, cookie)
+    return await authenticate(request, services, services.session_rules, bearer, cookie)
 
 
 # Resolved once per request, on a short connection of its own: declare it before `Uow` in a route,
@@ -90,7 +91,7 @@ async def get_principal(
 CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
 
 
-def get_current_user_id(principal: CurrentPrincipal) -> str:
+async def get_current_user_id(principal: CurrentPrincipal) -> str:
     return principal.user_id
 
 

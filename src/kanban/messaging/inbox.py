@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from itertools import groupby
 from typing import Any
 
-from sqlalchemy import select, text, update
+from sqlalchemy import BindParameter, ColumnElement, Table, bindparam, select, text, union_all, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from kanban.contracts.base import ContractError, Event
@@ -32,7 +32,7 @@ from kanban.messaging.correlation import Causality, reset_causality, set_causali
 from kanban.messaging.lease import Lease
 from kanban.messaging.metrics import EVENTS_APPLIED, EVENTS_DEAD_LETTERED, EVENTS_RECEIVED
 from kanban.messaging.outbox import inbox_channel
-from kanban.messaging.sql import insert_ignoring_duplicates, upsert
+from kanban.messaging.sql import dialect_insert, insert_ignoring_duplicates, upsert
 from kanban.messaging.tables import MessagingTables
 from kanban.messaging.unit_of_work import UnitOfWork
 from kanban.messaging.wakeup import Wakeup
@@ -53,9 +53,11 @@ class InboxConfig:
     # where a write transaction locks the whole file, 1 lets receiving interleave with applying.
     events_per_transaction: int = 50
     poll_seconds: float = 1.0
-    # A consumer of its own service's events (LocalDelivery) may start a task's order at any version:
-    # tasks that existed before it (or came from a migration) have no earlier event to wait for.
-    start_at_any_version: bool = False
+    # A consumer of its own service's events (LocalDelivery) gets them in commit order, from the
+    # transaction that recorded them, and only those it admits. So a task's order may start at any
+    # version (tasks older than the consumer, migrated ones), and a gap is an event it was never
+    # given, not one on its way: it waits only for an earlier version already in its inbox.
+    own_events: bool = False
     backoff: Backoff = field(default_factory=lambda: Backoff(base_seconds=0.5, max_seconds=300.0))
 
 
@@ -86,10 +88,28 @@ class _Batch:
     applied_aggregates: set[str] = field(default_factory=set)
 
 
-def inbox_insert(conn: AsyncConnection, tables: MessagingTables, consumer: str, envelopes: Sequence[Envelope]) -> Any:
-    """One INSERT of pending inbox rows for `envelopes` (duplicates ignored)."""
+@dataclass(frozen=True)
+class Admission:
+    """A condition on an event, evaluated inside the statement that would add it to an inbox: the event
+    enters only when it holds (an own-inbox consumer with nothing to do for it is never given it).
+
+    `condition` builds the SQL condition over a bound parameter (built once per statement shape, not
+    per event); `key` is the event's value for that parameter.
+    """
+
+    key: Callable[[Envelope], Any]
+    condition: Callable[[BindParameter[Any]], ColumnElement[bool]]
+
+
+_INBOX_COLUMNS = (
+    "consumer", "event_id", "event_type", "aggregate_id", "aggregate_version", "envelope", "status",
+    "attempts", "received_at", "next_attempt_at",
+)  # fmt: skip
+
+
+def _inbox_rows(consumer: str, envelopes: Sequence[Envelope]) -> list[dict[str, Any]]:
     now = utcnow()
-    rows = [
+    return [
         {
             "consumer": consumer,
             "event_id": env.key,
@@ -104,7 +124,35 @@ def inbox_insert(conn: AsyncConnection, tables: MessagingTables, consumer: str, 
         }
         for env in envelopes
     ]
-    return insert_ignoring_duplicates(conn, tables.inbox, rows)
+
+
+def inbox_insert(conn: AsyncConnection, tables: MessagingTables, consumer: str, envelopes: Sequence[Envelope]) -> Any:
+    """One INSERT of pending inbox rows for `envelopes` (duplicates ignored)."""
+    return insert_ignoring_duplicates(conn, tables.inbox, _inbox_rows(consumer, envelopes))
+
+
+def admitted_insert(dialect: str, inbox: Table, admission: Admission, count: int) -> Any:
+    """INSERT … SELECT of `count` inbox rows, each only where its admission holds (duplicates ignored).
+
+    Its values are bound parameters `inbox_<column>_<n>` and `admit_<n>` (see `admitted_params`).
+    """
+    chosen = [
+        select(*(bindparam(f"inbox_{name}_{n}", type_=inbox.c[name].type) for name in _INBOX_COLUMNS)).where(
+            admission.condition(bindparam(f"admit_{n}"))
+        )
+        for n in range(count)
+    ]
+    source = chosen[0] if count == 1 else union_all(*chosen)
+    return dialect_insert(dialect, inbox).on_conflict_do_nothing().from_select(list(_INBOX_COLUMNS), source)
+
+
+def admitted_params(consumer: str, admission: Admission, envelopes: Sequence[Envelope]) -> dict[str, Any]:
+    """The values of `admitted_insert` for `envelopes`."""
+    params: dict[str, Any] = {}
+    for n, (row, env) in enumerate(zip(_inbox_rows(consumer, envelopes), envelopes, strict=True)):
+        params |= {f"inbox_{name}_{n}": value for name, value in row.items()}
+        params[f"admit_{n}"] = admission.key(env)
+    return params
 
 
 async def insert_into_inbox(
@@ -122,27 +170,51 @@ class LocalDelivery:
     """Events a service consumes itself: they enter its own inbox in the transaction that records them.
 
     No transport is involved, so the consumer sees every committed change of every path at least
-    once, in the same order and with the same exactly-once effect as an event from the peer.
+    once, in the same order and with the same exactly-once effect as an event from the peer. With
+    `admits`, only the events for which the condition holds in that same statement are given to it
+    (the rule engine's: a board with an enabled rule), so an event nobody will act on costs no round.
     """
 
     consumer: str
     tables: MessagingTables
     event_types: frozenset[str]
     wakeup: Wakeup
+    admits: Admission | None = None
+    # The admitted INSERT per (dialect, number of events): built once, its values bound.
+    _statements: dict[tuple[str, int], Any] = field(default_factory=dict, compare=False, repr=False)
 
     def chosen(self, envelopes: Sequence[Envelope]) -> list[Envelope]:
-        """The envelopes this consumer takes."""
+        """The envelopes this consumer takes by type (`admits` still decides in the INSERT)."""
         return [env for env in envelopes if env.type in self.event_types]
 
     def insert(self, conn: AsyncConnection, chosen: Sequence[Envelope]) -> Any:
-        """The INSERT of `chosen` into this consumer's inbox, for a caller that sends it with others."""
+        """The INSERT of `chosen` into this consumer's inbox (no admission), for a caller that sends it with others."""
         return inbox_insert(conn, self.tables, self.consumer, chosen)
 
+    def admitted(self, dialect: str, chosen: Sequence[Envelope]) -> tuple[Any, dict[str, Any]]:
+        """The admitted INSERT of `chosen` and its values (only with `admits`)."""
+        assert self.admits is not None
+        key = (dialect, len(chosen))
+        statement = self._statements.get(key)
+        if statement is None:
+            statement = self._statements[key] = admitted_insert(dialect, self.tables.inbox, self.admits, len(chosen))
+        return statement, admitted_params(self.consumer, self.admits, chosen)
+
     async def deliver(self, conn: AsyncConnection, envelopes: Sequence[Envelope]) -> bool:
+        """Add the chosen envelopes to the inbox; returns whether any row went in (worth a wake-up)."""
         chosen = self.chosen(envelopes)
-        if chosen:
+        if not chosen:
+            return False
+        if self.admits is None:
             await insert_into_inbox(conn, self.tables, self.consumer, chosen)
-        return bool(chosen)
+            return True
+        statement, params = self.admitted(conn.dialect.name, chosen)
+        inserted = await conn.execute(statement, params)
+        if not inserted.rowcount:
+            return False
+        if conn.dialect.name == "postgresql":
+            await conn.execute(text("SELECT pg_notify(:channel, '')"), {"channel": inbox_channel(self.consumer)})
+        return True
 
 
 def _in_apply_order(rows: list[_Row]) -> list[_Row]:
@@ -153,6 +225,41 @@ def _in_apply_order(rows: list[_Row]) -> list[_Row]:
         for _, group in groupby(rows, key=lambda r: r.aggregate_id)
         for row in sorted(group, key=lambda r: (r.aggregate_version is None, r.aggregate_version or 0))
     ]
+
+
+@dataclass(frozen=True)
+class _RoundStatements:
+    """The statements every processed event runs, built once per inbox (their values are bound)."""
+
+    pending: Any
+    claim: Any
+    cursor: Any
+
+    @classmethod
+    def build(cls, consumer: str, tables: MessagingTables, batch_size: int) -> _RoundStatements:
+        inbox, cursors = tables.inbox, tables.cursors
+        pending = (
+            select(
+                inbox.c.event_id, inbox.c.aggregate_id, inbox.c.aggregate_version, inbox.c.envelope,
+                inbox.c.attempts, inbox.c.received_at,
+            )
+            .where(inbox.c.consumer == consumer, inbox.c.status == "pending", inbox.c.next_attempt_at <= bindparam("now"))
+            # Versions of one aggregate come lowest first, so a batch boundary never hides the
+            # event a gap is waiting for behind the ones that wait for it.
+            .order_by(inbox.c.received_at, inbox.c.aggregate_id, inbox.c.aggregate_version, inbox.c.event_id)
+            .limit(batch_size)
+        )  # fmt: skip
+        claim = (
+            update(inbox)
+            .where(
+                inbox.c.consumer == consumer, inbox.c.event_id == bindparam("claimed_id"), inbox.c.status == "pending"
+            )
+            .values(status=bindparam("outcome"), processed_at=bindparam("now"))
+        )
+        cursor = select(cursors.c.version, cursors.c.deleted).where(
+            cursors.c.consumer == consumer, cursors.c.aggregate_id == bindparam("aggregate_id")
+        )
+        return cls(pending, claim, cursor)
 
 
 class Inbox:
@@ -176,6 +283,7 @@ class Inbox:
         self.wakeup = Wakeup()
         # Aggregates with an event held behind a gap: applying one of their events wakes its successors.
         self._held: set[str] = set()
+        self._statements = _RoundStatements.build(consumer, tables, config.batch_size)
 
     # --- receiving ------------------------------------------------------------------------
 
@@ -236,26 +344,7 @@ class Inbox:
         return len(batch.done) + len(batch.undecodable) + sum(1 for _, e in batch.failed if e.dead)
 
     async def _pending_rows(self, conn: AsyncConnection) -> list[_Row]:
-        inbox = self._t.inbox
-        result = await conn.execute(
-            select(
-                inbox.c.event_id,
-                inbox.c.aggregate_id,
-                inbox.c.aggregate_version,
-                inbox.c.envelope,
-                inbox.c.attempts,
-                inbox.c.received_at,
-            )
-            .where(
-                inbox.c.consumer == self.consumer,
-                inbox.c.status == "pending",
-                inbox.c.next_attempt_at <= utcnow(),
-            )
-            # Versions of one aggregate come lowest first, so a batch boundary never hides the
-            # event a gap is waiting for behind the ones that wait for it.
-            .order_by(inbox.c.received_at, inbox.c.aggregate_id, inbox.c.aggregate_version, inbox.c.event_id)
-            .limit(self._config.batch_size)
-        )
+        result = await conn.execute(self._statements.pending, {"now": utcnow()})
         return [_Row(*r) for r in result.all()]
 
     async def _apply_one(self, uow: UnitOfWork, row: _Row, batch: _Batch) -> str:
@@ -275,13 +364,12 @@ class Inbox:
                     batch.held.append(row)
                     return "held"
                 claimed = await uow.conn.execute(
-                    update(self._t.inbox)
-                    .where(
-                        self._t.inbox.c.consumer == self.consumer,
-                        self._t.inbox.c.event_id == row.event_id,
-                        self._t.inbox.c.status == "pending",
-                    )
-                    .values(status="processed" if verdict == "apply" else "skipped", processed_at=utcnow())
+                    self._statements.claim,
+                    {
+                        "claimed_id": row.event_id,
+                        "outcome": "processed" if verdict == "apply" else "skipped",
+                        "now": utcnow(),
+                    },
                 )
                 if claimed.rowcount != 1:
                     return "gone"  # processed meanwhile by another processor
@@ -316,27 +404,22 @@ class Inbox:
         """apply | skip | held, from the aggregate's cursor."""
         if not cls.ORDERED or envelope.aggregate_version is None:
             return "apply"
-        cursor = (
-            await uow.conn.execute(
-                select(self._t.cursors.c.version, self._t.cursors.c.deleted).where(
-                    self._t.cursors.c.consumer == self.consumer,
-                    self._t.cursors.c.aggregate_id == envelope.aggregate_id,
-                )
-            )
-        ).first()
+        cursor = (await uow.conn.execute(self._statements.cursor, {"aggregate_id": envelope.aggregate_id})).first()
         version = envelope.aggregate_version
         if cursor is not None and (cursor.deleted or version <= cursor.version):
             return "skip"
         if cls.TERMINAL:
             return "apply"
         expected_next = cursor is not None and version == cursor.version + 1
-        fresh_start = cursor is None and (cls.BASELINE or version == 1 or self._config.start_at_any_version)
+        fresh_start = cursor is None and (cls.BASELINE or version == 1 or self._config.own_events)
         if expected_next or fresh_start:
             return "apply"
         waited = utcnow() - row.received_at
-        if waited >= timedelta(seconds=self._config.gap_timeout_seconds):
+        if self._config.own_events or waited >= timedelta(seconds=self._config.gap_timeout_seconds):
             if await self._earlier_pending(uow, envelope.aggregate_id, version):
                 return "held"  # the missing event is here, only retrying: waiting for it keeps the order
+            if self._config.own_events:
+                return "apply"  # versions this consumer was not given (its condition did not admit them)
             log.warning(
                 "inbox %s: gap before %s v%s held %.0fs; applying",
                 self.consumer,

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from itertools import groupby
 
-from sqlalchemy import and_, delete, func, select, update
+from sqlalchemy import and_, bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from kanban.contracts.envelope import Envelope
@@ -55,18 +55,22 @@ class Relay:
         self._wakeup = wakeup
         self._config = config
         self.failures = 0
+        # Built once, values bound: the relay runs a round per commit when events trickle in.
+        outbox = self._outbox
+        self._pending = (
+            select(outbox.c.seq, outbox.c.destination, outbox.c.envelope)
+            .where(outbox.c.sent_at.is_(None))
+            .order_by(outbox.c.seq)
+            .limit(config.batch_size)
+        )
+        self._sent = (
+            update(outbox).where(outbox.c.seq.in_(bindparam("seqs", expanding=True))).values(sent_at=bindparam("now"))
+        )
 
     async def relay_pending(self) -> int:
         """Publish one batch of the oldest unsent rows; returns how many were sent."""
         async with read_only_connection(self._engine) as conn:
-            rows = (
-                await conn.execute(
-                    select(self._outbox.c.seq, self._outbox.c.destination, self._outbox.c.envelope)
-                    .where(self._outbox.c.sent_at.is_(None))
-                    .order_by(self._outbox.c.seq)
-                    .limit(self._config.batch_size)
-                )
-            ).all()
+            rows = (await conn.execute(self._pending)).all()
             await conn.rollback()
         if not rows:
             return 0
@@ -83,7 +87,7 @@ class Relay:
 
     async def _mark_sent(self, seqs: list[int]) -> None:
         async with write_transaction(self._engine) as conn:
-            await conn.execute(update(self._outbox).where(self._outbox.c.seq.in_(seqs)).values(sent_at=utcnow()))
+            await conn.execute(self._sent, {"seqs": seqs, "now": utcnow()})
 
     async def prune(self) -> int:
         """Delete rows sent longer ago than the retention period."""

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from kanban.db.urls import DatabaseUrl
-from kanban.messaging.inbox import Handler, Inbox, InboxConfig, LocalDelivery
+from kanban.messaging.inbox import Admission, Handler, Inbox, InboxConfig, LocalDelivery
 from kanban.messaging.lease import Lease
 from kanban.messaging.metrics import run_metrics_refresh
 from kanban.messaging.outbox import inbox_channel, notify_channel
@@ -53,7 +53,9 @@ class LocalConsumer:
 
     name: str
     handlers: dict[str, Handler]
-    config: InboxConfig = InboxConfig(start_at_any_version=True)
+    config: InboxConfig = InboxConfig(own_events=True)
+    # Evaluated in the recording statement: an event enters the inbox only when it holds.
+    admits: Admission | None = None
 
     @property
     def event_types(self) -> frozenset[str]:
@@ -106,7 +108,11 @@ class MessagingRuntime:
                 local_consumer.config,
             )  # fmt: skip
             self._local_delivery = LocalDelivery(
-                local_consumer.name, tables, local_consumer.event_types, self.local_inbox.wakeup
+                local_consumer.name,
+                tables,
+                local_consumer.event_types,
+                self.local_inbox.wakeup,
+                local_consumer.admits,
             )
             self._local_lease = Lease(
                 engine, tables, f"inbox:{local_consumer.name}", self._owner, ttl_seconds=15,

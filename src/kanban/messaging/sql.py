@@ -9,10 +9,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 
+def dialect_insert(dialect: str, table: Table) -> Any:
+    """The INSERT of `dialect` (the one with ON CONFLICT) into `table`."""
+    return (postgresql if dialect == "postgresql" else sqlite).insert(table)
+
+
 def insert_ignoring_duplicates(conn: AsyncConnection, table: Table, rows: list[dict[str, Any]]) -> Any:
     """An INSERT that skips rows whose key already exists (the dedupe of at-least-once delivery)."""
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    return dialect.insert(table).values(rows).on_conflict_do_nothing()
+    return dialect_insert(conn.dialect.name, table).values(rows).on_conflict_do_nothing()
 
 
 def upsert(conn: AsyncConnection, table: Table, row: dict[str, Any], keys: list[str]) -> Any:

@@ -136,7 +136,8 @@ class UnitOfWork:
 
         On PostgreSQL this is one round trip: both INSERTs as data-modifying CTEs of the SELECT that
         sends their NOTIFYs (delivered at commit, so relays and inbox processors of other processes
-        wake without polling). On SQLite, two INSERTs (no NOTIFY there).
+        wake without polling). On SQLite, two INSERTs (no NOTIFY there). An own inbox with an
+        admission condition is woken only when an event entered it.
         """
         if not self._pending:
             return False
@@ -146,11 +147,21 @@ class UnitOfWork:
         chosen = self._local.chosen(self._pending) if self._local is not None else []
         ctes = [outbox_insert(self._tables, self._pending).cte("new_outbox")]
         wake = [func.pg_notify(notify_channel(self._pending[0].source), literal_column("''"))]
-        if chosen and self._local is not None:
+        if not chosen or self._local is None:
+            await self.conn.execute(select(*wake).add_cte(*ctes))
+            return False
+        channel = func.pg_notify(inbox_channel(self._local.consumer), literal_column("''"))
+        if self._local.admits is None:
             ctes.append(self._local.insert(self.conn, chosen).cte("new_inbox"))
-            wake.append(func.pg_notify(inbox_channel(self._local.consumer), literal_column("''")))
-        await self.conn.execute(select(*wake).add_cte(*ctes))
-        return bool(chosen)
+            await self.conn.execute(select(*wake, channel).add_cte(*ctes))
+            return True
+        # Only the admitted events enter: wake the inbox's processors only if one did.
+        admitted, params = self._local.admitted("postgresql", chosen)
+        new_inbox = admitted.returning(self._tables.inbox.c.event_id).cte("new_inbox")
+        entered = select(func.count()).select_from(new_inbox).scalar_subquery()
+        woken = select(channel).select_from(new_inbox).limit(1).scalar_subquery()
+        result = await self.conn.execute(select(*wake, woken, entered).add_cte(*ctes, new_inbox), params)
+        return bool(result.one()[-1])
 
     async def rollback(self) -> None:
         self._pending = []

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Table, func, insert, select, update
+from sqlalchemy import ColumnElement, Row, Table, bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kanban.api.tables import auth_sessions, refresh_tokens, users
@@ -148,6 +148,8 @@ async def insert_session(
 async def all_users(conn: AsyncConnection) -> list[Row]:
     """Every account, oldest first (for operators: `kanban users list`)."""
     return list((await conn.execute(select(users).order_by(users.c.created_at, users.c.email))).all())
+
+
 _SESSION_COLUMNS = (
     auth_sessions.c.id,
     auth_sessions.c.user_id,
@@ -158,13 +160,18 @@ _SESSION_COLUMNS = (
 )
 
 
+# Read on every authenticated request: built once, the key bound.
+_SESSION_BY_ID = select(*_SESSION_COLUMNS).where(auth_sessions.c.id == bindparam("session_id"))
+_SESSION_BY_DIGEST = select(*_SESSION_COLUMNS).where(auth_sessions.c.token_hash == bindparam("digest"))
+
+
 async def session_by_id(conn: AsyncConnection, session_id: str) -> StoredSession | None:
-    row = (await conn.execute(select(*_SESSION_COLUMNS).where(auth_sessions.c.id == session_id))).first()
+    row = (await conn.execute(_SESSION_BY_ID, {"session_id": session_id})).first()
     return None if row is None else StoredSession(*row)
 
 
 async def session_by_digest(conn: AsyncConnection, digest: str) -> StoredSession | None:
-    row = (await conn.execute(select(*_SESSION_COLUMNS).where(auth_sessions.c.token_hash == digest))).first()
+    row = (await conn.execute(_SESSION_BY_DIGEST, {"digest": digest})).first()
     return None if row is None else StoredSession(*row)
 
 

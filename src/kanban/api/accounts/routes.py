@@ -38,7 +38,7 @@ from kanban.api.security.principal import Principal
 router = APIRouter(tags=["accounts"])
 
 
-def get_auth_policy(services: Services) -> handlers.AuthPolicy:
+async def get_auth_policy(services: Services) -> handlers.AuthPolicy:
     settings = services.settings
     return handlers.AuthPolicy(
         passwords=passwords_for(settings),

@@ -61,6 +61,11 @@ async def delete_rule(conn: AsyncConnection, rule_id: str) -> None:
 # --- the engine's reads and writes -------------------------------------------------------------
 
 
+def board_has_enabled_rule(board_id: ColumnElement[str]) -> ColumnElement[bool]:
+    """True while the board has an enabled rule, as a condition for the statement that needs it."""
+    return exists().where(rules.c.board_id == board_id, rules.c.enabled.is_(True))
+
+
 async def enabled_rules(conn: AsyncConnection, board_id: str) -> list[Row]:
     stmt = (
         select(rules)

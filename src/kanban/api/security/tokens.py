@@ -10,6 +10,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from uuid import uuid4
 
 from kanban.api.errors import Unauthorized
@@ -41,6 +42,17 @@ def issue_access_token(user_id: str, session_id: str, secret: str, minutes: int)
 
 def decode_access_token(token: str, secret: str) -> AccessClaims:
     """The claims of a well-signed, unexpired access token; whether its sign-in is live is the caller's check."""
+    claims = _verified_claims(token, secret)
+    if claims.expires_at <= utcnow():
+        raise Unauthorized("the access token has expired")
+    return claims
+
+
+# Verifying a token's signature is the same work, with the same answer, every time the same token
+# comes: the claims of recently seen tokens are kept (a failed verification is not). Their expiry is
+# checked on every use above; whether the sign-in still stands is never kept (the caller reads it).
+@lru_cache(maxsize=4096)
+def _verified_claims(token: str, secret: str) -> AccessClaims:
     try:
         claims = jwt.decode(token, secret, algorithms=[ALGORITHM], options={"require": ["exp", "sub"]})
     except jwt.ExpiredSignatureError:

@@ -281,7 +281,7 @@ async def insert_task(
         "clarified_at": None, "source": cmd.source,
     }  # fmt: skip
     task_id = values["id"]
-    await conn.execute(tasks.insert().values(**values))
+    await conn.execute(tasks.insert(), values)
     details = repo.NO_DETAILS
     if body.tags:
         tag_rows = sorted(await find_or_create_tags(uow, cmd.board_id, body.tags), key=lambda t: t.name_key)

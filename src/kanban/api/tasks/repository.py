@@ -10,10 +10,13 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import (
+    BindParameter,
     ColumnElement,
+    Integer,
     Row,
     Select,
     and_,
@@ -325,12 +328,40 @@ async def search(conn: AsyncConnection, board_id: str, f: TaskFilter) -> tuple[l
 # --- the write path: what a placement reads, in as few statements as the locks allow -----------
 
 
-def _locking_column(conn: AsyncConnection, stmt: Select[Any]) -> Select[Any]:
+# The statements of a create or a move are built once per shape and dialect (their values are bound
+# parameters): building a SQLAlchemy expression costs more CPU than sending it, on every request.
+
+
+def _locking_column(postgres: bool, stmt: Select[Any]) -> Select[Any]:
     """Lock the selected column row (FOR NO KEY UPDATE OF columns on PostgreSQL; SQLite's writer
     already holds the file's one write lock)."""
-    if conn.dialect.name == "postgresql":
+    if postgres:
         return stmt.with_for_update(of=columns, key_share=True)
     return stmt
+
+
+def _is_postgres(conn: AsyncConnection) -> bool:
+    return conn.dialect.name == "postgresql"
+
+
+@cache
+def _new_task_column_statement(postgres: bool, given_column: bool, given_project: bool) -> Select[Any]:
+    board_id: BindParameter[str] = bindparam("board_id")
+    project_ok = (
+        select(projects.c.id).where(projects.c.id == bindparam("project_id"), projects.c.board_id == board_id).exists()
+        if given_project
+        else true()
+    )
+    stmt = (
+        select(columns, boards.c.config.label("board_config"), project_ok.label("project_ok"))
+        .join(boards, boards.c.id == columns.c.board_id)
+        .where(boards.c.id == board_id, boards.c.owner_id == bindparam("user_id"))
+    )
+    if given_column:
+        stmt = stmt.where(columns.c.id == bindparam("column_id"))
+    else:
+        stmt = stmt.where(columns.c.type == "INPUT").order_by(columns.c.position, columns.c.created_at).limit(1)
+    return _locking_column(postgres, stmt)
 
 
 async def lock_column_for_new_task(
@@ -339,42 +370,47 @@ async def lock_column_for_new_task(
     """The column a new task goes to (the given one, else the board's first INPUT column) on the
     user's board, locked, with the board's config and whether `project_id` is on the board: the
     ownership, column and project checks in one statement. None when any of them fails."""
-    project_ok = (
-        select(projects.c.id).where(projects.c.id == project_id, projects.c.board_id == board_id).exists()
-        if project_id is not None
-        else true()
-    )
-    stmt = (
-        select(columns, boards.c.config.label("board_config"), project_ok.label("project_ok"))
-        .join(boards, boards.c.id == columns.c.board_id)
-        .where(boards.c.id == board_id, boards.c.owner_id == user_id)
-    )
+    stmt = _new_task_column_statement(_is_postgres(conn), column_id is not None, project_id is not None)
+    params = {"board_id": board_id, "user_id": user_id}
     if column_id is not None:
-        stmt = stmt.where(columns.c.id == column_id)
-    else:
-        stmt = stmt.where(columns.c.type == "INPUT").order_by(columns.c.position, columns.c.created_at).limit(1)
-    return (await conn.execute(_locking_column(conn, stmt))).first()
+        params["column_id"] = column_id
+    if project_id is not None:
+        params["project_id"] = project_id
+    return (await conn.execute(stmt, params)).first()
+
+
+@cache
+def _task_column_statement(postgres: bool) -> Select[Any]:
+    task_board = select(tasks.c.board_id).where(tasks.c.id == bindparam("task_id")).scalar_subquery()
+    stmt = (
+        select(columns, boards.c.config.label("board_config"))
+        .join(boards, boards.c.id == columns.c.board_id)
+        .where(
+            columns.c.id == bindparam("column_id"),
+            boards.c.owner_id == bindparam("user_id"),
+            columns.c.board_id == task_board,
+        )
+    )
+    return _locking_column(postgres, stmt)
 
 
 async def lock_column_for_task(conn: AsyncConnection, task_id: str, user_id: str, column_id: str) -> Row[Any] | None:
     """The column `column_id`, locked, if it is on the board of the user's task `task_id`, with the
     board's config: ownership and column check in the one statement that takes the column lock."""
-    task_board = select(tasks.c.board_id).where(tasks.c.id == task_id).scalar_subquery()
-    stmt = (
-        select(columns, boards.c.config.label("board_config"))
-        .join(boards, boards.c.id == columns.c.board_id)
-        .where(columns.c.id == column_id, boards.c.owner_id == user_id, columns.c.board_id == task_board)
-    )
-    return (await conn.execute(_locking_column(conn, stmt))).first()
+    stmt = _task_column_statement(_is_postgres(conn))
+    return (await conn.execute(stmt, {"task_id": task_id, "user_id": user_id, "column_id": column_id})).first()
+
+
+@cache
+def _task_row_statement(postgres: bool) -> Select[Any]:
+    stmt = select(tasks).where(tasks.c.id == bindparam("task_id"))
+    return stmt.with_for_update() if postgres else stmt
 
 
 async def lock_task_row(conn: AsyncConnection, task_id: str) -> Row[Any] | None:
     """The task's row, locked (FOR UPDATE on PostgreSQL). A single-table read on purpose: after waiting
     for a concurrent move, PostgreSQL re-reads the row as that move left it."""
-    stmt = select(tasks).where(tasks.c.id == task_id)
-    if conn.dialect.name == "postgresql":
-        stmt = stmt.with_for_update()
-    return (await conn.execute(stmt)).first()
+    return (await conn.execute(_task_row_statement(_is_postgres(conn)), {"task_id": task_id})).first()
 
 
 @dataclass(frozen=True)
@@ -387,6 +423,35 @@ class Room:
     after: float | None
     source_type: str | None  # the type of the column the task comes from (a move)
     old_index: int | None  # the task's dense index in the column it comes from (a move)
+
+
+@cache
+def _room_statement(excluding: bool, position: str, moving: bool) -> Select[Any]:
+    """The statement of `room_in_column` for one shape: `position` is none, first (0) or between."""
+    in_column = [tasks.c.column_id == bindparam("column_id")]
+    if excluding:
+        in_column.append(tasks.c.id != bindparam("excluding"))
+    ranks = select(tasks.c.position).where(*in_column).order_by(*COLUMN_ORDER).limit(1)
+    fields: list[Any] = [
+        select(func.count()).select_from(tasks).where(*in_column).scalar_subquery().label("others"),
+        select(func.max(tasks.c.position)).where(*in_column).scalar_subquery().label("last"),
+    ]
+    if position != "none":
+        fields.append(ranks.offset(bindparam("after_offset", type_=Integer)).scalar_subquery().label("after"))
+    if position == "between":
+        fields.append(ranks.offset(bindparam("before_offset", type_=Integer)).scalar_subquery().label("before"))
+    if moving:
+        source_id: BindParameter[str] = bindparam("source_id")
+        task_position = bindparam("task_position", type_=tasks.c.position.type)
+        earlier = or_(
+            tasks.c.position < task_position, and_(tasks.c.position == task_position, tasks.c.id < bindparam("task_id"))
+        )
+        fields.append(select(columns.c.type).where(columns.c.id == source_id).scalar_subquery().label("source"))
+        fields.append(
+            select(func.count()).select_from(tasks).where(tasks.c.column_id == source_id, earlier)
+            .scalar_subquery().label("old_index")
+        )  # fmt: skip
+    return select(*fields)
 
 
 async def room_in_column(
@@ -402,24 +467,17 @@ async def room_in_column(
     after the column lock, never in the statement that takes it: on PostgreSQL that statement's
     snapshot predates the commit of the lock holder it waited for."""
     excluding = task.id if task is not None else excluding
-    in_column = [tasks.c.column_id == column_id] + ([tasks.c.id != excluding] if excluding is not None else [])
-    ranks = select(tasks.c.position).where(*in_column).order_by(*COLUMN_ORDER).limit(1)
-    fields: list[Any] = [
-        select(func.count()).select_from(tasks).where(*in_column).scalar_subquery().label("others"),
-        select(func.max(tasks.c.position)).where(*in_column).scalar_subquery().label("last"),
-    ]
+    shape = "none" if position is None else ("first" if position == 0 else "between")
+    stmt = _room_statement(excluding is not None, shape, task is not None)
+    params: dict[str, Any] = {"column_id": column_id}
+    if excluding is not None:
+        params["excluding"] = excluding
     if position is not None:
-        fields.append(ranks.offset(position).scalar_subquery().label("after"))
-        if position > 0:
-            fields.append(ranks.offset(position - 1).scalar_subquery().label("before"))
+        params["after_offset"] = position
+        params["before_offset"] = max(position - 1, 0)
     if task is not None:
-        earlier = or_(tasks.c.position < task.position, and_(tasks.c.position == task.position, tasks.c.id < task.id))
-        fields.append(select(columns.c.type).where(columns.c.id == task.column_id).scalar_subquery().label("source"))
-        fields.append(
-            select(func.count()).select_from(tasks).where(tasks.c.column_id == task.column_id, earlier)
-            .scalar_subquery().label("old_index")
-        )  # fmt: skip
-    m = (await conn.execute(select(*fields))).one()._mapping
+        params |= {"source_id": task.column_id, "task_position": task.position, "task_id": task.id}
+    m = (await conn.execute(stmt, params)).one()._mapping
     return Room(
         others=int(m["others"]),
         last=m["last"],
