@@ -15,6 +15,7 @@ from sqlalchemy import Boolean, Column, Integer, MetaData, String, Table, Text, 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kanban.ops.legacy.findings import Findings
+from kanban.ops.migrate.writer import insert_rows
 
 TABLE_NAME = "kanban_migrate_checkpoints"
 LISTING_TABLE_NAME = "kanban_migrate_listing"
@@ -121,9 +122,9 @@ async def save(conn: AsyncConnection, run_id: str, step: str, state: StepState) 
 
 async def add_listed_rows(conn: AsyncConnection, run_id: str, rows: list[tuple[str, str, str]]) -> None:
     if rows:
-        await conn.execute(
-            listing.insert(),
-            [{"run_id": run_id, "step": s, "rule": rule, "row_id": row_id} for s, rule, row_id in rows],
+        # COPY on PostgreSQL: a batch of tasks can list every one of its rows.
+        await insert_rows(
+            conn, listing, [{"run_id": run_id, "step": s, "rule": rule, "row_id": row_id} for s, rule, row_id in rows]
         )
 
 
