@@ -24,3 +24,12 @@ def upsert(conn: AsyncConnection, table: Table, row: dict[str, Any], keys: list[
         .values(row)
         .on_conflict_do_update(index_elements=keys, set_={k: v for k, v in row.items() if k not in keys})
     )
+
+
+def upsert_many(conn: AsyncConnection, table: Table, rows: list[dict[str, Any]], keys: list[str]) -> Any:
+    """One statement upserting several rows with distinct keys (each row's new values win)."""
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(table).values(rows)
+    return statement.on_conflict_do_update(
+        index_elements=keys, set_={k: statement.excluded[k] for k in rows[0] if k not in keys}
+    )
