@@ -130,6 +130,14 @@ async def add_listed_rows(conn: AsyncConnection, run_id: str, rows: list[tuple[s
 
 async def listed_rows(conn: AsyncConnection, run_id: str) -> list[tuple[str, str, str]]:
     """(step, rule, row id) of every row the run's committed batches changed or dropped."""
+    if conn.dialect.name == "postgresql":
+        # The listing can name most rows of the database: the driver's records, without a Row per row.
+        driver = (await conn.get_raw_connection()).driver_connection
+        assert driver is not None
+        records = await driver.fetch(
+            f"SELECT step, rule, row_id FROM {LISTING_TABLE_NAME} WHERE run_id = $1 ORDER BY step, rule, row_id", run_id
+        )
+        return [(r[0], r[1], r[2]) for r in records]
     query = select(listing.c.step, listing.c.rule, listing.c.row_id).where(listing.c.run_id == run_id)
     rows = await conn.execute(query.order_by(listing.c.step, listing.c.rule, listing.c.row_id))
     return [(r.step, r.rule, r.row_id) for r in rows]

@@ -3,6 +3,7 @@
 Order of work: reuse or take a backup; read the source in one snapshot and check it still matches
 the backup; bring both targets to head; then table by table, batch by batch, map the rows, write
 them with the events that seed the Worker's read model and the batch's checkpoint in one commit.
+Steps whose rules SQL states are mapped by the legacy server and copied as bytes (server_copy).
 """
 
 from __future__ import annotations
