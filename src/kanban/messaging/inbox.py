@@ -329,9 +329,9 @@ class Inbox:
             if claimed.rowcount != len(event_ids):
                 return False  # some were processed meanwhile by another processor
         if advanced:
-            await uow.conn.execute(
-                upsert_many(uow.conn, self._t.cursors, list(advanced.values()), ["consumer", "aggregate_id"])
-            )
+            rows = list(advanced.values())
+            statement = upsert_many(uow.conn, self._t.cursors, list(rows[0]), ["consumer", "aggregate_id"])
+            await uow.conn.execute(statement, rows)
         return True
 
     async def _cursors(self, conn: AsyncConnection, aggregate_ids: set[str]) -> dict[str, _Cursor]:

@@ -26,10 +26,14 @@ def upsert(conn: AsyncConnection, table: Table, row: dict[str, Any], keys: list[
     )
 
 
-def upsert_many(conn: AsyncConnection, table: Table, rows: list[dict[str, Any]], keys: list[str]) -> Any:
-    """One statement upserting several rows with distinct keys (each row's new values win)."""
+def upsert_many(conn: AsyncConnection, table: Table, columns: list[str], keys: list[str]) -> Any:
+    """An upsert to execute with a list of rows (distinct keys; each row's new values win).
+
+    Its parameters are bound per row, so SQLAlchemy compiles it once and caches it, unlike a
+    multi-row VALUES, which compiles anew for every count of rows.
+    """
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(table).values(rows)
+    statement = dialect.insert(table)
     return statement.on_conflict_do_update(
-        index_elements=keys, set_={k: statement.excluded[k] for k in rows[0] if k not in keys}
+        index_elements=keys, set_={k: statement.excluded[k] for k in columns if k not in keys}
     )
