@@ -32,7 +32,7 @@ from kanban.messaging.correlation import Causality, reset_causality, set_causali
 from kanban.messaging.lease import Lease
 from kanban.messaging.metrics import EVENTS_APPLIED, EVENTS_DEAD_LETTERED, EVENTS_RECEIVED
 from kanban.messaging.outbox import inbox_channel
-from kanban.messaging.sql import dialect_insert, insert_ignoring_duplicates, upsert
+from kanban.messaging.sql import dialect_insert, insert_ignoring_duplicates, upsert, upsert_many
 from kanban.messaging.tables import MessagingTables
 from kanban.messaging.unit_of_work import UnitOfWork
 from kanban.messaging.wakeup import Wakeup
@@ -72,6 +72,12 @@ class _Row:
 
 
 @dataclass(frozen=True)
+class _Cursor:
+    version: int
+    deleted: bool
+
+
+@dataclass(frozen=True)
 class _Failure:
     error: str
     dead: bool  # the last attempt: the event goes to the dead-letter table
@@ -86,6 +92,13 @@ class _Batch:
     failed: list[tuple[_Row, _Failure]] = field(default_factory=list)
     undecodable: list[tuple[_Row, str]] = field(default_factory=list)
     applied_aggregates: set[str] = field(default_factory=set)
+
+    def merge(self, other: _Batch) -> None:
+        self.done += other.done
+        self.held += other.held
+        self.failed += other.failed
+        self.undecodable += other.undecodable
+        self.applied_aggregates |= other.applied_aggregates
 
 
 @dataclass(frozen=True)
@@ -303,31 +316,45 @@ class Inbox:
     async def process_available(self) -> int:
         """Process what is ready now; returns how many events were applied, skipped or dead-lettered.
 
-        Up to `events_per_transaction` events share a transaction, each in its own savepoint: an
-        event's effects and its inbox mark still commit or roll back together, but fifty events
-        cost one commit instead of fifty.
+        Up to `events_per_transaction` events share a transaction. It is first tried in one go: the
+        cursors of its aggregates read in one statement, its events claimed in one statement per
+        outcome and the cursors advanced in one. If a handler fails (or an event was claimed
+        elsewhere) that transaction rolls back and the same events run again one savepoint each, so
+        an event's effects and its inbox mark still commit or roll back together.
         """
         batch = _Batch()
         ordered: list[_Row] | None = None
         blocked: set[str] = set()  # aggregates whose later versions wait behind a gap or a retry
         position = 0
         while ordered is None or position < len(ordered):
+            chunk: list[_Row] = []
             async with self._new_uow() as uow:
                 if ordered is None:
                     # Read in the first applying transaction: a round costs one connection, not two.
                     ordered = _in_apply_order(await self._pending_rows(uow.conn))
                     if not ordered:
                         return 0
-                applied = 0
-                while position < len(ordered) and applied < self._config.events_per_transaction:
-                    row = ordered[position]
-                    position += 1
+                chunk, position = self._next_chunk(ordered, position, blocked)
+                trial, trial_blocked = _Batch(), set(blocked)
+                together = await self._apply_together(uow, chunk, trial, trial_blocked)
+                if together is True:
+                    await uow.commit()
+                    batch.merge(trial)
+                    blocked = trial_blocked
+                    continue
+                await uow.rollback()
+            async with self._new_uow() as uow:
+                for row in chunk:
                     if row.aggregate_id in blocked:
+                        continue
+                    if together is not False and together[0] is row:
+                        # It failed on the first pass, after the same events before it: that was its attempt.
+                        batch.failed.append(together)
+                        blocked.add(row.aggregate_id)
                         continue
                     outcome = await self._apply_one(uow, row, batch)
                     if outcome in ("held", "failed"):
                         blocked.add(row.aggregate_id)
-                    applied += 1
                 await uow.commit()
         for row in batch.held:
             await self._hold(row)
@@ -342,6 +369,88 @@ class Inbox:
             self._held -= woken
             self.wakeup.signal()
         return len(batch.done) + len(batch.undecodable) + sum(1 for _, e in batch.failed if e.dead)
+
+    def _next_chunk(self, ordered: list[_Row], position: int, blocked: set[str]) -> tuple[list[_Row], int]:
+        """The next events for one transaction (those of blocked aggregates are passed over), and where the rest begin."""
+        chunk: list[_Row] = []
+        while position < len(ordered) and len(chunk) < self._config.events_per_transaction:
+            if ordered[position].aggregate_id not in blocked:
+                chunk.append(ordered[position])
+            position += 1
+        return chunk, position
+
+    async def _apply_together(
+        self, uow: UnitOfWork, chunk: list[_Row], batch: _Batch, blocked: set[str]
+    ) -> bool | tuple[_Row, _Failure]:
+        """Apply `chunk` in the unit of work's transaction without savepoints.
+
+        True: done, commit. Otherwise roll back and go one by one: False when some event was claimed
+        elsewhere, or the event that failed and how, so that pass records its attempt instead of
+        running it again.
+        """
+        cursors = await self._cursors(uow.conn, {row.aggregate_id for row in chunk})
+        claims: dict[str, list[str]] = {"processed": [], "skipped": []}
+        advanced: dict[str, dict[str, Any]] = {}
+        for row in chunk:
+            if row.aggregate_id in blocked:
+                continue
+            try:
+                envelope = Envelope.model_validate_json(row.envelope)
+                event = decode(envelope)
+            except (ContractError, ValueError) as exc:
+                batch.undecodable.append((row, str(exc)))
+                continue
+            cls = type(event)
+            token = set_causality(Causality(envelope.correlation_id, envelope.id))
+            try:
+                verdict = await self._order_verdict(uow, envelope, cls, row, cursors.get(row.aggregate_id))
+                if verdict == "held":
+                    batch.held.append(row)
+                    blocked.add(row.aggregate_id)
+                    continue
+                if verdict == "apply":
+                    handler = self._handlers.get(envelope.type)
+                    if handler is not None:
+                        await handler(event, envelope, uow)
+                    if row.aggregate_id in self._held:
+                        await self._wake_successors(uow, row)
+            except Exception as exc:  # noqa: BLE001 - handed to the one-by-one pass, which records it
+                log.warning("inbox %s: event %s (%s) failed: %r", self.consumer, row.event_id, envelope.type, exc)
+                return row, self._failure(row, exc)
+            finally:
+                reset_causality(token)
+            if verdict == "apply":
+                if cls.ORDERED and envelope.aggregate_version is not None:
+                    cursors[row.aggregate_id] = _Cursor(envelope.aggregate_version, cls.TERMINAL)
+                    advanced[row.aggregate_id] = self._cursor_row(envelope, cls)
+                batch.applied_aggregates.add(row.aggregate_id)
+            claims["processed" if verdict == "apply" else "skipped"].append(row.event_id)
+            batch.done.append(verdict)
+        inbox = self._t.inbox
+        for status, event_ids in claims.items():
+            if not event_ids:
+                continue
+            claimed = await uow.conn.execute(
+                update(inbox)
+                .where(inbox.c.consumer == self.consumer, inbox.c.event_id.in_(event_ids), inbox.c.status == "pending")
+                .values(status=status, processed_at=utcnow())
+            )
+            if claimed.rowcount != len(event_ids):
+                return False  # some were processed meanwhile by another processor
+        if advanced:
+            rows = list(advanced.values())
+            statement = upsert_many(uow.conn, self._t.cursors, list(rows[0]), ["consumer", "aggregate_id"])
+            await uow.conn.execute(statement, rows)
+        return True
+
+    async def _cursors(self, conn: AsyncConnection, aggregate_ids: set[str]) -> dict[str, _Cursor]:
+        cursors = self._t.cursors
+        result = await conn.execute(
+            select(cursors.c.aggregate_id, cursors.c.version, cursors.c.deleted).where(
+                cursors.c.consumer == self.consumer, cursors.c.aggregate_id.in_(aggregate_ids)
+            )
+        )
+        return {r.aggregate_id: _Cursor(r.version, r.deleted) for r in result}
 
     async def _pending_rows(self, conn: AsyncConnection) -> list[_Row]:
         result = await conn.execute(self._statements.pending, {"now": utcnow()})
@@ -359,7 +468,8 @@ class Inbox:
         mark = uow.mark()
         try:
             async with uow.conn.begin_nested():
-                verdict = await self._order_verdict(uow, envelope, type(event), row)
+                cursor = await self._cursor(uow.conn, envelope) if type(event).ORDERED else None
+                verdict = await self._order_verdict(uow, envelope, type(event), row, cursor)
                 if verdict == "held":
                     batch.held.append(row)
                     return "held"
@@ -387,12 +497,13 @@ class Inbox:
             # Loop boundary for one event: its savepoint rolled back; it is retried later or dead-lettered.
             uow.rewind(mark)
             log.warning("inbox %s: event %s (%s) failed: %r", self.consumer, row.event_id, envelope.type, exc)
-            batch.failed.append(
-                (row, _Failure(f"{type(exc).__name__}: {exc}", row.attempts + 1 >= self._config.max_attempts))
-            )
+            batch.failed.append((row, self._failure(row, exc)))
             return "failed"
         finally:
             reset_causality(token)
+
+    def _failure(self, row: _Row, exc: Exception) -> _Failure:
+        return _Failure(f"{type(exc).__name__}: {exc}", row.attempts + 1 >= self._config.max_attempts)
 
     async def _fail(self, row: _Row, failure: _Failure) -> None:
         if failure.dead:
@@ -400,11 +511,12 @@ class Inbox:
         else:
             await self._schedule_retry(row, row.attempts + 1, failure.error)
 
-    async def _order_verdict(self, uow: UnitOfWork, envelope: Envelope, cls: type[Event], row: _Row) -> str:
+    async def _order_verdict(
+        self, uow: UnitOfWork, envelope: Envelope, cls: type[Event], row: _Row, cursor: _Cursor | None
+    ) -> str:
         """apply | skip | held, from the aggregate's cursor."""
         if not cls.ORDERED or envelope.aggregate_version is None:
             return "apply"
-        cursor = (await uow.conn.execute(self._statements.cursor, {"aggregate_id": envelope.aggregate_id})).first()
         version = envelope.aggregate_version
         if cursor is not None and (cursor.deleted or version <= cursor.version):
             return "skip"
@@ -478,14 +590,23 @@ class Inbox:
     async def _advance_cursor(self, uow: UnitOfWork, envelope: Envelope, cls: type[Event]) -> None:
         if not cls.ORDERED or envelope.aggregate_version is None:
             return
-        row: dict[str, Any] = {
+        row = self._cursor_row(envelope, cls)
+        await uow.conn.execute(upsert(uow.conn, self._t.cursors, row, ["consumer", "aggregate_id"]))
+
+    def _cursor_row(self, envelope: Envelope, cls: type[Event]) -> dict[str, Any]:
+        return {
             "consumer": self.consumer,
             "aggregate_id": envelope.aggregate_id,
             "version": envelope.aggregate_version,
             "deleted": cls.TERMINAL,
             "updated_at": utcnow(),
         }
-        await uow.conn.execute(upsert(uow.conn, self._t.cursors, row, ["consumer", "aggregate_id"]))
+
+    async def _cursor(self, conn: AsyncConnection, envelope: Envelope) -> _Cursor | None:
+        if envelope.aggregate_version is None:
+            return None
+        row = (await conn.execute(self._statements.cursor, {"aggregate_id": envelope.aggregate_id})).first()
+        return None if row is None else _Cursor(row.version, row.deleted)
 
     async def _schedule_retry(self, row: _Row, attempts: int, error: str) -> None:
         delay = self._config.backoff.delay(attempts, self._rng)

@@ -28,3 +28,16 @@ def upsert(conn: AsyncConnection, table: Table, row: dict[str, Any], keys: list[
         .values(row)
         .on_conflict_do_update(index_elements=keys, set_={k: v for k, v in row.items() if k not in keys})
     )
+
+
+def upsert_many(conn: AsyncConnection, table: Table, columns: list[str], keys: list[str]) -> Any:
+    """An upsert to execute with a list of rows (distinct keys; each row's new values win).
+
+    Its parameters are bound per row, so SQLAlchemy compiles it once and caches it, unlike a
+    multi-row VALUES, which compiles anew for every count of rows.
+    """
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(table)
+    return statement.on_conflict_do_update(
+        index_elements=keys, set_={k: statement.excluded[k] for k in columns if k not in keys}
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 import asyncpg
@@ -20,6 +21,10 @@ async def connect_source(db: DatabaseUrl, role: str = "source") -> asyncpg.Conne
     except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise SourceUnreachable(f"cannot connect to {role} {db.redacted()}: {reason}") from None
+
+
+def _past(key: str, after: str | None) -> str:
+    return f'WHERE "{key}" > $1::uuid' if after else "WHERE $1::uuid IS NULL"
 
 
 class LegacySource:
@@ -47,6 +52,21 @@ class LegacySource:
     async def count(self, schema: str, table: str) -> int:
         return int(await self.conn.fetchval(f"SELECT count(*) FROM {qualified(schema, table)}"))
 
+    async def batch_end(self, schema: str, table: str, key: str, after: str | None, size: int) -> str | None:
+        """The key that closes the next batch of about `size` rows past `after`; None: the rest is the last batch."""
+        col = f'"{key}"'
+        past = _past(key, after)
+        upper = await self.conn.fetchval(
+            f"SELECT {col} FROM {qualified(schema, table)} {past} ORDER BY {col} OFFSET $2 LIMIT 1", after, size - 1
+        )
+        return None if upper is None else str(upper)
+
+    @staticmethod
+    def batch_range(key: str, after: str | None, upper: str | None) -> str:
+        """The WHERE clause of the rows between `after` ($1) and `upper` ($2), as `batch_end` chose them."""
+        upto = f' AND "{key}" <= $2::uuid' if upper is not None else " AND $2::uuid IS NULL"
+        return _past(key, after) + upto
+
     async def batch(
         self, schema: str, table: str, key: str, after: str | None, size: int, order: str = ""
     ) -> tuple[list[asyncpg.Record], str | None, bool]:
@@ -54,14 +74,12 @@ class LegacySource:
 
         Returns (rows, the new `after`, whether this was the last batch).
         """
-        name, col = qualified(schema, table), f'"{key}"'
-        past = f"WHERE {col} > $1::uuid" if after else "WHERE $1::uuid IS NULL"
-        upper = await self.conn.fetchval(
-            f"SELECT {col} FROM {name} {past} ORDER BY {col} OFFSET $2 LIMIT 1", after, size - 1
+        upper = await self.batch_end(schema, table, key, after, size)
+        order_by = f'"{key}"{", " + order if order else ""}'
+        where = self.batch_range(key, after, upper)
+        rows = await self.conn.fetch(
+            f"SELECT * FROM {qualified(schema, table)} {where} ORDER BY {order_by}", after, upper
         )
-        then = f" AND {col} <= $2::uuid" if upper is not None else " AND $2::uuid IS NULL"
-        order_by = f"{col}{', ' + order if order else ''}"
-        rows = await self.conn.fetch(f"SELECT * FROM {name} {past}{then} ORDER BY {order_by}", after, upper)
         if not rows:
             return [], after, True
         last = str(rows[-1][key])
@@ -69,3 +87,9 @@ class LegacySource:
 
     async def fetch(self, sql: str, *args: Any) -> list[asyncpg.Record]:
         return await self.conn.fetch(sql, *args)
+
+    async def copy_out(self, query: str, *args: Any) -> tuple[bytes, int]:
+        """The rows of `query` in COPY text format, read by the server from this snapshot, and their count."""
+        out = io.BytesIO()
+        status = await self.conn.copy_from_query(query, *args, output=out, format="text")
+        return out.getvalue(), int(status.split()[-1])

@@ -15,6 +15,7 @@ from sqlalchemy import Boolean, Column, Integer, MetaData, String, Table, Text, 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kanban.ops.legacy.findings import Findings
+from kanban.ops.migrate.writer import insert_rows
 
 TABLE_NAME = "kanban_migrate_checkpoints"
 LISTING_TABLE_NAME = "kanban_migrate_listing"
@@ -121,14 +122,22 @@ async def save(conn: AsyncConnection, run_id: str, step: str, state: StepState) 
 
 async def add_listed_rows(conn: AsyncConnection, run_id: str, rows: list[tuple[str, str, str]]) -> None:
     if rows:
-        await conn.execute(
-            listing.insert(),
-            [{"run_id": run_id, "step": s, "rule": rule, "row_id": row_id} for s, rule, row_id in rows],
+        # COPY on PostgreSQL: a batch of tasks can list every one of its rows.
+        await insert_rows(
+            conn, listing, [{"run_id": run_id, "step": s, "rule": rule, "row_id": row_id} for s, rule, row_id in rows]
         )
 
 
 async def listed_rows(conn: AsyncConnection, run_id: str) -> list[tuple[str, str, str]]:
     """(step, rule, row id) of every row the run's committed batches changed or dropped."""
+    if conn.dialect.name == "postgresql":
+        # The listing can name most rows of the database: the driver's records, without a Row per row.
+        driver = (await conn.get_raw_connection()).driver_connection
+        assert driver is not None
+        records = await driver.fetch(
+            f"SELECT step, rule, row_id FROM {LISTING_TABLE_NAME} WHERE run_id = $1 ORDER BY step, rule, row_id", run_id
+        )
+        return [(r[0], r[1], r[2]) for r in records]
     query = select(listing.c.step, listing.c.rule, listing.c.row_id).where(listing.c.run_id == run_id)
     rows = await conn.execute(query.order_by(listing.c.step, listing.c.rule, listing.c.row_id))
     return [(r.step, r.rule, r.row_id) for r in rows]

@@ -3,6 +3,7 @@
 Order of work: reuse or take a backup; read the source in one snapshot and check it still matches
 the backup; bring both targets to head; then table by table, batch by batch, map the rows, write
 them with the events that seed the Worker's read model and the batch's checkpoint in one commit.
+Steps whose rules SQL states are mapped by the legacy server and copied as bytes (server_copy).
 """
 
 from __future__ import annotations
@@ -32,9 +33,12 @@ from kanban.ops.migrate.checkpoint import StepState
 from kanban.ops.migrate.expected import ExpectedTables
 from kanban.ops.migrate.manifest import Manifest, compare, manifest_path
 from kanban.ops.migrate.progress import Progress, SilentProgress
-from kanban.ops.migrate.steps import Step, ignored_worker_tables, steps_for
+from kanban.ops.migrate.server_copy import ServerCopy
+from kanban.ops.migrate.steps import Mapper, Step, ignored_worker_tables, steps_for
 from kanban.ops.migrate.targets import check_distinct, open_target, rows_in, upgrade_to_head
-from kanban.ops.migrate.writer import insert_rows, update_rows
+from kanban.ops.migrate.writer import copy_text, insert_rows, update_rows
+
+SERVER_COPY_BATCH_FACTOR = 10
 
 
 @dataclass(frozen=True)
@@ -120,9 +124,13 @@ async def _split(opts: SplitOptions, engines: dict[str, AsyncEngine], progress: 
     finally:
         await source.close()
     progress.message("Building indexes and checking foreign keys")
-    for service, engine in engines.items():
-        async with engine.begin() as conn:
+
+    async def finish(service: str) -> None:
+        async with engines[service].begin() as conn:
             await finish_load(conn, tables[service])
+
+    # Each database builds its own indexes; neither waits for the other.
+    await asyncio.gather(finish("api"), finish("worker"))
     report_path = opts.report or _report_path(backup)
     async with engines["api"].connect() as conn:  # holds the Worker's listed rows too (see _run_steps)
         rows = await checkpoint.listed_rows(conn, manifest.snapshot_id)
@@ -212,7 +220,9 @@ async def _run_step(run: _Run, step: Step, state: StepState) -> StepState:
                 async with run.engines[step.service].begin() as conn:
                     # The checkpoint goes first: it opens the transaction the COPY then joins.
                     await checkpoint.save(conn, run.run_id, step.name, item.state)
-                    if step.update_key:
+                    if item.copied is not None:
+                        await copy_text(conn, step.target, *item.copied)
+                    elif step.update_key:
                         await update_rows(conn, step.target, step.update_key, item.rows)
                     else:
                         await insert_rows(conn, step.target, item.rows)
@@ -234,43 +244,74 @@ class _Batch:
     rows: list[dict[str, Any]]
     envelopes: list[Envelope]
     read: int
+    copied: tuple[tuple[str, ...], bytes] | None = None  # (columns, COPY text) from a server-side copy
 
 
 async def _produce(
     run: _Run, step: Step, state: StepState, queue: asyncio.Queue[_Batch | BaseException | None]
 ) -> None:
-    mapper = step.mapper()
     try:
+        copier = await _server_copy(run, step)
+        mapper = step.mapper()
         while not state.done:
-            rows, after, last = await run.source.batch(
-                step.schema, step.table, step.key, state.after, run.opts.batch_size, step.order
+            batch = await (
+                _copied_batch(run, step, copier, state) if copier else _mapped_batch(run, step, mapper, state)
             )
-            new = StepState(after, state.rows_read + len(rows), state.rows_written, state.findings.copy(), last)
-            out, bad = [], []
-            for row in rows:
-                try:
-                    mapped = mapper(row, run.ctx, new.findings)
-                except InvalidRow as exc:
-                    bad.append((step.row_id(row), str(exc)))
-                    continue
-                if mapped is not None:
-                    out.append(mapped)
-            if bad and not run.opts.skip_invalid:
-                raise InvalidRows(step.name, bad)
-            for row_id, reason in bad:
-                new.findings.reject(row_id, reason)
-                if step.kind:
-                    run.ctx.skip(step.kind, row_id)
-            new.rows_written += len(out)
-            if run.sink is not None:
-                run.sink.add(step, out)
-            seed = step.seed if run.sink is None else None
-            envelopes = await seed(out, run.run_id, source=run.source, ctx=run.ctx) if seed else []
-            await queue.put(_Batch(new, out, envelopes, len(rows)))
-            state = new
+            await queue.put(batch)
+            state = batch.state
         await queue.put(None)
     except Exception as exc:  # noqa: BLE001 - handed to the writer, which raises it
         await queue.put(exc)
+
+
+async def _server_copy(run: _Run, step: Step) -> ServerCopy | None:
+    """The step's server-side copy, when it writes exactly what the mapper would (see server_copy)."""
+    copier = step.server_copy
+    if copier is None or run.engines is None or run.sink is not None or run.ctx.skipped:
+        return None
+    if run.engines[step.service].dialect.name != "postgresql":
+        return None
+    return copier if await copier.usable(run.source, step.schema, step.table) else None
+
+
+async def _copied_batch(run: _Run, step: Step, copier: ServerCopy, state: StepState) -> _Batch:
+    # No row object is built, so a batch can be larger: fewer batches, fewer per-batch queries.
+    size = run.opts.batch_size * SERVER_COPY_BATCH_FACTOR
+    upper = await run.source.batch_end(step.schema, step.table, step.key, state.after, size)
+    data, count, noted = await copier.copy_batch(run.source, step.schema, step.table, step.key, state.after, upper)
+    new = StepState(upper or state.after, state.rows_read + count, state.rows_written + count, state.findings.copy(),
+                    upper is None)  # fmt: skip
+    for rule, row_id in noted:
+        new.findings.note(rule, row_id)
+    return _Batch(new, [], [], count, (copier.columns, data))
+
+
+async def _mapped_batch(run: _Run, step: Step, mapper: Mapper, state: StepState) -> _Batch:
+    rows, after, last = await run.source.batch(
+        step.schema, step.table, step.key, state.after, run.opts.batch_size, step.order
+    )
+    new = StepState(after, state.rows_read + len(rows), state.rows_written, state.findings.copy(), last)
+    out, bad = [], []
+    for row in rows:
+        try:
+            mapped = mapper(row, run.ctx, new.findings)
+        except InvalidRow as exc:
+            bad.append((step.row_id(row), str(exc)))
+            continue
+        if mapped is not None:
+            out.append(mapped)
+    if bad and not run.opts.skip_invalid:
+        raise InvalidRows(step.name, bad)
+    for row_id, reason in bad:
+        new.findings.reject(row_id, reason)
+        if step.kind:
+            run.ctx.skip(step.kind, row_id)
+    new.rows_written += len(out)
+    if run.sink is not None:
+        run.sink.add(step, out)
+    seed = step.seed if run.sink is None else None
+    envelopes = await seed(out, run.run_id, source=run.source, ctx=run.ctx) if seed else []
+    return _Batch(new, out, envelopes, len(rows))
 
 
 async def _reuse_or_take_backup(opts: SplitOptions, backup: Path, progress: Progress) -> Manifest:

@@ -14,7 +14,8 @@ from kanban.ops.legacy import mapping
 from kanban.ops.legacy.context import LegacyContext
 from kanban.ops.legacy.findings import Findings
 from kanban.ops.legacy.layout import Layout
-from kanban.ops.migrate import seeding
+from kanban.ops.migrate import seeding, server_copy
+from kanban.ops.migrate.server_copy import ServerCopy
 from kanban.worker import tables as worker
 
 Mapper = Callable[[Any, LegacyContext, Findings], dict[str, Any] | None]
@@ -34,6 +35,8 @@ class Step:
     update_key: str | None = None  # set: the step updates target rows by this column instead of inserting
     seed: Seeder | None = None
     order: str = ""
+    # Set: the legacy server can map this step itself, when nothing in the data needs the mapper.
+    server_copy: ServerCopy | None = None
 
     def row_id(self, row: Any) -> str:
         return f"{row['taskId']}/{row['tagId']}" if self.table == "TaskTag" else str(row["id"])
@@ -56,13 +59,14 @@ def steps_for(layout: Layout) -> list[Step]:
         Step("tags", "api", s, "Tag", "id", api.tags, _plain(mapping.map_tag), "tag", seed=seeding.seed_tags),
         Step("tasks", "api", s, "Task", "id", api.tasks, _plain(mapping.map_task), "task", seed=seeding.seed_tasks),
         Step("checklist_items", "api", s, "ChecklistItem", "id", api.checklist_items,
-             _plain(mapping.map_checklist_item)),
+             _plain(mapping.map_checklist_item), server_copy=server_copy.CHECKLIST_ITEMS),
         Step("task_tags", "api", s, "TaskTag", "taskId", api.task_tags, mapping.TaskTagMapper, order='"tagId"'),
-        Step("task_events", "api", s, "TaskEvent", "id", api.task_events, _plain(mapping.map_task_event)),
+        Step("task_events", "api", s, "TaskEvent", "id", api.task_events, _plain(mapping.map_task_event),
+             server_copy=server_copy.TASK_EVENTS),
         Step("rules", "api", s, "Rule", "id", api.rules, _plain(mapping.map_rule)),
         Step("recurring_templates", "api", s, "RecurringTemplate", "id", api.recurring_templates,
              _plain(mapping.map_recurring_template)),
-        Step("hints", "api", s, "Hint", "id", api.hints, _plain(mapping.map_hint)),
+        Step("hints", "api", s, "Hint", "id", api.hints, _plain(mapping.map_hint), server_copy=server_copy.HINTS),
         Step("email_action_tokens", "api", s, "EmailActionToken", "id", api.email_action_tokens,
              _plain(mapping.map_email_action_token)),
         Step("agent_memory", "worker", s, "LocalBrain", "id", worker.agent_memory, _plain(mapping.map_brain)),

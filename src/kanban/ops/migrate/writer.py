@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Sequence
 from typing import Any
@@ -26,14 +27,26 @@ async def insert_rows(conn: AsyncConnection, table: Table, rows: Sequence[dict[s
             for i in json_at:
                 if record[i] is not None:
                     record[i] = json.dumps(record[i])
+    driver = await _driver_in_transaction(conn)
+    await driver.copy_records_to_table(table.name, records=records, columns=names)
+
+
+async def copy_text(conn: AsyncConnection, table: Table, columns: Sequence[str], data: bytes) -> None:
+    """Rows already in PostgreSQL's COPY text format (a server-side copy's output) into `table`."""
+    if data:
+        driver = await _driver_in_transaction(conn)
+        await driver.copy_to_table(table.name, source=io.BytesIO(data), columns=list(columns), format="text")
+
+
+async def _driver_in_transaction(conn: AsyncConnection) -> Any:
     raw = await conn.get_raw_connection()
     driver = raw.driver_connection
     assert driver is not None
     # COPY through the driver joins the transaction only if one is already open on it; a COPY
     # outside it would commit on its own and break the batch-and-checkpoint atomicity.
     if not driver.is_in_transaction():
-        raise RuntimeError("insert_rows needs a transaction with at least one statement already run")
-    await driver.copy_records_to_table(table.name, records=records, columns=names)
+        raise RuntimeError("COPY needs a transaction with at least one statement already run")
+    return driver
 
 
 async def update_rows(conn: AsyncConnection, table: Table, key: str, rows: Sequence[dict[str, Any]]) -> None:
