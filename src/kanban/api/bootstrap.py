@@ -107,7 +107,10 @@ def build_api_services(
     inbox_config = InboxConfig(
         max_attempts=settings.inbox_max_attempts,
         gap_timeout_seconds=settings.inbox_gap_timeout_seconds,
-        events_per_transaction=1 if settings.database.is_sqlite else 50,
+        # A SQLite transaction holds the file's write lock, so it stays short (20 events, applied
+        # together without savepoints: tens of milliseconds) to let requests' writes through; one event
+        # per transaction made a burst of the Worker's hints queue behind the creates (ADR 0034).
+        events_per_transaction=20 if settings.database.is_sqlite else 50,
     )
     messaging = MessagingRuntime(
         service="api",
