@@ -12,21 +12,6 @@ from tests.support.databases import DatabaseFactory
 from tests.support.servers import nats_reachable, postgres_reachable, require
 
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
-SHARED_SCOPES = {"class", "module", "package"}
-
-
-@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the groups
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Under `scripts/test` (pytest-xdist, `--dist loadgroup`) a test that shares a module-scoped fixture
-    (a running system, a browser, a private server) runs on the same worker as the rest of its module,
-    so that fixture starts once; every other test goes to whichever worker is free."""
-    for item in items:
-        info = getattr(item, "_fixtureinfo", None)
-        if info is None:
-            continue
-        shared = any(d.scope in SHARED_SCOPES for defs in info.name2fixturedefs.values() for d in defs)
-        if shared:
-            item.add_marker(pytest.mark.xdist_group(item.module.__name__ if item.module else item.nodeid))
 
 
 @pytest.fixture(scope="session")
