@@ -20,14 +20,14 @@ import pytest
 from kanban.ops.errors import BackupError
 from kanban.ops.restore import restore_backup
 from tests.support.processes import free_port, run_cli
+from tests.support.settings import CHEAP_ARGON2
 
 pytestmark = pytest.mark.e2e
 CLIENTS = 20
 
 
 def _up(data_dir: Path, api_port: int, worker_port: int, log: Path) -> subprocess.Popen[bytes]:
-    env = {"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", "/tmp"),
-           "KANBAN_ARGON2_TIME_COST": "1", "KANBAN_ARGON2_MEMORY_COST": "64"}  # fmt: skip
+    env = {"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", "/tmp"), **CHEAP_ARGON2}
     args = ["up", "--data-dir", str(data_dir), "--api-port", str(api_port), "--worker-port", str(worker_port)]
     proc = subprocess.Popen(
         [sys.executable, "-m", "kanban.cli.main", *args], env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT

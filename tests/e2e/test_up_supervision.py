@@ -26,6 +26,7 @@ import httpx
 import pytest
 
 from tests.support.processes import free_port, signed_up_client
+from tests.support.settings import CHEAP_ARGON2
 
 pytestmark = pytest.mark.e2e
 
@@ -40,8 +41,7 @@ class Up:
         env = {
             "PATH": os.environ.get("PATH", ""),
             "HOME": os.environ.get("HOME", "/tmp"),
-            "KANBAN_ARGON2_TIME_COST": "1",
-            "KANBAN_ARGON2_MEMORY_COST": "64",
+            **CHEAP_ARGON2,
             "KANBAN_JOB_DEBOUNCE_SECONDS": "0.1",
         }
         command = [sys.executable, "-m", "kanban.cli.main", "up", "--data-dir", str(self.data_dir)]

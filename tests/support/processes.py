@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 
 from kanban.db.urls import DatabaseUrl
-from tests.support.settings import TEST_EVENTS_SECRET, TEST_JWT_SECRET
+from tests.support.settings import CHEAP_ARGON2, TEST_EVENTS_SECRET, TEST_JWT_SECRET
 
 
 def free_port() -> int:
@@ -101,8 +101,11 @@ class System:
     env: dict[str, str] = field(default_factory=dict)
 
     def start(self) -> None:
-        self.worker.start()
-        self.api.start()
+        # Both start at once (each spends about a second importing); no event flows until both are live.
+        self.worker.start(wait_ready=False)
+        self.api.start(wait_ready=False)
+        self.worker.wait_ready()
+        self.api.wait_ready()
 
     def stop(self) -> None:
         self.api.stop()
@@ -124,6 +127,7 @@ def build_system(
         "KANBAN_JOB_DEBOUNCE_SECONDS": "0.1",
         "KANBAN_INBOX_GAP_TIMEOUT_SECONDS": "5",
         "KANBAN_DATA_DIR": str(workdir / "no-env-file"),
+        **CHEAP_ARGON2,
     } | extra
     api = ServiceProcess("api", api_port, common | {"KANBAN_PORT": str(api_port)}, workdir / "api.log")
     worker = ServiceProcess("worker", worker_port, common | {"KANBAN_PORT": str(worker_port)}, workdir / "worker.log")
@@ -140,5 +144,6 @@ def api_alone(workdir: Path) -> ServiceProcess:
         "KANBAN_WORKER_EVENTS_URL": "http://127.0.0.1:9/internal/events",
         "KANBAN_PORT": str(port),
         "KANBAN_DATA_DIR": str(workdir),
+        **CHEAP_ARGON2,
     }
     return ServiceProcess("api", port, env, workdir / "api.log")

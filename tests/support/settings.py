@@ -7,6 +7,9 @@ from kanban.settings import Settings, load_settings
 
 TEST_EVENTS_SECRET = "test-events-secret-0123456789"
 TEST_JWT_SECRET = "test-jwt-secret-0123456789abcdef0123456789"
+# Cheap argon2id parameters: tests check behaviour, not hashing cost (the production profile costs
+# every sign-up and sign-in 64 MiB and a few hundred ms of CPU; tests/unit/api/test_passwords.py keeps it).
+CHEAP_ARGON2 = {"KANBAN_ARGON2_TIME_COST": "1", "KANBAN_ARGON2_MEMORY_COST": "64"}
 
 
 def test_env(api_db: DatabaseUrl | None, worker_db: DatabaseUrl | None, **extra: str) -> dict[str, str]:
@@ -15,9 +18,7 @@ def test_env(api_db: DatabaseUrl | None, worker_db: DatabaseUrl | None, **extra:
         "KANBAN_JWT_SECRET": TEST_JWT_SECRET,
         "KANBAN_TRANSPORT": "memory",
         "KANBAN_JOB_DEBOUNCE_SECONDS": "0",
-        # Cheap argon2id parameters: tests check behaviour, not hashing cost.
-        "KANBAN_ARGON2_TIME_COST": "1",
-        "KANBAN_ARGON2_MEMORY_COST": "64",
+        **CHEAP_ARGON2,
     }
     if api_db is not None:
         env["API_DATABASE_URL"] = api_db.url.render_as_string(hide_password=False)

@@ -15,6 +15,7 @@ import pytest
 
 from kanban.db.urls import DatabaseUrl
 from tests.integration.api.conftest import ApiHarness
+from tests.support.settings import CHEAP_ARGON2
 
 NEW_PASSWORD = "a long enough new password"
 
@@ -23,8 +24,7 @@ async def _users(db: DatabaseUrl, *args: str, stdin: str = "") -> tuple[int, str
     env = {
         "PATH": os.environ.get("PATH", ""),
         "API_DATABASE_URL": db.url.render_as_string(hide_password=False),
-        "KANBAN_ARGON2_TIME_COST": "1",
-        "KANBAN_ARGON2_MEMORY_COST": "64",
+        **CHEAP_ARGON2,
         "KANBAN_DATA_DIR": "/nonexistent",
     }
     process = await asyncio.create_subprocess_exec(
