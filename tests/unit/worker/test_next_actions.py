@@ -31,6 +31,22 @@ async def test_numbered_steps_become_actions() -> None:
     assert drafts["actions"].data["items"] == ["Reproduce on staging", "Write a failing test", "Ship the fix"]
 
 
+async def test_steps_written_into_a_one_line_title_become_actions() -> None:
+    task = make_task("Plan Sam's birthday party: 1) invite friends 2) book the hall 3) order the cake", "")
+
+    drafts = await drafts_of(agent, context_for(task))
+
+    assert drafts["actions"].data["items"] == ["Invite friends", "Book the hall", "Order the cake"]
+
+
+async def test_a_title_with_one_numbered_thing_proposes_no_steps() -> None:
+    task = make_task("Read chapter 2) of the manual", "")
+
+    drafts = await drafts_of(agent, context_for(task))
+
+    assert "actions" not in drafts
+
+
 async def test_imperative_sentences_in_prose_become_actions() -> None:
     task = make_task(
         "Dentist",

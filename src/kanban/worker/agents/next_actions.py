@@ -1,4 +1,4 @@
-"""The next-actions agent: a checklist of concrete actions drawn from the description."""
+"""The next-actions agent: a checklist of concrete actions drawn from the description (or steps the title lists)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import re
 from kanban.worker.agents.base import AgentReport, new_draft
 from kanban.worker.agents.context import AgentContext
 from kanban.worker.providers.base import Provider
-from kanban.worker.providers.local.actions import is_trivial
+from kanban.worker.providers.local.actions import is_trivial, lists_steps
 from kanban.worker.providers.tasks import NEXT_ACTIONS, ActionsRequest
 
 
@@ -20,7 +20,7 @@ class NextActionsAgent:
 
     async def run(self, ctx: AgentContext, provider: Provider) -> AgentReport:
         task = ctx.task
-        if not (task.description or "").strip():
+        if not (task.description or "").strip() and not lists_steps(task.title):
             return AgentReport()
         answer = await provider.complete(
             NEXT_ACTIONS, ActionsRequest(title=task.title, description=task.description or "")

@@ -59,10 +59,17 @@ def next_actions(request: ActionsRequest) -> Actions:
 
 
 def extract_actions(title: str, description: str) -> list[str]:
-    """The description's steps, trivial ones dropped; empty when it spells out fewer than two."""
+    """The description's steps, trivial ones dropped; empty when it spells out fewer than two.
+
+    A title captured in one line can carry its own numbered or lettered steps ("Plan the party:
+    1) invite friends 2) book the hall"); they count when the description has none.
+    """
     seen = {_key(title)}
     actions: list[str] = []
-    for step in _steps(description):
+    steps = _steps(description)
+    if len(steps) < MIN_STEPS:
+        steps = _inline_enumeration(title) or steps
+    for step in steps:
         action = _tidy(step)
         if action is None or is_trivial(action) or _key(action) in seen:
             continue
@@ -71,6 +78,11 @@ def extract_actions(title: str, description: str) -> list[str]:
         if len(actions) == MAX_ITEMS:
             break
     return actions if len(actions) >= MIN_STEPS else []
+
+
+def lists_steps(title: str) -> bool:
+    """Whether a title carries its own enumerated steps (so it is worth reading without a description)."""
+    return bool(_inline_enumeration(title))
 
 
 def is_trivial(action: str) -> bool:
