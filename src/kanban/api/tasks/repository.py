@@ -67,15 +67,16 @@ def _dense_index() -> Any:
     )
 
 
-def tasks_with_column(*, indexed: bool = True) -> Select[Any]:
-    """Task rows with their column's type and their board's config (for the stale flag).
-
-    `indexed` adds each task's dense index in its column; a caller that reads whole columns in
-    COLUMN_ORDER (the board) leaves it out and `hydrate` counts the rows instead.
-    """
-    extra = [_dense_index().label("dense_position")] if indexed else []
+def tasks_with_column() -> Select[Any]:
+    """Task rows with their column's type, their board's config (for the stale flag) and their dense
+    index in the column."""
     return (
-        select(tasks, columns.c.type.label("column_type"), boards.c.config.label("board_config"), *extra)
+        select(
+            tasks,
+            columns.c.type.label("column_type"),
+            boards.c.config.label("board_config"),
+            _dense_index().label("dense_position"),
+        )
         .join(columns, columns.c.id == tasks.c.column_id)
         .join(boards, boards.c.id == tasks.c.board_id)
     )
@@ -103,22 +104,16 @@ async def hydrate(
     }
     thresholds: dict[str, int] = {}
     out = []
-    seen_in_column: dict[str, int] = defaultdict(int)
     for row in rows:
         m = row._mapping
         if m["board_id"] not in thresholds:
             settings = BoardSettings.from_config(m["board_config"])
             thresholds[m["board_id"]] = await stale_after_days(conn, m["board_id"], settings)
-        if "dense_position" in m:
-            index = int(m["dense_position"])
-        else:  # whole columns in COLUMN_ORDER: the index is the row's place among its column's rows
-            index = seen_in_column[m["column_id"]]
-            seen_in_column[m["column_id"]] += 1
         out.append(
             TaskOut.model_validate(
                 {
                     **{k: m[k] for k in m if k not in ("board_config", "dense_position")},
-                    "position": index,
+                    "position": int(m["dense_position"]),
                     "is_done": bool(m["is_done"]),
                     "needs_breakdown": bool(m["needs_breakdown"]),
                     "wip_override": bool(m["wip_override"]),
