@@ -129,11 +129,16 @@ def test_a_day_with_the_board(browser: Any, base_url: str) -> None:
                  "hints": api(page, "GET", f"/tasks/{made['id']}/hints"),
                  "panel": page.locator("#hints").inner_text()}  # fmt: skip
         raise AssertionError(f"no hint to apply on the task page: {known}") from exc
-    apply.click()
+    # Apply and undo each reload the page when their request is answered; the live stream may show
+    # the new state first. Typing into the page before its reload lands would be lost with it.
+    with page.expect_navigation():
+        apply.click()
     undo = page.locator("#hints").get_by_role("button", name="Undo").first
     undo.wait_for()
-    undo.click()
+    with page.expect_navigation():
+        undo.click()
     page.locator("#hints .status-undone").first.wait_for()
+    page.wait_for_selector("body[data-keys=ready]", state="attached")
 
     # The checklist: add an item, tick it.
     page.get_by_label("New checklist item").fill("Buy flour")
