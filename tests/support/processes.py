@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -17,11 +18,37 @@ import httpx
 from kanban.db.urls import DatabaseUrl
 from tests.support.settings import CHEAP_ARGON2, TEST_EVENTS_SECRET, TEST_JWT_SECRET
 
+# Ports handed to child processes come from below the kernel's ephemeral range (32768 and up, where
+# bind(0) and outgoing connections take theirs), split between the pytest-xdist workers: a port one
+# worker just found free is never another worker's pick while neither child has bound it yet.
+_PORTS_LOW, _PORTS_HIGH = 10_000, 32_000
+_handed_out: set[int] = set()
+
+
+def _worker_ports() -> range:
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    count = max(1, int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")))
+    index = int(worker.removeprefix("gw") or 0) % count
+    width = (_PORTS_HIGH - _PORTS_LOW) // count
+    return range(_PORTS_LOW + index * width, _PORTS_LOW + (index + 1) * width)
+
 
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A loopback port free now, this test worker's own and not handed out before in this run."""
+    ports = _worker_ports()
+    start = random.randrange(len(ports))
+    for offset in range(len(ports)):
+        port = ports[(start + offset) % len(ports)]
+        if port in _handed_out:
+            continue
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _handed_out.add(port)
+        return port
+    raise RuntimeError(f"no free loopback port in {ports.start}-{ports.stop - 1}")
 
 
 def run_cli(*args: str, env: Mapping[str, str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import socket
 import uuid
 from typing import Protocol
 
@@ -18,6 +17,7 @@ from kanban.messaging.transports.base import Deliver, Transport
 from kanban.messaging.transports.http import EVENTS_PATH, HttpTransport, events_route
 from kanban.messaging.transports.memory import MemoryHub, MemoryTransport
 from kanban.messaging.transports.nats import NatsTransport, delete_stream
+from tests.support.processes import free_port
 from tests.support.settings import TEST_EVENTS_SECRET
 
 CONSUMER = "worker"
@@ -53,12 +53,6 @@ class MemoryLink:
 
     async def close(self) -> None:
         return None
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 async def _live(_: Request) -> Response:
