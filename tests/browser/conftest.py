@@ -64,13 +64,30 @@ def sign_up(page: Any, base_url: str, email: str | None = None) -> str:
     email = email or new_email()
     page.goto(f"{base_url}/")
     page.wait_for_url("**/login**")
-    page.get_by_role("link", name="Create an account").click()
+    follow(page, "Create an account")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Create account").click()
     page.wait_for_url("**/boards/*")
     page.wait_for_selector("#live-status[data-state=live]", state="attached")
     return email
+
+
+def follow(page: Any, name: str) -> None:
+    """Clicks a link and returns once the new page has loaded: its module scripts have run, so a click on
+    one of its buttons reaches the handler (a click landing before then would silently do nothing)."""
+    with page.expect_navigation():
+        page.get_by_role("link", name=name, exact=True).click()
+
+
+def box_of(locator: Any, timeout: float = 20.0) -> dict[str, float]:
+    """The element's box once it has one: a live update may swap the node out just as it is measured."""
+    deadline = time.monotonic() + timeout
+    while (box := locator.bounding_box()) is None:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no box after {timeout} s for {locator}")
+        time.sleep(0.05)
+    return box  # type: ignore[no-any-return]
 
 
 def api(page: Any, method: str, path: str, body: Any = None) -> Any:
@@ -103,7 +120,7 @@ def drag(page: Any, source: Any, target: Any) -> None:
     """A mouse drag in small steps (SortableJS follows pointer events)."""
     source.wait_for()
     until(page, "() => !document.querySelector('.card[style*=transform]')")  # the last drop settled
-    start, end = source.bounding_box(), target.bounding_box()
+    start, end = box_of(source), box_of(target)
     page.mouse.move(start["x"] + start["width"] / 2, start["y"] + start["height"] / 2)
     page.mouse.down()
     x, y = end["x"] + end["width"] / 2, end["y"] + min(end["height"] - 8, 40)

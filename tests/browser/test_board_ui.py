@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.browser.conftest import PASSWORD, api, board_of, card, column, drag, sign_up, until, wait_for_task
+from tests.browser.conftest import PASSWORD, api, board_of, box_of, card, column, drag, follow, sign_up, until, wait_for_task
 
 pytestmark = pytest.mark.e2e
 
@@ -46,11 +46,11 @@ def test_a_day_with_the_board(browser: Any, base_url: str) -> None:
     email = sign_up(page, base_url)
 
     # A context lane for clarify, through the settings page.
-    page.get_by_role("link", name="Settings").click()
+    follow(page, "Settings")
     page.get_by_label("New column", exact=True).fill("@Phone")
     page.get_by_role("button", name="Add column").click()
     page.get_by_label("Name of column 7").wait_for()
-    page.get_by_role("link", name="Board", exact=True).click()
+    follow(page, "Board")
 
     _quick_add(page, "Call the plumber", "Pay the rent", "Water the plants")
     for title in ("Call the plumber", "Pay the rent", "Water the plants"):
@@ -208,7 +208,7 @@ def test_touch_drag_moves_a_card_and_a_swipe_scrolls(browser: Any, base_url: str
     target.wait_for()
     task_id = _task_id(page, "Touch me")
     cdp = context.new_cdp_session(page)
-    box = target.bounding_box()
+    box = box_of(target)
     x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
 
     def touch(kind: str, px: float, py: float) -> None:
@@ -231,7 +231,7 @@ def test_touch_drag_moves_a_card_and_a_swipe_scrolls(browser: Any, base_url: str
     page.evaluate("document.getElementById('board').scrollLeft = 0")  # the Inbox in view, as a person scrolls back
     until(page, "document.getElementById('board').scrollLeft === 0")
     target.scroll_into_view_if_needed()
-    box = target.bounding_box()
+    box = box_of(target)
     x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
     # Wait until nothing covers the card (the quick add's notice, say) where the finger goes down.
     until(page, f"document.elementFromPoint({x}, {y})?.closest('.card')?.dataset.title === 'Touch me'")

@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.browser.conftest import PASSWORD, api, board_of, sign_up, until
+from tests.browser.conftest import PASSWORD, api, board_of, follow, sign_up, until
 
 pytestmark = pytest.mark.e2e
 SHOTS = os.environ.get("KANBAN_SCREENSHOTS")  # a folder to keep screenshots in, for a person to look at
@@ -50,7 +50,7 @@ def test_the_bookmarklet_captures_a_page_with_its_own_strict_csp(browser: Any, b
     page = context.new_page()
     errors = _errors(page)
     sign_up(page, base_url)
-    page.get_by_role("link", name="Capture", exact=True).click()
+    follow(page, "Capture")
     href = page.locator("#bookmarklet").get_attribute("href")
     assert href.startswith("javascript:") and base_url in href
     _shot(page, "capture-help")

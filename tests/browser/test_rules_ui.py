@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import api, board_of, sign_up, until, wait_for_task
+from tests.browser.conftest import api, board_of, follow, sign_up, until, wait_for_task
 from tests.browser.test_board_ui import _quick_add, _violations
 
 pytestmark = pytest.mark.e2e
@@ -40,13 +40,13 @@ def test_rules_from_a_preset_and_from_the_form_run_and_show_their_history(browse
     bank = api(page, "POST", f"/boards/{board['id']}/tasks", {"title": "Call the bank"})
 
     # One click adds a preset as an ordinary rule.
-    page.get_by_role("link", name="Rules", exact=True).click()
+    follow(page, "Rules")
     page.get_by_role("button", name="Add the preset “Checklist completed: done”").click()
     page.locator(".rule-card h3 a", has_text="Checklist completed: done").wait_for()
     assert _rule_named(page, "Checklist completed: done")["trigger"]["type"] == "checklist.completed"
 
     # A rule written in the form: the API's message shows beside the field it names, then it is fixed.
-    page.get_by_role("link", name="New rule").click()
+    follow(page, "New rule")
     page.get_by_label("Name", exact=True).fill("Calls go to Next actions")
     page.get_by_role("button", name="Add condition").click()
     page.get_by_label("Operator").select_option("contains")
@@ -91,7 +91,7 @@ def test_rules_from_a_preset_and_from_the_form_run_and_show_their_history(browse
     assert _rule_named(page, "Calls go to Next actions")["priority"] == 50
 
     # The switch turns it off and on again.
-    page.get_by_role("link", name="← Rules").click()
+    follow(page, "← Rules")
     switch = page.get_by_role("button", name="Enabled: Calls go to Next actions")
     switch.click()
     page.locator(".rule-card.is-off").wait_for()  # after the page reloads
@@ -101,7 +101,7 @@ def test_rules_from_a_preset_and_from_the_form_run_and_show_their_history(browse
     assert _rule_named(page, "Calls go to Next actions")["enabled"] is True
 
     # A task captured on the board is moved by the rule, and the run is in the rule's history.
-    page.get_by_role("link", name="Board", exact=True).click()
+    follow(page, "Board")
     _quick_add(page, "Call the plumber")
     plumber = page.locator(".card[data-title='Call the plumber']").get_attribute("data-task-id")
     wait_for_task(page, plumber, f"t.columnId === '{next_actions}'")
