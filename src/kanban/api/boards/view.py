@@ -53,8 +53,37 @@ def _sqlite_time(value: str | None) -> datetime | None:
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
+class _WireTime(UserDefinedType[Any]):
+    """A time the view only sends: SQLite's text rewritten as the wire's ISO 8601 `Z` text by slicing,
+    without a datetime in between (a board sends five per card); asyncpg's datetimes pass as they are."""
+
+    cache_ok = True
+
+    def get_col_spec(self, **kw: Any) -> str:
+        return "TIMESTAMP"
+
+    def result_processor(self, dialect: Dialect, coltype: object) -> Callable[[Any], Any] | None:
+        return _sqlite_wire_time if dialect.name == "sqlite" else None
+
+
+def _sqlite_wire_time(value: str | None) -> str | datetime | None:
+    """UtcDateTime's naive UTC text (`YYYY-MM-DD HH:MM:SS.ffffff`) as orjson writes the aware datetime
+    (`…THH:MM:SS[.ffffff]Z`, no fraction when it is zero); any other shape goes through `_sqlite_time`."""
+    if value is None:
+        return None
+    if len(value) == 26 and value[10] == " " and value[19] == ".":
+        date, clock = value[:10], value[11:19]
+        fraction = value[19:]
+        return f"{date}T{clock}Z" if fraction == ".000000" else f"{date}T{clock}{fraction}Z"
+    return _sqlite_time(value)
+
+
 def _time(column: Any) -> Any:
     return type_coerce(column, _UtcTime()).label(column.name)
+
+
+def _wire_time(column: Any) -> Any:
+    return type_coerce(column, _WireTime()).label(column.name)
 
 
 # The task columns the response shows, in the order `_task` unpacks them. The metadata comes as its
@@ -62,11 +91,13 @@ def _time(column: Any) -> Any:
 _TASK_FIELDS = (
     *(tasks.c[name] for name in ("id", "board_id", "column_id", "project_id", "title", "description", "context")),
     tasks.c.waiting_for,
-    _time(tasks.c.due_at),
+    _wire_time(tasks.c.due_at),
     *(tasks.c[name] for name in ("priority", "duration_minutes", "needs_breakdown")),
     cast(tasks.c.metadata, Text).label("metadata"),
     *(tasks.c[name] for name in ("is_done", "version", "wip_override")),
-    *(_time(tasks.c[name]) for name in ("created_at", "updated_at", "completed_at", "last_moved_at", "clarified_at")),
+    *(_wire_time(tasks.c[name]) for name in ("created_at", "updated_at", "completed_at")),
+    _time(tasks.c.last_moved_at),  # compared with the stale cutoff and aged: a datetime
+    _wire_time(tasks.c.clarified_at),
     tasks.c.source,
 )
 
