@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 import orjson
 import pytest
+from sqlalchemy.dialects import sqlite
 
 from kanban.api.boards.view import _sqlite_time, _sqlite_wire_time, encode
 
@@ -32,6 +33,15 @@ def test_a_missing_time_stays_missing() -> None:
     assert _sqlite_wire_time(None) is None
 
 
-def test_a_datetime_written_by_the_column_type_reads_back_through_the_fast_path() -> None:
-    written = datetime(2026, 3, 4, 5, 6, 7, 890, tzinfo=UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
-    assert _sqlite_wire_time(written) == "2026-03-04T05:06:07.000890Z"
+def test_what_sqlite_stores_for_the_column_type_takes_the_fast_path() -> None:
+    """SQLAlchemy's SQLite DATETIME writes six fraction digits, zero or not: the shape the slicing expects."""
+    dialect = sqlite.dialect()
+    store = sqlite.DATETIME().bind_processor(dialect)
+    assert store is not None
+    for moment, wire in (
+        (datetime(2026, 3, 4, 5, 6, 7, 890), "2026-03-04T05:06:07.000890Z"),
+        (datetime(2026, 3, 4, 5, 6, 7), "2026-03-04T05:06:07Z"),
+    ):
+        stored = store(moment)
+        assert len(stored) == 26
+        assert _sqlite_wire_time(stored) == wire
