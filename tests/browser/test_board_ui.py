@@ -11,7 +11,19 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.browser.conftest import PASSWORD, api, board_of, box_of, card, column, drag, follow, sign_up, until, wait_for_task
+from tests.browser.conftest import (
+    PASSWORD,
+    api,
+    board_of,
+    box_of,
+    card,
+    column,
+    drag,
+    follow,
+    sign_up,
+    until,
+    wait_for_task,
+)
 
 pytestmark = pytest.mark.e2e
 

@@ -305,7 +305,9 @@ async def test_positions_stay_dense_through_a_random_mix_of_moves_reorders_and_d
             body = {"columnId": rng.choice(columns), "position": rng.choice([None, 0, 1, 3, 50])}
             reply = await api.client.post(f"/tasks/{task_id}/move", json=body, headers=me)
         elif action < 0.85:
-            reply = await api.client.post(f"/tasks/{task_id}/reorder", json={"position": rng.randint(-1, 8)}, headers=me)
+            reply = await api.client.post(
+                f"/tasks/{task_id}/reorder", json={"position": rng.randint(-1, 8)}, headers=me
+            )
         else:
             reply = await api.client.delete(f"/tasks/{task_id}", headers=me)
             ids.remove(task_id)

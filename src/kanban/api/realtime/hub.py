@@ -133,6 +133,7 @@ class RealtimeHub:
         self.end_streams()
         await self._broadcast.close()
 
+
 def _put(queue: asyncio.Queue[BoardMessage | None], message: BoardMessage) -> None:
     if queue.full():
         queue.get_nowait()  # the oldest message gives way
