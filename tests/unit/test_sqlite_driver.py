@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import Column, Integer, MetaData, String, Table, insert, select, text, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Column, Integer, MetaData, String, Table, event, func, insert, select, text, update
+from sqlalchemy.exc import IntegrityError, OperationalError
 
-from kanban.db.engine import make_engine
+from kanban.db.engine import make_engine, read_only_connection, single_read
 from kanban.db.sqlite_driver import OneHopCursor
 from kanban.db.urls import parse_database_url
 
@@ -43,3 +44,93 @@ async def test_rows_counts_ids_and_errors_come_back_as_from_aiosqlite(tmp_path: 
             assert [row.name async for row in streamed] == ["a", "b!", "c!", "d"]
     finally:
         await engine.dispose()
+
+
+class _Hops:
+    """Counts the calls handed to aiosqlite's connection thread (each a queue put and a wake-up)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        import aiosqlite.core
+
+        self.count = 0
+        original = aiosqlite.core.Connection._execute
+
+        async def counted(conn: Any, fn: Any, *args: Any, **kwargs: Any) -> Any:
+            self.count += 1
+            return await original(conn, fn, *args, **kwargs)
+
+        monkeypatch.setattr(aiosqlite.core.Connection, "_execute", counted)
+
+    def since(self, start: int) -> int:
+        return self.count - start
+
+
+async def test_begin_travels_with_the_first_statement_and_an_empty_end_is_no_hop(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = make_engine(parse_database_url(f"sqlite:///{tmp_path / 'hops.db'}"), "test", keep_sqlite_connections=True)
+    hops = _Hops(monkeypatch)
+    try:
+        async with engine.begin() as conn:
+            await conn.run_sync(meta.create_all)
+        async with engine.begin() as conn:  # warm: the pool holds the connection from here on
+            await conn.execute(insert(items).values(name="a"))
+
+        start = hops.count
+        async with engine.begin() as conn:
+            await conn.execute(insert(items).values(name="b"))
+        assert hops.since(start) == 2  # BEGIN IMMEDIATE with the INSERT, then COMMIT
+
+        start = hops.count
+        async with engine.begin() as conn:
+            pass
+        assert hops.since(start) == 0  # a transaction that ran nothing never reached the file
+
+        start = hops.count
+        async with single_read(engine) as conn:
+            names = (await conn.execute(select(items.c.name).order_by(items.c.id))).scalars().all()
+        assert names == ["a", "b"]
+        assert hops.since(start) == 1  # no BEGIN, no ROLLBACK
+
+        start = hops.count
+        with pytest.raises(IntegrityError):
+            async with engine.begin() as conn:
+                await conn.execute(insert(items).values(name="a"))
+        assert hops.since(start) == 2  # the failed INSERT (BEGIN with it), then the ROLLBACK it needed
+        async with read_only_connection(engine) as conn:
+            assert (await conn.execute(select(func.count()).select_from(items))).scalar_one() == 2
+            raw = (await conn.get_raw_connection()).dbapi_connection
+            assert raw._connection._conn.in_transaction  # type: ignore[union-attr]  # a deferred BEGIN: one snapshot
+    finally:
+        await engine.dispose()
+
+
+async def test_a_begin_that_cannot_take_the_lock_fails_its_statement_and_leaves_nothing_open(tmp_path: Path) -> None:
+    url = parse_database_url(f"sqlite:///{tmp_path / 'locked.db'}")
+    holder = make_engine(url, "holder")
+    waiter = make_engine(url, "waiter", keep_sqlite_connections=True)
+
+    @event.listens_for(waiter.sync_engine, "connect")
+    def _impatient(dbapi_conn: Any, _record: Any) -> None:  # after the engine's own PRAGMAs
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA busy_timeout=50")
+        cursor.close()
+
+    try:
+        async with holder.begin() as conn:
+            await conn.run_sync(meta.create_all)
+        async with holder.begin() as held:
+            await held.execute(insert(items).values(name="held"))  # holds the write lock from here
+            async with waiter.connect() as conn:
+                with pytest.raises(OperationalError, match="locked"):
+                    await conn.execute(insert(items).values(name="blocked"))
+                await conn.rollback()
+                raw = (await conn.get_raw_connection()).dbapi_connection
+                assert not raw._connection._conn.in_transaction  # type: ignore[union-attr]
+        async with waiter.begin() as conn:  # the same pooled connection writes once the lock is free
+            await conn.execute(insert(items).values(name="later"))
+        async with single_read(waiter) as conn:
+            assert (await conn.execute(select(items.c.name).order_by(items.c.id))).scalars().all() == ["held", "later"]
+    finally:
+        await holder.dispose()
+        await waiter.dispose()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -11,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.dialects import registry
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import AsyncAdaptedQueuePool, NullPool
 
@@ -19,6 +21,9 @@ from kanban.db.files import ensure_private_sqlite_file
 from kanban.db.urls import DatabaseUrl
 
 READ_ONLY = "kanban_read_only"
+SINGLE_READ = "kanban_single_read"
+# A pooled PostgreSQL connection idle longer than this is pinged before use (see `_ping_when_idle`).
+PING_AFTER_IDLE_SECONDS = 2.0
 registry.register(f"sqlite.{sqlite_driver.DRIVER_NAME}", "kanban.db.sqlite_driver", "OneHopSqliteDialect")
 _WRITE_LOCKS: weakref.WeakKeyDictionary[Any, asyncio.Lock] = weakref.WeakKeyDictionary()
 
@@ -57,6 +62,21 @@ async def read_only_connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnec
         yield await conn.execution_options(**{READ_ONLY: True})
 
 
+@asynccontextmanager
+async def single_read(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A connection for one read statement, outside any transaction: no BEGIN, no ROLLBACK.
+
+    One statement is its own consistent snapshot on either backend, so a lookup such as a sign-in
+    check or the relay's read of pending rows costs one round trip instead of three. Several reads
+    that must agree with each other take `read_only_connection` instead.
+    """
+    async with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            yield await conn.execution_options(**{SINGLE_READ: True})
+        else:
+            yield await conn.execution_options(isolation_level="AUTOCOMMIT")
+
+
 def make_engine(
     db: DatabaseUrl, application_name: str, pool_size: int = 10, *, keep_sqlite_connections: bool = False
 ) -> AsyncEngine:
@@ -78,13 +98,39 @@ def make_engine(
         engine = create_async_engine(one_hop, **pooling, connect_args={"timeout": 30, "isolation_level": None})
         _tune_sqlite(engine)
         return engine
-    return create_async_engine(
+    engine = create_async_engine(
         db.async_url,
         pool_size=pool_size,
         max_overflow=pool_size,
-        pool_pre_ping=True,
         connect_args={"server_settings": {"application_name": application_name}},
     )
+    _ping_when_idle(engine, PING_AFTER_IDLE_SECONDS)
+    return engine
+
+
+def _ping_when_idle(engine: AsyncEngine, idle_seconds: float) -> None:
+    """Ping a pooled connection before use only when it sat idle, instead of before every use.
+
+    SQLAlchemy's `pool_pre_ping` pings on every checkout, and asyncpg's ping is a transaction of its
+    own (BEGIN, a query, ROLLBACK): three round trips, twelve per create. A connection used a moment
+    ago is as alive as a ping would show; one that idled (where a server restart or an idle timeout
+    may have closed it) is pinged, and a dead one is replaced before the caller sees it. A
+    connection that dies while in use fails that statement as before and invalidates the pool.
+    """
+
+    @event.listens_for(engine.sync_engine, "checkin")
+    def _on_checkin(_dbapi_conn: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _on_checkout(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.pop("idle_since", None)
+        if since is None or time.monotonic() - since < idle_seconds:
+            return
+        try:
+            dbapi_conn.ping()
+        except Exception as exc:  # any failure means this connection is unusable: the pool replaces it
+            raise DisconnectionError("a pooled connection did not answer its ping") from exc
 
 
 def _tune_sqlite(engine: AsyncEngine) -> None:
@@ -102,6 +148,10 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
     # failing with "database is locked" when a read turns into a write.
     # A connection marked READ_ONLY begins a deferred transaction instead: under WAL it reads
     # beside the writer, so a lookup made while a unit of work holds the write lock cannot deadlock.
+    # A SINGLE_READ connection begins nothing: its one statement is its own transaction.
+    # The BEGIN is not a statement of its own: the driver sends it with the transaction's first one.
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")
+        options = conn.get_execution_options()
+        if not options.get(SINGLE_READ):
+            conn.connection.dbapi_connection.defer_begin("BEGIN" if options.get(READ_ONLY) else "BEGIN IMMEDIATE")

@@ -24,6 +24,7 @@ from sqlalchemy.dialects.sqlite.aiosqlite import (
     SQLiteDialect_aiosqlite,
 )
 from sqlalchemy.util import EMPTY_DICT
+from sqlalchemy.util.concurrency import await_
 
 DRIVER_NAME = "kanban_aiosqlite"
 
@@ -66,8 +67,11 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
     async def _execute_async(self, operation: Any, parameters: Any) -> Any:
         async with self._adapt_connection._execute_mutex:
             raw = self._connection._conn  # the sqlite3 connection, used only on its own thread
+            begin = self._adapt_connection.take_begin()
 
             def run() -> tuple[Any, list[Any], int, int | None]:
+                if begin is not None:
+                    raw.execute(begin)
                 cursor = raw.cursor()
                 try:
                     cursor.execute(operation, () if parameters is None else parameters)
@@ -82,8 +86,11 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
     async def _executemany_async(self, operation: Any, seq_of_parameters: Sequence[Any]) -> Any:
         async with self._adapt_connection._execute_mutex:
             raw = self._connection._conn
+            begin = self._adapt_connection.take_begin()
 
             def run() -> tuple[int, int | None]:
+                if begin is not None:
+                    raw.execute(begin)
                 cursor = raw.cursor()
                 try:
                     cursor.executemany(operation, seq_of_parameters)
@@ -102,8 +109,44 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
 
 
 class OneHopConnection(AsyncAdapt_aiosqlite_connection):
-    __slots__ = ()
+    __slots__ = ("_begin",)
     _cursor_cls = OneHopCursor
+
+    def __init__(self, dbapi: Any, connection: Any) -> None:
+        super().__init__(dbapi, connection)
+        self._begin: str | None = None
+
+    def defer_begin(self, statement: str) -> None:
+        """Open the next transaction with `statement`, sent in the hop of the transaction's first statement."""
+        self._begin = statement
+
+    def take_begin(self) -> str | None:
+        begin, self._begin = self._begin, None
+        return begin
+
+    def cursor(self, server_side: bool = False) -> Any:
+        if server_side:  # aiosqlite's own cursor: the BEGIN goes first, in a hop of its own
+            begin = self.take_begin()
+            if begin is not None:
+                try:
+                    await_(self._connection._execute(self._connection._conn.execute, begin))
+                except Exception as error:
+                    self._handle_exception(error)
+        return super().cursor(server_side)
+
+    def rollback(self) -> None:
+        if self.take_begin() is None and self._in_transaction():
+            super().rollback()
+
+    def commit(self) -> None:
+        if self.take_begin() is None and self._in_transaction():
+            super().commit()
+
+    def _in_transaction(self) -> bool:
+        # Read from the event loop's thread: the flag is SQLite's autocommit state, and no statement
+        # of this connection runs while SQLAlchemy commits or rolls it back.
+        raw = self._connection._connection
+        return raw is not None and raw.in_transaction
 
 
 class OneHopDbapi(AsyncAdapt_aiosqlite_dbapi):

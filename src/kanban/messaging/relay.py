@@ -17,7 +17,7 @@ from sqlalchemy import and_, bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from kanban.contracts.envelope import Envelope
-from kanban.db.engine import read_only_connection, write_transaction
+from kanban.db.engine import read_only_connection, single_read, write_transaction
 from kanban.db.types import utcnow
 from kanban.messaging.backoff import Backoff
 from kanban.messaging.lease import Lease
@@ -69,9 +69,8 @@ class Relay:
 
     async def relay_pending(self) -> int:
         """Publish one batch of the oldest unsent rows; returns how many were sent."""
-        async with read_only_connection(self._engine) as conn:
+        async with single_read(self._engine) as conn:
             rows = (await conn.execute(self._pending)).all()
-            await conn.rollback()
         if not rows:
             return 0
         sent = 0

@@ -18,7 +18,7 @@ from kanban.api.errors import Unauthorized
 from kanban.api.security.principal import Principal
 from kanban.api.security.tokens import decode_access_token, token_digest
 from kanban.api.security.usage import record_use_later
-from kanban.db.engine import read_only_connection
+from kanban.db.engine import single_read
 from kanban.db.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -39,7 +39,7 @@ class SessionRules:
 
 async def from_access_token(engine: AsyncEngine, token: str, rules: SessionRules) -> Principal:
     claims = decode_access_token(token, rules.secret)
-    async with read_only_connection(engine) as conn:
+    async with single_read(engine) as conn:
         stored = await repo.session_by_id(conn, claims.session_id)
     now = utcnow()
     if stored is None or stored.user_id != claims.user_id or stored.kind != "token" or not _live(stored, now):
@@ -49,7 +49,7 @@ async def from_access_token(engine: AsyncEngine, token: str, rules: SessionRules
 
 async def from_session_cookie(engine: AsyncEngine, cookie: str, rules: SessionRules) -> Principal:
     now = utcnow()
-    async with read_only_connection(engine) as conn:
+    async with single_read(engine) as conn:
         stored = await repo.session_by_digest(conn, token_digest(cookie))
     if stored is None or stored.kind != "cookie" or not _live(stored, now, rules.idle_timeout):
         raise Unauthorized("the session has ended; sign in again")

@@ -1,0 +1,70 @@
+"""Connections of `kanban.db.engine`: one-statement reads outside a transaction, pings only after idling."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.dialects.postgresql.asyncpg import AsyncAdapt_asyncpg_connection
+
+from kanban.db import engine as engine_module
+from kanban.db.engine import make_engine, read_only_connection, single_read
+from kanban.db.urls import DatabaseUrl
+from tests.support.databases import pg_admin
+
+# On PostgreSQL two statements of one transaction see one transaction id, two on their own two.
+_XID = text("SELECT pg_current_xact_id()::text")
+
+
+async def test_a_single_read_opens_no_transaction_and_a_read_only_connection_does(api_db: DatabaseUrl) -> None:
+    engine = make_engine(api_db, "kt_single_read", keep_sqlite_connections=True)
+    try:
+        async with single_read(engine) as conn:
+            assert await conn.scalar(text("SELECT count(*) FROM users")) == 0
+            if api_db.is_sqlite:
+                raw = (await conn.get_raw_connection()).dbapi_connection
+                assert not raw._connection._conn.in_transaction  # type: ignore[union-attr]
+            else:
+                assert await conn.scalar(_XID) != await conn.scalar(_XID)
+        async with read_only_connection(engine) as conn:
+            await conn.scalar(text("SELECT count(*) FROM users"))
+            if api_db.is_sqlite:
+                raw = (await conn.get_raw_connection()).dbapi_connection
+                assert raw._connection._conn.in_transaction  # type: ignore[union-attr]
+            else:
+                assert await conn.scalar(_XID) == await conn.scalar(_XID)
+    finally:
+        await engine.dispose()
+
+
+@pytest.mark.parametrize("backend", ["postgres"], indirect=True)
+async def test_a_pooled_connection_is_pinged_only_after_idling_and_a_dead_one_is_replaced(
+    api_db: DatabaseUrl, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pings: list[Any] = []
+    original = AsyncAdapt_asyncpg_connection.ping
+
+    def counted(self: Any) -> None:
+        pings.append(self)
+        original(self)
+
+    monkeypatch.setattr(AsyncAdapt_asyncpg_connection, "ping", counted)
+    monkeypatch.setattr(engine_module, "PING_AFTER_IDLE_SECONDS", 0.2)
+    engine = make_engine(api_db, "kt_idle_ping", pool_size=1)
+    try:
+        async with engine.connect() as conn:
+            first_pid = await conn.scalar(text("SELECT pg_backend_pid()"))
+        async with engine.connect() as conn:  # used a moment ago: no ping
+            assert await conn.scalar(text("SELECT pg_backend_pid()")) == first_pid
+        assert pings == []
+
+        await asyncio.sleep(0.3)
+        await pg_admin(f"SELECT pg_terminate_backend({first_pid})")  # e.g. a server restart while idle
+        async with engine.connect() as conn:
+            pid = await conn.scalar(text("SELECT pg_backend_pid()"))
+        assert len(pings) == 1  # the idle connection was pinged, found dead and replaced
+        assert pid != first_pid
+    finally:
+        await engine.dispose()
