@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import collections
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy.dialects.sqlite.aiosqlite import (
     AsyncAdapt_aiosqlite_connection,
@@ -67,7 +67,7 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
     async def _execute_async(self, operation: Any, parameters: Any) -> Any:
         async with self._adapt_connection._execute_mutex:
             raw = self._connection._conn  # the sqlite3 connection, used only on its own thread
-            begin = self._adapt_connection.take_begin()
+            begin = cast(OneHopConnection, self._adapt_connection).take_begin()
 
             def run() -> tuple[Any, list[Any], int, int | None]:
                 if begin is not None:
@@ -86,7 +86,7 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
     async def _executemany_async(self, operation: Any, seq_of_parameters: Sequence[Any]) -> Any:
         async with self._adapt_connection._execute_mutex:
             raw = self._connection._conn
-            begin = self._adapt_connection.take_begin()
+            begin = cast(OneHopConnection, self._adapt_connection).take_begin()
 
             def run() -> tuple[int, int | None]:
                 if begin is not None:
