@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from kanban.worker.agents.duplicates import DuplicatesAgent
+from kanban.worker.providers.local import similarity
+from kanban.worker.providers.local.features import read_task
 from tests.unit.worker.conftest import context_for, drafts_of, make_task
 
 agent = DuplicatesAgent()
@@ -66,3 +71,24 @@ async def test_hiring_a_thing_and_returning_it_are_not_one_task() -> None:
     task = make_task("Hire a pressure washer")
 
     assert await drafts_of(agent, context_for(task, open_tasks=(make_task("Return the hired pressure washer"),))) == {}
+
+
+_WORDS = st.text(alphabet="abcdeorz", min_size=1, max_size=9)
+
+
+@given(words=st.frozensets(_WORDS, max_size=8), other=st.frozensets(_WORDS, max_size=12))
+def test_matching_through_the_grouped_words_finds_what_a_scan_of_every_word_finds(
+    words: frozenset[str], other: frozenset[str]
+) -> None:
+    scanned = frozenset(w for w in words if w in other or any(similarity._near(w, o) for o in other))
+    assert similarity._matched(words, other) == scanned
+
+
+@given(
+    a=st.lists(_WORDS, min_size=1, max_size=5).map(" ".join),
+    b=st.lists(_WORDS, min_size=1, max_size=7).map(" ".join),
+)
+def test_a_pair_told_apart_by_its_words_alone_is_a_pair_that_shares_nothing(a: str, b: str) -> None:
+    first, second = read_task(a, ""), read_task(b, "")
+    if similarity._nothing_in_common(first.title_concepts, second):
+        assert not similarity._matched(first.title_concepts, second.text_concepts, second.joined)

@@ -9,10 +9,12 @@ bill" and "nursery bill") they are two tasks that look alike, not one task writt
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from rapidfuzz.distance import Levenshtein
 
 from kanban.worker.providers.local import lexicon as lx
-from kanban.worker.providers.local.features import TaskReading, read_task
+from kanban.worker.providers.local.features import CACHE_SIZE, TaskReading, read_task
 from kanban.worker.providers.tasks import DuplicateMatch, Duplicates, DuplicatesRequest
 
 THRESHOLD = 0.6
@@ -32,7 +34,7 @@ def find_duplicates(request: DuplicatesRequest) -> Duplicates:
 def similarity(title_a: str, description_a: str, title_b: str, description_b: str) -> float:
     """0..1: how much two tasks say the same thing (a loose measure, for picking candidates)."""
     a, b = read_task(title_a, description_a), read_task(title_b, description_b)
-    if not a.title_concepts or not b.title_concepts:
+    if not a.title_concepts or not b.title_concepts or _nothing_in_common(a.title_concepts, b):
         return 0.0
     shared = len(_matched(a.title_concepts, b.text_concepts, _joined(b)))
     return shared / min(len(a.title_concepts), len(b.title_concepts))
@@ -74,14 +76,50 @@ def _matched(words: frozenset[str], other: frozenset[str], joined: frozenset[str
     """The words found in `other` (exactly or as a near spelling) or among its run-together pairs."""
     out = set()
     for word in words:
-        if word in other or word in joined or any(_near(word, o) for o in other):
+        if word in other or word in joined or _near_any(word, other):
             out.add(word)
     return frozenset(out)
 
 
+def _near_any(word: str, other: frozenset[str]) -> bool:
+    if len(word) < NEAR_MIN_LENGTH:
+        return False
+    return any(_near(word, o) for o in _near_candidates(other).get(word[0], ()))
+
+
+def _nothing_in_common(words: frozenset[str], other: TaskReading) -> bool:
+    """True when `_matched(words, other.text_concepts, other.joined)` is sure to be empty, told by set
+    operations alone: most pairs of a board's tasks share no word, and this answers them quickly."""
+    return (
+        words.isdisjoint(other.text_concepts)
+        and words.isdisjoint(other.joined)
+        and _long_initials(words).isdisjoint(_near_candidates(other.text_concepts))
+    )
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def _long_initials(words: frozenset[str]) -> frozenset[str]:
+    return frozenset(word[0] for word in words if len(word) >= NEAR_MIN_LENGTH)
+
+
+# Only words this long can be near spellings of each other (shorter ones differ by meaning: "cat", "car").
+NEAR_MIN_LENGTH = 6
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def _near_candidates(words: frozenset[str]) -> dict[str, tuple[str, ...]]:
+    """The words that `_near` could match, by first letter: a duplicate check compares one task with
+    every open task of its board, so each task's words are grouped once, not scanned per pair."""
+    grouped: dict[str, list[str]] = {}
+    for word in words:
+        if len(word) >= NEAR_MIN_LENGTH:
+            grouped.setdefault(word[0], []).append(word)
+    return {initial: tuple(group) for initial, group in grouped.items()}
+
+
 def _near(a: str, b: str) -> bool:
     """A typo or a spelling variant of one longer word ("acountant", "organise"/"organize")."""
-    if len(a) < 6 or len(b) < 6 or a[0] != b[0]:
+    if len(a) < NEAR_MIN_LENGTH or len(b) < NEAR_MIN_LENGTH or a[0] != b[0]:
         return False
     if a.startswith(b) or b.startswith(a):  # "recommend" and "recommendation"
         return True
