@@ -32,7 +32,7 @@ from kanban.messaging.correlation import Causality, reset_causality, set_causali
 from kanban.messaging.lease import Lease
 from kanban.messaging.metrics import EVENTS_APPLIED, EVENTS_DEAD_LETTERED, EVENTS_RECEIVED
 from kanban.messaging.outbox import inbox_channel
-from kanban.messaging.sql import dialect_insert, insert_ignoring_duplicates, upsert, upsert_many
+from kanban.messaging.sql import dialect_insert, insert_ignoring_duplicates, upsert_many, upsert_row
 from kanban.messaging.tables import MessagingTables
 from kanban.messaging.unit_of_work import UnitOfWork
 from kanban.messaging.wakeup import Wakeup
@@ -591,7 +591,7 @@ class Inbox:
         if not cls.ORDERED or envelope.aggregate_version is None:
             return
         row = self._cursor_row(envelope, cls)
-        await uow.conn.execute(upsert(uow.conn, self._t.cursors, row, ["consumer", "aggregate_id"]))
+        await upsert_row(uow.conn, self._t.cursors, row, ["consumer", "aggregate_id"])
 
     def _cursor_row(self, envelope: Envelope, cls: type[Event]) -> dict[str, Any]:
         return {

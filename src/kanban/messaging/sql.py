@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Table
@@ -19,15 +21,9 @@ def insert_ignoring_duplicates(conn: AsyncConnection, table: Table, rows: list[d
     return dialect_insert(conn.dialect.name, table).values(rows).on_conflict_do_nothing()
 
 
-def upsert(conn: AsyncConnection, table: Table, row: dict[str, Any], keys: list[str]) -> Any:
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    # The row's own values, not `excluded`: an `excluded` alias is a new object per statement,
-    # which costs a column copy per field on this hot path (every event an inbox applies).
-    return (
-        dialect.insert(table)
-        .values(row)
-        .on_conflict_do_update(index_elements=keys, set_={k: v for k, v in row.items() if k not in keys})
-    )
+async def upsert_row(conn: AsyncConnection, table: Table, row: dict[str, Any], keys: Sequence[str]) -> None:
+    """Insert `row`, or give the existing row with the same `keys` the other values of `row`."""
+    await conn.execute(upsert_statement(conn.dialect.name, table, tuple(row), tuple(keys)), row)
 
 
 def upsert_many(conn: AsyncConnection, table: Table, columns: list[str], keys: list[str]) -> Any:
@@ -36,8 +32,17 @@ def upsert_many(conn: AsyncConnection, table: Table, columns: list[str], keys: l
     Its parameters are bound per row, so SQLAlchemy compiles it once and caches it, unlike a
     multi-row VALUES, which compiles anew for every count of rows.
     """
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(table)
+    return upsert_statement(conn.dialect.name, table, tuple(columns), tuple(keys))
+
+
+@lru_cache(maxsize=256)
+def upsert_statement(dialect: str, table: Table, columns: tuple[str, ...], keys: tuple[str, ...]) -> Any:
+    """The upsert of rows with `columns`, built once per shape: its values are the rows' bound parameters.
+
+    Building a statement costs more CPU than SQLAlchemy's cached compile of it; the upserts of
+    snapshots, cursors and analyses run for every event an inbox applies.
+    """
+    statement = dialect_insert(dialect, table)
     return statement.on_conflict_do_update(
-        index_elements=keys, set_={k: statement.excluded[k] for k in columns if k not in keys}
+        index_elements=list(keys), set_={k: statement.excluded[k] for k in columns if k not in keys}
     )

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from kanban.api.tables import boards, hints, task_analyses, tasks
 from kanban.contracts.events import HintDraft
 from kanban.db.types import new_id, utcnow
-from kanban.messaging.sql import upsert
+from kanban.messaging.sql import upsert_row
 
 
 async def owned_hint(conn: AsyncConnection, hint_id: str, user_id: str, *, for_update: bool = False) -> Row | None:
@@ -145,7 +145,7 @@ async def supersede(conn: AsyncConnection, hint_ids: Sequence[str], by: str | No
 
 
 async def save_analysis(conn: AsyncConnection, task_id: str, **values: Any) -> None:
-    await conn.execute(upsert(conn, task_analyses, {"task_id": task_id, **values}, ["task_id"]))
+    await upsert_row(conn, task_analyses, {"task_id": task_id, **values}, ["task_id"])
 
 
 async def task_analysis(conn: AsyncConnection, task_id: str) -> Row | None:

@@ -7,8 +7,10 @@ time forward (debounce) instead of adding jobs.
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import func, select, text, update
+from sqlalchemy import bindparam, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -22,21 +24,45 @@ BULK_BACKLOG = 20
 INTERACTIVE, BACKGROUND = 0, 1
 
 
+# The board's queued jobs: how many, and whether any is background work. Built once (bound task id).
+_BOARD_BACKLOG = (
+    select(func.count(), func.max(agent_jobs.c.priority))
+    .select_from(agent_jobs.join(task_snapshots, task_snapshots.c.task_id == agent_jobs.c.task_id))
+    .where(
+        agent_jobs.c.status == "queued",
+        task_snapshots.c.board_id
+        == select(task_snapshots.c.board_id).where(task_snapshots.c.task_id == bindparam("task_id")).scalar_subquery(),
+    )
+)
+
+
 async def job_priority(conn: AsyncConnection, task_id: str) -> int:
     """Background when the task's board has BULK_BACKLOG queued jobs, or still a background one queued.
 
     The second part keeps a board's own jobs first come, first served: once its backlog shrinks
     below the mark, a new task of that board would otherwise overtake the older ones still queued.
     """
-    board = select(task_snapshots.c.board_id).where(task_snapshots.c.task_id == task_id).scalar_subquery()
-    backlog, lowest = (
-        await conn.execute(
-            select(func.count(), func.max(agent_jobs.c.priority))
-            .select_from(agent_jobs.join(task_snapshots, task_snapshots.c.task_id == agent_jobs.c.task_id))
-            .where(agent_jobs.c.status == "queued", task_snapshots.c.board_id == board)
-        )
-    ).one()
+    backlog, lowest = (await conn.execute(_BOARD_BACKLOG, {"task_id": task_id})).one()
     return BACKGROUND if (backlog or 0) >= BULK_BACKLOG or lowest == BACKGROUND else INTERACTIVE
+
+
+_JOB_COLUMNS = ("id", "task_id", "status", "reason", "task_version", "run_after", "attempts", "progress", "priority",
+                "created_at", "updated_at")  # fmt: skip
+
+
+@lru_cache(maxsize=2)
+def _queue_statement(dialect_name: str) -> Any:
+    """The task's queued job (uq_agent_jobs_one_queued) pushed back, or a new one added: one statement,
+    built once per dialect with the job's values bound."""
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
+    insert = dialect.insert(agent_jobs).values({name: bindparam(name) for name in _JOB_COLUMNS})
+    return insert.on_conflict_do_update(
+        index_elements=[agent_jobs.c.task_id],
+        index_where=text("status = 'queued'"),  # a literal: PostgreSQL matches the index's predicate
+        set_={
+            name: insert.excluded[name] for name in ("run_after", "task_version", "reason", "priority", "updated_at")
+        },
+    ).returning(agent_jobs.c.id)
 
 
 async def enqueue_job(
@@ -55,30 +81,10 @@ async def enqueue_job(
     now = utcnow()
     if priority is None:
         priority = INTERACTIVE if reason == "rerun" else await job_priority(conn, task_id)
-    run_after = now + timedelta(seconds=debounce_seconds)
-    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    insert = dialect.insert(agent_jobs).values(
-        id=new_id(),
-        task_id=task_id,
-        status="queued",
-        reason=reason,
-        task_version=task_version,
-        run_after=run_after,
-        attempts=0,
-        progress=0,
-        priority=priority,
-        created_at=now,
-        updated_at=now,
-    )
-    # One statement: the task's queued job (uq_agent_jobs_one_queued) is pushed back, or a new one added.
-    job_id = await conn.scalar(
-        insert.on_conflict_do_update(
-            index_elements=[agent_jobs.c.task_id],
-            index_where=text("status = 'queued'"),  # a literal: PostgreSQL matches the index's predicate
-            set_={"run_after": run_after, "task_version": task_version, "reason": reason, "priority": priority,
-                  "updated_at": now},
-        ).returning(agent_jobs.c.id)
-    )  # fmt: skip
+    job = {"id": new_id(), "task_id": task_id, "status": "queued", "reason": reason, "task_version": task_version,
+           "run_after": now + timedelta(seconds=debounce_seconds), "attempts": 0, "progress": 0, "priority": priority,
+           "created_at": now, "updated_at": now}  # fmt: skip
+    job_id = await conn.scalar(_queue_statement(conn.dialect.name), job)
     return str(job_id)
 
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 
 from kanban.contracts import events as ev
 from kanban.contracts.base import Event
 from kanban.contracts.envelope import Envelope
 from kanban.db.types import utcnow
 from kanban.messaging.inbox import Handler
-from kanban.messaging.sql import upsert
+from kanban.messaging.sql import upsert_row
 from kanban.messaging.unit_of_work import UnitOfWork
 from kanban.worker import tables as t
 from kanban.worker.agents.fingerprints import analysis_key
@@ -21,6 +21,9 @@ from kanban.worker.jobs.queue import BACKGROUND, cancel_jobs, enqueue_job
 CONSUMER = "worker"
 
 
+_INPUT_KEY = select(t.task_snapshots.c.input_key).where(t.task_snapshots.c.task_id == bindparam("task_id"))
+
+
 async def _save_task(uow: UnitOfWork, task: ev.TaskState, *, queue: bool) -> str | None:
     """Save the snapshot; the new analysis key when the change is worth a job (`queue` and inputs changed).
 
@@ -28,9 +31,7 @@ async def _save_task(uow: UnitOfWork, task: ev.TaskState, *, queue: bool) -> str
     hand or by an applied hint, a done toggle, leave the key as it was.
     """
     key = analysis_key(task)
-    previous = await uow.conn.scalar(
-        select(t.task_snapshots.c.input_key).where(t.task_snapshots.c.task_id == task.task_id)
-    )
+    previous = await uow.conn.scalar(_INPUT_KEY, {"task_id": task.task_id})
     wanted = queue and not task.is_done and previous != key
     row = {
         "task_id": task.task_id,
@@ -41,7 +42,7 @@ async def _save_task(uow: UnitOfWork, task: ev.TaskState, *, queue: bool) -> str
         "updated_at": utcnow(),
         "input_key": key if wanted else previous,
     }
-    await uow.conn.execute(upsert(uow.conn, t.task_snapshots, row, ["task_id"]))
+    await upsert_row(uow.conn, t.task_snapshots, row, ["task_id"])
     return key if wanted else None
 
 
@@ -76,7 +77,7 @@ def task_handlers(debounce_seconds: float) -> dict[str, Handler]:
             # The task's history starts here, at its imported version: its next event applies in order.
             cursor = {"consumer": CONSUMER, "aggregate_id": task.task_id, "version": task.version, "deleted": False,
                       "updated_at": now}  # fmt: skip
-            await uow.conn.execute(upsert(uow.conn, cursors, cursor, ["consumer", "aggregate_id"]))
+            await upsert_row(uow.conn, cursors, cursor, ["consumer", "aggregate_id"])
             if wanted:
                 await enqueue_job(uow.conn, task.task_id, task.version, "imported", debounce_seconds, BACKGROUND)
 
@@ -86,21 +87,9 @@ def task_handlers(debounce_seconds: float) -> dict[str, Handler]:
 
     async def deleted(event: Event, _: Envelope, uow: UnitOfWork) -> None:
         assert isinstance(event, ev.TaskDeletedV1)
-        await uow.conn.execute(
-            upsert(
-                uow.conn,
-                t.task_snapshots,
-                {
-                    "task_id": event.task_id,
-                    "board_id": event.board_id,
-                    "version": 0,
-                    "state": None,
-                    "deleted": True,
-                    "updated_at": utcnow(),
-                },
-                ["task_id"],
-            )
-        )
+        tombstone = {"task_id": event.task_id, "board_id": event.board_id, "version": 0, "state": None,
+                     "deleted": True, "updated_at": utcnow()}  # fmt: skip
+        await upsert_row(uow.conn, t.task_snapshots, tombstone, ["task_id"])
         await cancel_jobs(uow.conn, event.task_id, "task deleted")
         await uow.conn.execute(delete(t.hint_drafts).where(t.hint_drafts.c.task_id == event.task_id))
 
@@ -129,7 +118,7 @@ def _state_saver(table: Any, key: str, attr: str, board_scoped: bool = True) -> 
             row["state"] = state.model_dump(mode="json")
             if board_scoped:
                 row["board_id"] = state.board_id
-        await uow.conn.execute(upsert(uow.conn, table, row, [key]))
+        await upsert_row(uow.conn, table, row, [key])
 
     return save
 
