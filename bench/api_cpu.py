@@ -11,6 +11,10 @@ event (the rule engine's inbox) — plus the in-process client's share, the same
 checkouts compared. Run two checkouts in alternation to compare them under the same load.
 `--with-rule` gives the board an enabled rule that never matches, so the engine's round runs for
 every event (its cost with rules); without it the board has none.
+
+It also counts what reached the database per operation: statements (SQLAlchemy's cursor
+executes), and on SQLite the hops to aiosqlite's thread (BEGIN, COMMIT and ROLLBACK included), on
+PostgreSQL the pool's pings (each a BEGIN, a query and a ROLLBACK of asyncpg's).
 """
 
 from __future__ import annotations
@@ -19,7 +23,10 @@ import argparse
 import asyncio
 import time
 
+import aiosqlite.core
 import httpx
+from sqlalchemy import event
+from sqlalchemy.dialects.postgresql.asyncpg import AsyncAdapt_asyncpg_connection
 from tests.support.settings import settings_for
 
 from bench.support import machine, scratch_database, workdir
@@ -28,7 +35,40 @@ from kanban.contracts.envelope import Envelope
 from kanban.messaging.transports.memory import MemoryHub
 
 
+class Counts:
+    """Statements, SQLite hops and PostgreSQL pings, counted from here on."""
+
+    def __init__(self) -> None:
+        self.statements = self.hops = self.pings = 0
+        hop, ping = aiosqlite.core.Connection._execute, AsyncAdapt_asyncpg_connection.ping
+
+        async def counted_hop(conn: aiosqlite.Connection, fn, *args, **kwargs):  # type: ignore[no-untyped-def]
+            self.hops += 1
+            return await hop(conn, fn, *args, **kwargs)
+
+        def counted_ping(conn: AsyncAdapt_asyncpg_connection) -> None:
+            self.pings += 1
+            ping(conn)
+
+        aiosqlite.core.Connection._execute = counted_hop  # type: ignore[method-assign]
+        AsyncAdapt_asyncpg_connection.ping = counted_ping  # type: ignore[method-assign]
+
+    def watch(self, engine) -> None:  # type: ignore[no-untyped-def]
+        @event.listens_for(engine.sync_engine, "before_cursor_execute")
+        def _statement(*_: object) -> None:
+            self.statements += 1
+
+    def snapshot(self) -> tuple[int, int, int]:
+        return self.statements, self.hops, self.pings
+
+    def per_op(self, since: tuple[int, int, int], ops: int, backend: str) -> str:
+        statements, hops, pings = (now - then for now, then in zip(self.snapshot(), since, strict=True))
+        extra = f"{hops / ops:.1f} hops" if backend == "sqlite" else f"{pings / ops:.1f} pings"
+        return f"{statements / ops:.1f} statements, {extra}"
+
+
 async def main(args: argparse.Namespace) -> None:
+    counts = Counts()
     db = await scratch_database("api", args.backend, workdir())
     hub = MemoryHub()
 
@@ -38,6 +78,7 @@ async def main(args: argparse.Namespace) -> None:
     hub.subscribers["worker"] = worker_accepts
     app = create_app(settings_for("api", db, None), hub=hub)
     async with app.router.lifespan_context(app):  # type: ignore[attr-defined]
+        counts.watch(app.state.services.engine)
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://bench/api/v1") as client:
             reply = await client.post(
@@ -50,24 +91,30 @@ async def main(args: argparse.Namespace) -> None:
                 await _never_matching_rule(client, board["id"], auth)
             for n in range(20):  # warm-up: statement caches, first connections
                 await client.post(f"/boards/{board['id']}/tasks", json={"title": f"warm {n}"}, headers=auth)
-            started = time.process_time()
+            await asyncio.sleep(0.5)  # the warm-up's relay rounds and consumers are done
+            since, started = counts.snapshot(), time.process_time()
             ids = []
             for n in range(args.ops):
                 r = await client.post(f"/boards/{board['id']}/tasks", json={"title": f"t{n}"}, headers=auth)
                 assert r.status_code == 201, r.text
                 ids.append(r.json()["id"])
             create_ms = (time.process_time() - started) * 1000 / args.ops
-            started = time.process_time()
+            await asyncio.sleep(0.5)
+            create_db = counts.per_op(since, args.ops, args.backend)
+            since, started = counts.snapshot(), time.process_time()
             for n, task_id in enumerate(ids):
                 r = await client.post(
                     f"/tasks/{task_id}/move", json={"columnId": columns[n % len(columns)]}, headers=auth
                 )
                 assert r.status_code == 200, r.text
             move_ms = (time.process_time() - started) * 1000 / args.ops
+            await asyncio.sleep(0.5)
+            move_db = counts.per_op(since, args.ops, args.backend)
     rule = ", a rule" if args.with_rule else ""
     print(
         f"| API CPU in-process ({args.backend}{rule}) | create {create_ms:.1f} ms | move {move_ms:.1f} ms | {machine()} |"
     )
+    print(f"| database work per operation ({args.backend}{rule}) | create: {create_db} | move: {move_db} |")
 
 
 async def _never_matching_rule(client: httpx.AsyncClient, board_id: str, auth: dict[str, str]) -> None:

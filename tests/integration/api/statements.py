@@ -13,8 +13,7 @@ from tests.integration.api.conftest import ApiHarness
 
 
 async def statements_of(api: ApiHarness, request: Awaitable[httpx.Response]) -> tuple[list[str], httpx.Response]:
-    """The statements the request sends (BEGIN/COMMIT included on SQLite, where they are statements
-    of ours) and its response."""
+    """The statements the request sends and its response."""
     engine = api.app.state.services.engine.sync_engine  # type: ignore[attr-defined]
     seen: list[str] = []
     request_task = asyncio.current_task()  # the in-process client serves the request in this task

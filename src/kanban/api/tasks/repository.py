@@ -495,17 +495,22 @@ class Details:
 NO_DETAILS = Details([], [], ChecklistProgress())
 
 
-async def task_details(conn: AsyncConnection, task_id: str) -> Details:
-    """Tags and checklist items of one task in one statement (a UNION ALL of the two)."""
-    tag_part = select(
+# Tags and checklist items of one task in one statement (a UNION ALL of the two), built once.
+_DETAILS = union_all(
+    select(
         literal_column("'tag'").label("kind"), tags.c.name, tags.c.id, tags.c.color, tags.c.name_key.label("key"),
         literal_column("0").label("place"), null().label("created_at"), false().label("is_done"),
-    ).join(task_tags, task_tags.c.tag_id == tags.c.id).where(task_tags.c.task_id == task_id)  # fmt: skip
-    item_part = select(
+    ).join(task_tags, task_tags.c.tag_id == tags.c.id).where(task_tags.c.task_id == bindparam("task_id")),
+    select(
         literal_column("'item'"), checklist_items.c.title, checklist_items.c.id, null(), null(),
         checklist_items.c.position, checklist_items.c.created_at, checklist_items.c.is_done,
-    ).where(checklist_items.c.task_id == task_id)  # fmt: skip
-    rows = (await conn.execute(union_all(tag_part, item_part))).all()
+    ).where(checklist_items.c.task_id == bindparam("task_id")),
+)  # fmt: skip
+
+
+async def task_details(conn: AsyncConnection, task_id: str) -> Details:
+    """Tags and checklist items of one task in one statement (a UNION ALL of the two)."""
+    rows = (await conn.execute(_DETAILS, {"task_id": task_id})).all()
     tag_rows = sorted((r for r in rows if r.kind == "tag"), key=lambda r: r.key)
     items = sorted((r for r in rows if r.kind == "item"), key=lambda r: (r.place, r.created_at))
     return Details(
