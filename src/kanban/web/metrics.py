@@ -13,7 +13,7 @@ import time
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Match, Route
+from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from kanban.web.problems import problem
@@ -28,13 +28,25 @@ HTTP_LATENCY = Histogram(
 
 
 def _route_template(scope: Scope) -> str:
-    app = scope.get("app")
-    router = getattr(app, "router", None)
-    for route in getattr(router, "routes", []):
-        match, _ = route.matches(scope)
-        if match == Match.FULL:
-            return getattr(route, "path", "unmatched")
-    return "unmatched"
+    """The template of the route that served the request ("/api/v1/tasks/{taskId}/move"), so a label
+    counts a route, not every task id; "unmatched" for a request no route took (a 404).
+
+    The router leaves the route it chose in the scope. A route of an included router knows its path
+    without the router's prefix; the prefix is the request path's segments in front of those the
+    template matched (a template whose parameter spans segments is kept as it is).
+    """
+    route = scope.get("route")
+    if isinstance(route, Mount):
+        return f"{route.path}/{{path}}"
+    template = getattr(route, "path", None)
+    if not isinstance(template, str):
+        mounted = scope.get("root_path", "")  # a mounted app (the static files) serves below its mount
+        return f"{mounted}/{{path}}" if mounted else "unmatched"
+    path: str = scope.get("path", "")
+    extra = path.count("/") - template.count("/")
+    if extra <= 0 or ":path}" in template:
+        return template
+    return "/".join(path.split("/")[: extra + 1]) + template
 
 
 class MetricsMiddleware:

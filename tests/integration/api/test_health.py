@@ -56,3 +56,14 @@ async def test_metrics_and_openapi_are_served(api: ApiHarness) -> None:
     assert "kanban_http_requests_total" in metrics.text
     spec = await api.client.get("/openapi.json")
     assert spec.json()["info"]["title"] == "Personal Kanban API"
+
+
+async def test_request_metrics_count_each_route_by_its_template(api: ApiHarness) -> None:
+    me = await api.make_user()
+    missing = "00000000-0000-4000-8000-000000000000"
+    assert (await api.client.get(f"/tasks/{missing}", headers=me)).status_code == 404
+    assert (await api.client.get("/no/such/route", headers=me)).status_code == 404
+    metrics = (await api.client.get("http://test/metrics")).text
+    assert 'route="/api/v1/tasks/{taskId}",service="api",status="404"' in metrics
+    assert 'route="unmatched",service="api",status="404"' in metrics
+    assert missing not in metrics
