@@ -13,7 +13,7 @@ import time
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Mount, Route
+from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from kanban.web.problems import problem
@@ -35,10 +35,7 @@ def _route_template(scope: Scope) -> str:
     without the router's prefix; the prefix is the request path's segments in front of those the
     template matched (a template whose parameter spans segments is kept as it is).
     """
-    route = scope.get("route")
-    if isinstance(route, Mount):
-        return f"{route.path}/{{path}}"
-    template = getattr(route, "path", None)
+    template = getattr(scope.get("route"), "path", None)
     if not isinstance(template, str):
         mounted = scope.get("root_path", "")  # a mounted app (the static files) serves below its mount
         return f"{mounted}/{{path}}" if mounted else "unmatched"

@@ -11,10 +11,10 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import bindparam, func, select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kanban.db.types import new_id, utcnow
+from kanban.messaging.sql import dialect_insert
 from kanban.worker.tables import agent_jobs, task_snapshots
 
 # A board with this many queued jobs is digesting a bulk change (an import of many tasks): its
@@ -46,16 +46,11 @@ async def job_priority(conn: AsyncConnection, task_id: str) -> int:
     return BACKGROUND if (backlog or 0) >= BULK_BACKLOG or lowest == BACKGROUND else INTERACTIVE
 
 
-_JOB_COLUMNS = ("id", "task_id", "status", "reason", "task_version", "run_after", "attempts", "progress", "priority",
-                "created_at", "updated_at")  # fmt: skip
-
-
 @lru_cache(maxsize=2)
 def _queue_statement(dialect_name: str) -> Any:
     """The task's queued job (uq_agent_jobs_one_queued) pushed back, or a new one added: one statement,
-    built once per dialect with the job's values bound."""
-    dialect = postgresql if dialect_name == "postgresql" else sqlite
-    insert = dialect.insert(agent_jobs).values({name: bindparam(name) for name in _JOB_COLUMNS})
+    built once per dialect; the job's values are its parameters."""
+    insert = dialect_insert(dialect_name, agent_jobs)
     return insert.on_conflict_do_update(
         index_elements=[agent_jobs.c.task_id],
         index_where=text("status = 'queued'"),  # a literal: PostgreSQL matches the index's predicate

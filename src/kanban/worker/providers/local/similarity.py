@@ -18,6 +18,8 @@ from kanban.worker.providers.local.features import CACHE_SIZE, TaskReading, read
 from kanban.worker.providers.tasks import DuplicateMatch, Duplicates, DuplicatesRequest
 
 THRESHOLD = 0.6
+# Only words this long can be near spellings of each other (shorter ones differ by meaning: "cat", "car").
+NEAR_MIN_LENGTH = 6
 
 
 def find_duplicates(request: DuplicatesRequest) -> Duplicates:
@@ -100,10 +102,6 @@ def _nothing_in_common(words: frozenset[str], other: TaskReading) -> bool:
 @lru_cache(maxsize=CACHE_SIZE)
 def _long_initials(words: frozenset[str]) -> frozenset[str]:
     return frozenset(word[0] for word in words if len(word) >= NEAR_MIN_LENGTH)
-
-
-# Only words this long can be near spellings of each other (shorter ones differ by meaning: "cat", "car").
-NEAR_MIN_LENGTH = 6
 
 
 @lru_cache(maxsize=CACHE_SIZE)
