@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import asyncpg
 import pytest
 from sqlalchemy import text
 from sqlalchemy.dialects.postgresql.asyncpg import AsyncAdapt_asyncpg_connection
@@ -13,6 +14,7 @@ from kanban.db import engine as engine_module
 from kanban.db.engine import make_engine, read_only_connection, single_read
 from kanban.db.urls import DatabaseUrl
 from tests.support.databases import pg_admin
+from tests.support.servers import PG_ADMIN_URL
 
 # On PostgreSQL two statements of one transaction see one transaction id, two on their own two.
 _XID = text("SELECT pg_current_xact_id()::text")
@@ -51,7 +53,8 @@ async def test_a_pooled_connection_is_pinged_only_after_idling_and_a_dead_one_is
         original(self)
 
     monkeypatch.setattr(AsyncAdapt_asyncpg_connection, "ping", counted)
-    monkeypatch.setattr(engine_module, "PING_AFTER_IDLE_SECONDS", 0.2)
+    now = [1000.0]
+    monkeypatch.setattr(engine_module, "_clock", lambda: now[0])  # idle time passes only when the test says
     engine = make_engine(api_db, "kt_idle_ping", pool_size=1)
     try:
         async with engine.connect() as conn:
@@ -60,11 +63,25 @@ async def test_a_pooled_connection_is_pinged_only_after_idling_and_a_dead_one_is
             assert await conn.scalar(text("SELECT pg_backend_pid()")) == first_pid
         assert pings == []
 
-        await asyncio.sleep(0.3)
+        now[0] += engine_module.PING_AFTER_IDLE_SECONDS + 1
         await pg_admin(f"SELECT pg_terminate_backend({first_pid})")  # e.g. a server restart while idle
+        await _until_gone(first_pid)
         async with engine.connect() as conn:
             pid = await conn.scalar(text("SELECT pg_backend_pid()"))
         assert len(pings) == 1  # the idle connection was pinged, found dead and replaced
         assert pid != first_pid
     finally:
         await engine.dispose()
+
+
+async def _until_gone(pid: int) -> None:
+    """Wait (bounded) until the terminated backend has exited: termination is only a signal."""
+    conn = await asyncpg.connect(PG_ADMIN_URL)
+    try:
+        for _ in range(600):
+            if not await conn.fetchval("SELECT count(*) FROM pg_stat_activity WHERE pid = $1", pid):
+                return
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"backend {pid} still running after its termination")
+    finally:
+        await conn.close()

@@ -24,6 +24,7 @@ READ_ONLY = "kanban_read_only"
 SINGLE_READ = "kanban_single_read"
 # A pooled PostgreSQL connection idle longer than this is pinged before use (see `_ping_when_idle`).
 PING_AFTER_IDLE_SECONDS = 2.0
+_clock = time.monotonic  # the idle time's clock (a test moves it instead of sleeping)
 registry.register(f"sqlite.{sqlite_driver.DRIVER_NAME}", "kanban.db.sqlite_driver", "OneHopSqliteDialect")
 _WRITE_LOCKS: weakref.WeakKeyDictionary[Any, asyncio.Lock] = weakref.WeakKeyDictionary()
 
@@ -120,12 +121,12 @@ def _ping_when_idle(engine: AsyncEngine, idle_seconds: float) -> None:
 
     @event.listens_for(engine.sync_engine, "checkin")
     def _on_checkin(_dbapi_conn: Any, record: Any) -> None:
-        record.info["idle_since"] = time.monotonic()
+        record.info["idle_since"] = _clock()
 
     @event.listens_for(engine.sync_engine, "checkout")
     def _on_checkout(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
         since = record.info.pop("idle_since", None)
-        if since is None or time.monotonic() - since < idle_seconds:
+        if since is None or _clock() - since < idle_seconds:
             return
         try:
             dbapi_conn.ping()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kanban.worker.agents.duplicates import DuplicatesAgent
@@ -76,6 +76,8 @@ async def test_hiring_a_thing_and_returning_it_are_not_one_task() -> None:
 _WORDS = st.text(alphabet="abcdeorz", min_size=1, max_size=9)
 
 
+# No deadline: a case's time is the machine's (the first reading loads the lemma dictionary).
+@settings(deadline=None)
 @given(words=st.frozensets(_WORDS, max_size=8), other=st.frozensets(_WORDS, max_size=12))
 def test_matching_through_the_grouped_words_finds_what_a_scan_of_every_word_finds(
     words: frozenset[str], other: frozenset[str]
@@ -84,6 +86,7 @@ def test_matching_through_the_grouped_words_finds_what_a_scan_of_every_word_find
     assert similarity._matched(words, other) == scanned
 
 
+@settings(deadline=None)
 @given(
     a=st.lists(_WORDS, min_size=1, max_size=5).map(" ".join),
     b=st.lists(_WORDS, min_size=1, max_size=7).map(" ".join),
