@@ -13,7 +13,7 @@ import time
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.routing import Match, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from kanban.web.problems import problem
@@ -31,19 +31,27 @@ def _route_template(scope: Scope) -> str:
     """The template of the route that served the request ("/api/v1/tasks/{taskId}/move"), so a label
     counts a route, not every task id; "unmatched" for a request no route took (a 404).
 
-    The router leaves the route it chose in the scope. A route of an included router knows its path
-    without the router's prefix; the prefix is the request path's segments in front of those the
-    template matched (a template whose parameter spans segments is kept as it is).
+    An included router leaves the route it chose in the scope; that route knows its path without the
+    router's prefix, which is the request path's segments in front of those the template matched (a
+    template whose parameter spans segments is kept as it is). A route of the app itself (the health
+    checks) is found among the app's own routes.
     """
     template = getattr(scope.get("route"), "path", None)
     if not isinstance(template, str):
-        mounted = scope.get("root_path", "")  # a mounted app (the static files) serves below its mount
-        return f"{mounted}/{{path}}" if mounted else "unmatched"
+        return _app_route_template(scope)
     path: str = scope.get("path", "")
     extra = path.count("/") - template.count("/")
     if extra <= 0 or ":path}" in template:
         return template
     return "/".join(path.split("/")[: extra + 1]) + template
+
+
+def _app_route_template(scope: Scope) -> str:
+    for route in getattr(getattr(scope.get("app"), "router", None), "routes", []):
+        if isinstance(route, Route) and route.matches(scope)[0] == Match.FULL:
+            return route.path
+    mounted = scope.get("root_path", "")  # a mounted app (the static files) serves below its mount
+    return f"{mounted}/{{path}}" if mounted else "unmatched"
 
 
 class MetricsMiddleware:

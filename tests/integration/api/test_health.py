@@ -63,7 +63,9 @@ async def test_request_metrics_count_each_route_by_its_template(api: ApiHarness)
     missing = "00000000-0000-4000-8000-000000000000"
     assert (await api.client.get(f"/tasks/{missing}", headers=me)).status_code == 404
     assert (await api.client.get("/no/such/route", headers=me)).status_code == 404
+    assert (await api.client.get("http://test/health/live")).status_code == 200
     metrics = (await api.client.get("http://test/metrics")).text
     assert 'route="/api/v1/tasks/{taskId}",service="api",status="404"' in metrics
+    assert 'route="/health/live",service="api",status="200"' in metrics
     assert 'route="unmatched",service="api",status="404"' in metrics
     assert missing not in metrics
