@@ -16,6 +16,7 @@ import random
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 from itertools import groupby
 from typing import Any
 
@@ -32,7 +33,14 @@ from kanban.messaging.correlation import Causality, reset_causality, set_causali
 from kanban.messaging.lease import Lease
 from kanban.messaging.metrics import EVENTS_APPLIED, EVENTS_DEAD_LETTERED, EVENTS_RECEIVED
 from kanban.messaging.outbox import inbox_channel
-from kanban.messaging.sql import dialect_insert, insert_ignoring_duplicates, upsert_many, upsert_row
+from kanban.messaging.sql import (
+    dialect_insert,
+    insert_ignoring_duplicates,
+    unnested_insert,
+    unnested_params,
+    upsert_many,
+    upsert_row,
+)
 from kanban.messaging.tables import MessagingTables
 from kanban.messaging.unit_of_work import UnitOfWork
 from kanban.messaging.wakeup import Wakeup
@@ -139,9 +147,10 @@ def _inbox_rows(consumer: str, envelopes: Sequence[Envelope]) -> list[dict[str, 
     ]
 
 
-def inbox_insert(conn: AsyncConnection, tables: MessagingTables, consumer: str, envelopes: Sequence[Envelope]) -> Any:
-    """One INSERT of pending inbox rows for `envelopes` (duplicates ignored)."""
-    return insert_ignoring_duplicates(conn, tables.inbox, _inbox_rows(consumer, envelopes))
+@lru_cache(maxsize=16)
+def unnested_inbox_insert(inbox: Table) -> Any:
+    """PostgreSQL: the INSERT of any number of pending inbox rows as one statement (duplicates ignored)."""
+    return unnested_insert(inbox, _INBOX_COLUMNS, "inbox").on_conflict_do_nothing()
 
 
 def admitted_insert(dialect: str, inbox: Table, admission: Admission, count: int) -> Any:
@@ -172,7 +181,7 @@ async def insert_into_inbox(
     conn: AsyncConnection, tables: MessagingTables, consumer: str, envelopes: Sequence[Envelope]
 ) -> None:
     """Pending inbox rows for `envelopes` on the caller's transaction (duplicates ignored)."""
-    await conn.execute(inbox_insert(conn, tables, consumer, envelopes))
+    await conn.execute(insert_ignoring_duplicates(conn, tables.inbox), _inbox_rows(consumer, envelopes))
     if conn.dialect.name == "postgresql":
         # The replica that received may not be the one processing (the lease holder): wake it.
         await conn.execute(text("SELECT pg_notify(:channel, '')"), {"channel": inbox_channel(consumer)})
@@ -200,9 +209,11 @@ class LocalDelivery:
         """The envelopes this consumer takes by type (`admits` still decides in the INSERT)."""
         return [env for env in envelopes if env.type in self.event_types]
 
-    def insert(self, conn: AsyncConnection, chosen: Sequence[Envelope]) -> Any:
-        """The INSERT of `chosen` into this consumer's inbox (no admission), for a caller that sends it with others."""
-        return inbox_insert(conn, self.tables, self.consumer, chosen)
+    def unnested(self, chosen: Sequence[Envelope]) -> tuple[Any, dict[str, Any]]:
+        """PostgreSQL: the INSERT of `chosen` into this consumer's inbox (no admission) and its values,
+        for a caller that sends it with other statements."""
+        rows = _inbox_rows(self.consumer, chosen)
+        return unnested_inbox_insert(self.tables.inbox), unnested_params(_INBOX_COLUMNS, "inbox", rows)
 
     def admitted(self, dialect: str, chosen: Sequence[Envelope]) -> tuple[Any, dict[str, Any]]:
         """The admitted INSERT of `chosen` and its values (only with `admits`)."""
@@ -633,22 +644,17 @@ class Inbox:
                 .values(status="dead", attempts=attempts, last_error=error[:2000])
             )
             await conn.execute(
-                insert_ignoring_duplicates(
-                    conn,
-                    self._t.dead_letters,
-                    [
-                        {
-                            "consumer": self.consumer,
-                            "event_id": row.event_id,
-                            "event_type": event_type,
-                            "aggregate_id": row.aggregate_id,
-                            "envelope": row.envelope,
-                            "error": error[:2000],
-                            "attempts": attempts,
-                            "dead_at": utcnow(),
-                        }
-                    ],
-                )
+                insert_ignoring_duplicates(conn, self._t.dead_letters),
+                {
+                    "consumer": self.consumer,
+                    "event_id": row.event_id,
+                    "event_type": event_type,
+                    "aggregate_id": row.aggregate_id,
+                    "envelope": row.envelope,
+                    "error": error[:2000],
+                    "attempts": attempts,
+                    "dead_at": utcnow(),
+                },
             )
 
     async def run(self, stop: asyncio.Event, lease: Lease) -> None:

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Insert, text
+from sqlalchemy import Insert, Table, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kanban.contracts.envelope import Envelope
 from kanban.contracts.registry import event_class
 from kanban.db.types import utcnow
+from kanban.messaging.sql import unnested_insert, unnested_params
 from kanban.messaging.tables import MessagingTables
 
 
@@ -40,9 +42,17 @@ def outbox_rows(envelopes: Sequence[Envelope]) -> list[dict[str, Any]]:
     ]
 
 
-def outbox_insert(tables: MessagingTables, envelopes: Sequence[Envelope]) -> Insert:
-    """One multi-row INSERT of the outbox rows announcing `envelopes`."""
-    return tables.outbox.insert().values(outbox_rows(envelopes))
+_OUTBOX_COLUMNS = ("event_id", "event_type", "destination", "aggregate_id", "envelope", "created_at")
+
+
+def unnested_outbox(tables: MessagingTables, envelopes: Sequence[Envelope]) -> tuple[Insert, dict[str, Any]]:
+    """PostgreSQL: one INSERT of the outbox rows announcing `envelopes`, in their order, and its values."""
+    return _unnested_outbox_insert(tables.outbox), unnested_params(_OUTBOX_COLUMNS, "outbox", outbox_rows(envelopes))
+
+
+@lru_cache(maxsize=16)
+def _unnested_outbox_insert(outbox: Table) -> Insert:
+    return unnested_insert(outbox, _OUTBOX_COLUMNS, "outbox")  # type: ignore[no-any-return]
 
 
 async def add_to_outbox(conn: AsyncConnection, tables: MessagingTables, envelopes: Sequence[Envelope]) -> None:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import Table, bindparam, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -16,9 +16,38 @@ def dialect_insert(dialect: str, table: Table) -> Any:
     return (postgresql if dialect == "postgresql" else sqlite).insert(table)
 
 
-def insert_ignoring_duplicates(conn: AsyncConnection, table: Table, rows: list[dict[str, Any]]) -> Any:
-    """An INSERT that skips rows whose key already exists (the dedupe of at-least-once delivery)."""
-    return dialect_insert(conn.dialect.name, table).values(rows).on_conflict_do_nothing()
+def insert_ignoring_duplicates(conn: AsyncConnection, table: Table) -> Any:
+    """An INSERT that skips rows whose key already exists (the dedupe of at-least-once delivery).
+
+    Execute it with one row or a list of rows: its values are bound parameters, so SQLAlchemy
+    compiles it once (a multi-row VALUES never enters its compiled cache and compiles every time).
+    """
+    return _ignoring_duplicates(conn.dialect.name, table)
+
+
+@lru_cache(maxsize=64)
+def _ignoring_duplicates(dialect: str, table: Table) -> Any:
+    return dialect_insert(dialect, table).on_conflict_do_nothing()
+
+
+def unnested_insert(table: Table, columns: Sequence[str], prefix: str) -> Any:
+    """PostgreSQL: an INSERT of any number of rows from one array parameter per column, named
+    `<prefix>_<column>` (see `unnested_params`).
+
+    For an INSERT that must be one statement with others (a data-modifying CTE), where an executemany
+    cannot be: one statement for every count of rows, so it is compiled once, and no limit on the
+    number of parameters. Rows go in the order of the arrays (`WITH ORDINALITY`), which an outbox
+    relies on for the order of its sequence numbers.
+    """
+    arrays = (bindparam(f"{prefix}_{name}", type_=postgresql.ARRAY(table.c[name].type)) for name in columns)
+    rows = func.unnest(*arrays).table_valued(*columns, with_ordinality="ordinal").render_derived()
+    source = select(*(rows.c[name] for name in columns)).order_by(rows.c.ordinal)
+    return postgresql.insert(table).from_select(list(columns), source)
+
+
+def unnested_params(columns: Sequence[str], prefix: str, rows: Sequence[dict[str, Any]]) -> dict[str, list[Any]]:
+    """The arrays of `unnested_insert` for `rows`."""
+    return {f"{prefix}_{name}": [row[name] for row in rows] for name in columns}
 
 
 async def upsert_row(conn: AsyncConnection, table: Table, row: dict[str, Any], keys: Sequence[str]) -> None:

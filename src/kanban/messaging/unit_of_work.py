@@ -9,9 +9,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, literal_column, select
+from sqlalchemy import ColumnElement, Select, func, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from kanban.contracts.base import Event
@@ -19,11 +19,15 @@ from kanban.contracts.envelope import Envelope
 from kanban.contracts.registry import envelope_for
 from kanban.db.engine import sqlite_write_lock
 from kanban.messaging.correlation import current_causality
-from kanban.messaging.outbox import add_to_outbox, inbox_channel, notify_channel, outbox_insert
+from kanban.messaging.outbox import add_to_outbox, inbox_channel, notify_channel, unnested_outbox
 from kanban.messaging.tables import MessagingTables
 
 if TYPE_CHECKING:
     from kanban.messaging.inbox import LocalDelivery
+
+
+# PostgreSQL's events statements by shape (see `UnitOfWork._statement`); a handful per process.
+_EVENT_STATEMENTS: dict[tuple[Any, ...], Select[Any]] = {}
 
 
 class UnitOfWork:
@@ -145,23 +149,46 @@ class UnitOfWork:
             await add_to_outbox(self.conn, self._tables, self._pending)
             return self._local is not None and await self._local.deliver(self.conn, self._pending)
         chosen = self._local.chosen(self._pending) if self._local is not None else []
-        ctes = [outbox_insert(self._tables, self._pending).cte("new_outbox")]
-        wake = [func.pg_notify(notify_channel(self._pending[0].source), literal_column("''"))]
+        outbox, params = unnested_outbox(self._tables, self._pending)
         if not chosen or self._local is None:
-            await self.conn.execute(select(*wake).add_cte(*ctes))
+            await self.conn.execute(
+                self._statement(("outbox",), lambda: select(self._wake()).add_cte(outbox.cte("new_outbox"))), params
+            )
             return False
         channel = func.pg_notify(inbox_channel(self._local.consumer), literal_column("''"))
         if self._local.admits is None:
-            ctes.append(self._local.insert(self.conn, chosen).cte("new_inbox"))
-            await self.conn.execute(select(*wake, channel).add_cte(*ctes))
+            inbox, inbox_params = self._local.unnested(chosen)
+            statement = self._statement(
+                ("inbox", self._local.consumer),
+                lambda: select(self._wake(), channel).add_cte(outbox.cte("new_outbox"), inbox.cte("new_inbox")),
+            )
+            await self.conn.execute(statement, params | inbox_params)
             return True
         # Only the admitted events enter: wake the inbox's processors only if one did.
-        admitted, params = self._local.admitted("postgresql", chosen)
-        new_inbox = admitted.returning(self._tables.inbox.c.event_id).cte("new_inbox")
-        entered = select(func.count()).select_from(new_inbox).scalar_subquery()
-        woken = select(channel).select_from(new_inbox).limit(1).scalar_subquery()
-        result = await self.conn.execute(select(*wake, woken, entered).add_cte(*ctes, new_inbox), params)
+        admitted, admitted_params = self._local.admitted("postgresql", chosen)
+
+        def build() -> Select[Any]:
+            new_inbox = admitted.returning(self._tables.inbox.c.event_id).cte("new_inbox")
+            entered = select(func.count()).select_from(new_inbox).scalar_subquery()
+            woken = select(channel).select_from(new_inbox).limit(1).scalar_subquery()
+            return select(self._wake(), woken, entered).add_cte(outbox.cte("new_outbox"), new_inbox)
+
+        statement = self._statement(("admitted", self._local.consumer, self._local.admits, len(chosen)), build)
+        result = await self.conn.execute(statement, params | admitted_params)
         return bool(result.one()[-1])
+
+    def _wake(self) -> ColumnElement[Any]:
+        """The NOTIFY that wakes this source's relays, delivered at commit."""
+        return func.pg_notify(notify_channel(self._source), literal_column("''"))
+
+    def _statement(self, shape: tuple[Any, ...], build: Callable[[], Select[Any]]) -> Select[Any]:
+        """The events statement of `shape`, built once per process: building one costs more CPU than
+        SQLAlchemy's cached compile of it."""
+        key = (self._tables, self._source, *shape)
+        statement = _EVENT_STATEMENTS.get(key)
+        if statement is None:
+            statement = _EVENT_STATEMENTS[key] = build()
+        return statement
 
     async def rollback(self) -> None:
         self._pending = []

@@ -17,6 +17,7 @@ from kanban.db.engine import make_engine
 from kanban.db.types import utcnow
 from kanban.db.urls import DatabaseUrl
 from kanban.messaging.backoff import Backoff
+from kanban.messaging.inbox import LocalDelivery
 from kanban.messaging.lease import Lease
 from kanban.messaging.outbox import notify_channel
 from kanban.messaging.relay import Relay, RelayConfig
@@ -211,5 +212,37 @@ async def test_a_lease_renewed_a_moment_ago_is_not_written_again_until_its_renew
         await a.release()
         assert await b.acquire() is True  # a released lease is free at once, whatever a remembered
         assert await a.acquire() is False
+    finally:
+        await engine.dispose()
+
+
+@pytest.mark.parametrize("own_inbox", [False, True])
+async def test_the_events_of_one_transaction_enter_the_outbox_in_the_order_recorded(
+    api_db: DatabaseUrl, own_inbox: bool
+) -> None:
+    """One statement writes them all (on PostgreSQL with the own inbox's rows and the NOTIFYs); the
+    relay publishes by sequence number, so the order recorded is the order the peer sees."""
+    engine = make_engine(api_db, "kanban-test")
+    local = LocalDelivery("own", api_messaging, frozenset({TagCreatedV1.TYPE}), Wakeup()) if own_inbox else None
+    try:
+        for count in (1, 5, 3):  # a different number of rows through the same statement
+            async with UnitOfWork(engine, api_messaging, "api", local_delivery=local) as uow:
+                recorded = [
+                    uow.record(event, aggregate_id=event.tag.tag_id, aggregate_version=1).key
+                    for event in (
+                        TagCreatedV1(tag=TagState(tag_id=str(uuid.uuid4()), board_id="b", name=f"t{n}", version=1))
+                        for n in range(count)
+                    )
+                ]
+                await uow.commit()
+            async with engine.connect() as conn:
+                outbox = api_messaging.outbox
+                stored = (
+                    await conn.execute(select(outbox.c.event_id).order_by(outbox.c.seq.desc()).limit(count))
+                ).scalars()
+                assert list(reversed(list(stored))) == recorded
+                inbox = api_messaging.inbox
+                entered = (await conn.execute(select(inbox.c.event_id).where(inbox.c.event_id.in_(recorded)))).scalars()
+                assert sorted(entered) == (sorted(recorded) if own_inbox else [])
     finally:
         await engine.dispose()

@@ -8,7 +8,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Row, delete, exists, func, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kanban.api.rules.model import MAX_FAILURES, Column, TaskView
@@ -155,16 +154,14 @@ async def insert_origins(conn: AsyncConnection, event_ids: Sequence[str], rule_i
 
 async def claim_run(conn: AsyncConnection, values: dict[str, Any]) -> bool:
     """Insert a run unless one exists for (rule, trigger key): the claim that makes a time trigger fire once."""
-    result = await conn.execute(insert_ignoring_duplicates(conn, rule_runs, [values]))
+    result = await conn.execute(insert_ignoring_duplicates(conn, rule_runs), values)
     return bool(result.rowcount)
 
 
 async def log_runs(conn: AsyncConnection, rows: list[dict[str, Any]]) -> None:
     """Log runs that changed nothing, in one statement (a redelivered trigger logs nothing twice)."""
     if rows:
-        # executemany of one cached statement: a 50-row VALUES list costs more to compile than to run.
-        dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-        await conn.execute(dialect.insert(rule_runs).on_conflict_do_nothing(), rows)
+        await conn.execute(insert_ignoring_duplicates(conn, rule_runs), rows)
 
 
 async def update_run(conn: AsyncConnection, run_id: str, values: dict[str, Any]) -> None:
