@@ -257,7 +257,9 @@ class _RoundStatements:
 
     pending: Any
     claim: Any
+    claim_all: Any  # the batch form of `claim`
     cursor: Any
+    cursors: Any  # the batch form of `cursor`
 
     @classmethod
     def build(cls, consumer: str, tables: MessagingTables, batch_size: int) -> _RoundStatements:
@@ -280,10 +282,22 @@ class _RoundStatements:
             )
             .values(status=bindparam("outcome"), processed_at=bindparam("now"))
         )
+        claim_all = (
+            update(inbox)
+            .where(
+                inbox.c.consumer == consumer,
+                inbox.c.event_id.in_(bindparam("claimed_ids", expanding=True)),
+                inbox.c.status == "pending",
+            )
+            .values(status=bindparam("outcome"), processed_at=bindparam("now"))
+        )
         cursor = select(cursors.c.version, cursors.c.deleted).where(
             cursors.c.consumer == consumer, cursors.c.aggregate_id == bindparam("aggregate_id")
         )
-        return cls(pending, claim, cursor)
+        batch_cursors = select(cursors.c.aggregate_id, cursors.c.version, cursors.c.deleted).where(
+            cursors.c.consumer == consumer, cursors.c.aggregate_id.in_(bindparam("aggregate_ids", expanding=True))
+        )
+        return cls(pending, claim, claim_all, cursor, batch_cursors)
 
 
 class Inbox:
@@ -437,14 +451,11 @@ class Inbox:
                 batch.applied_aggregates.add(row.aggregate_id)
             claims["processed" if verdict == "apply" else "skipped"].append(row.event_id)
             batch.done.append(verdict)
-        inbox = self._t.inbox
         for status, event_ids in claims.items():
             if not event_ids:
                 continue
             claimed = await uow.conn.execute(
-                update(inbox)
-                .where(inbox.c.consumer == self.consumer, inbox.c.event_id.in_(event_ids), inbox.c.status == "pending")
-                .values(status=status, processed_at=utcnow())
+                self._statements.claim_all, {"claimed_ids": event_ids, "outcome": status, "now": utcnow()}
             )
             if claimed.rowcount != len(event_ids):
                 return False  # some were processed meanwhile by another processor
@@ -455,12 +466,7 @@ class Inbox:
         return True
 
     async def _cursors(self, conn: AsyncConnection, aggregate_ids: set[str]) -> dict[str, _Cursor]:
-        cursors = self._t.cursors
-        result = await conn.execute(
-            select(cursors.c.aggregate_id, cursors.c.version, cursors.c.deleted).where(
-                cursors.c.consumer == self.consumer, cursors.c.aggregate_id.in_(aggregate_ids)
-            )
-        )
+        result = await conn.execute(self._statements.cursors, {"aggregate_ids": list(aggregate_ids)})
         return {r.aggregate_id: _Cursor(r.version, r.deleted) for r in result}
 
     async def _pending_rows(self, conn: AsyncConnection) -> list[_Row]:

@@ -51,6 +51,11 @@ def unnested_outbox(tables: MessagingTables, envelopes: Sequence[Envelope]) -> t
 
 
 @lru_cache(maxsize=16)
+def _outbox_insert(outbox: Table) -> Insert:
+    return outbox.insert()
+
+
+@lru_cache(maxsize=16)
 def _unnested_outbox_insert(outbox: Table) -> Insert:
     return unnested_insert(outbox, _OUTBOX_COLUMNS, "outbox")  # type: ignore[no-any-return]
 
@@ -58,7 +63,7 @@ def _unnested_outbox_insert(outbox: Table) -> Insert:
 async def add_to_outbox(conn: AsyncConnection, tables: MessagingTables, envelopes: Sequence[Envelope]) -> None:
     if not envelopes:
         return
-    await conn.execute(tables.outbox.insert(), outbox_rows(envelopes))
+    await conn.execute(_outbox_insert(tables.outbox), outbox_rows(envelopes))
     if conn.dialect.name == "postgresql":
         # Delivered at commit: a relay in another process wakes without polling.
         await conn.execute(text("SELECT pg_notify(:channel, '')"), {"channel": notify_channel(envelopes[0].source)})

@@ -19,9 +19,23 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, func, or_, select, tuple_, update
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    Update,
+    and_,
+    bindparam,
+    exists,
+    func,
+    or_,
+    select,
+    tuple_,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -118,41 +132,50 @@ async def _read(read: ReadInputs | None, conn: AsyncConnection, jobs: list[Claim
         return None
 
 
-async def _claim(conn: AsyncConnection, owner: str, lease_seconds: float, limit: int) -> list[ClaimedJob]:
-    now = utcnow()
+@cache
+def _claim_statements(postgres: bool) -> tuple[Select[Any], Update]:
+    """The claim's two statements, built once: the due candidates in claim order, and taking them."""
+    now = bindparam("now", type_=agent_jobs.c.run_after.type)
     # Interactive jobs first (see queue.BULK_BACKLOG), then the oldest due.
     candidates = (
         select(agent_jobs.c.id, agent_jobs.c.status)
         .where(_due(now))
         .order_by(agent_jobs.c.priority, agent_jobs.c.run_after)
-        .limit(limit)
+        .limit(bindparam("limit", type_=Integer))
     )
-    if conn.dialect.name == "postgresql":
+    if postgres:
         candidates = candidates.with_for_update(skip_locked=True, of=agent_jobs)
-    picked = {row.id: row.status for row in (await conn.execute(candidates)).all()}
+    take = (
+        update(agent_jobs)
+        .where(tuple_(agent_jobs.c.id, agent_jobs.c.status).in_(bindparam("picked", expanding=True)))
+        .values(
+            status="running",
+            lease_owner=bindparam("owner"),
+            lease_expires_at=bindparam("lease_expires_at_"),
+            attempts=agent_jobs.c.attempts + 1,
+            progress=0,
+            updated_at=now,
+        )
+        .returning(
+            agent_jobs.c.id, agent_jobs.c.task_id, agent_jobs.c.task_version, agent_jobs.c.reason, agent_jobs.c.attempts
+        )
+    )
+    return candidates, take
+
+
+async def _claim(conn: AsyncConnection, owner: str, lease_seconds: float, limit: int) -> list[ClaimedJob]:
+    now = utcnow()
+    candidates, take = _claim_statements(conn.dialect.name == "postgresql")
+    picked = {row.id: row.status for row in (await conn.execute(candidates, {"now": now, "limit": limit})).all()}
     if not picked:
         return []
-    rows = (
-        await conn.execute(
-            update(agent_jobs)
-            .where(tuple_(agent_jobs.c.id, agent_jobs.c.status).in_(list(picked.items())))
-            .values(
-                status="running",
-                lease_owner=owner,
-                lease_expires_at=now + timedelta(seconds=lease_seconds),
-                attempts=agent_jobs.c.attempts + 1,
-                progress=0,
-                updated_at=now,
-            )
-            .returning(
-                agent_jobs.c.id,
-                agent_jobs.c.task_id,
-                agent_jobs.c.task_version,
-                agent_jobs.c.reason,
-                agent_jobs.c.attempts,
-            )
-        )
-    ).all()
+    params = {
+        "picked": list(picked.items()),
+        "owner": owner,
+        "lease_expires_at_": now + timedelta(seconds=lease_seconds),
+        "now": now,
+    }
+    rows = (await conn.execute(take, params)).all()
     claimed = {
         row.id: ClaimedJob(
             id=row.id,
@@ -179,14 +202,17 @@ def held(job: ClaimedJob) -> ColumnElement[bool]:
     )
 
 
-def held_all(jobs: Sequence[ClaimedJob]) -> ColumnElement[bool]:
-    """The rows of `jobs` that their claims still hold (the batch form of `held`)."""
-    return and_(
-        agent_jobs.c.status == "running",
-        tuple_(agent_jobs.c.id, agent_jobs.c.lease_owner, agent_jobs.c.attempts).in_(
-            [(job.id, job.lease_owner, job.attempts) for job in jobs]
-        ),
-    )
+# The rows of a batch of jobs that their claims still hold (the batch form of `held`), with the
+# claims as one bound parameter (`held_params`), so the statements using it are built once.
+HELD_ALL = and_(
+    agent_jobs.c.status == "running",
+    tuple_(agent_jobs.c.id, agent_jobs.c.lease_owner, agent_jobs.c.attempts).in_(bindparam("held", expanding=True)),
+)
+
+
+def held_params(jobs: Sequence[ClaimedJob]) -> dict[str, list[tuple[str, str, int]]]:
+    """The value of `HELD_ALL` for `jobs`."""
+    return {"held": [(job.id, job.lease_owner, job.attempts) for job in jobs]}
 
 
 async def renew_lease(engine: AsyncEngine, job: ClaimedJob, lease_seconds: float) -> bool:
@@ -200,9 +226,10 @@ async def renew_leases(engine: AsyncEngine, jobs: Sequence[ClaimedJob], lease_se
     async with write_transaction(engine) as conn:
         rows = await conn.execute(
             update(agent_jobs)
-            .where(held_all(jobs))
+            .where(HELD_ALL)
             .values(lease_expires_at=now + timedelta(seconds=lease_seconds), updated_at=now)
-            .returning(agent_jobs.c.id)
+            .returning(agent_jobs.c.id),
+            held_params(jobs),
         )
         return {row.id for row in rows}
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from kanban.contracts import events as ev
 from kanban.contracts.base import Event
@@ -36,11 +36,15 @@ async def hints_synced(event: Event, _: Envelope, uow: UnitOfWork) -> None:
     assert isinstance(event, ev.HintsSyncedV1)
     if not event.draft_ids:
         return
-    await uow.conn.execute(
-        update(hint_drafts)
-        .where(hint_drafts.c.id.in_(event.draft_ids), hint_drafts.c.status == "pending")
-        .values(status="synced", synced_at=utcnow())
-    )
+    await uow.conn.execute(_MARK_SYNCED, {"draft_ids": list(event.draft_ids), "synced_now": utcnow()})
+
+
+# Built once: a statement built per event costs more CPU than SQLAlchemy's cached compile of it.
+_MARK_SYNCED = (
+    update(hint_drafts)
+    .where(hint_drafts.c.id.in_(bindparam("draft_ids", expanding=True)), hint_drafts.c.status == "pending")
+    .values(status="synced", synced_at=bindparam("synced_now"))
+)
 
 
 def job_handlers() -> dict[str, Handler]:

@@ -10,7 +10,7 @@ from collections import Counter, OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import BindParameter, Integer, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kanban.contracts.events import TaskState
@@ -42,23 +42,38 @@ def _remember(task: TaskState) -> None:
         _STATES.popitem(last=False)
 
 
+# The reads of every batch, built once (a statement built per batch costs more CPU than
+# SQLAlchemy's cached compile of it); lists of ids are expanding parameters.
+_TASK_IDS: BindParameter[list[str]] = bindparam("task_ids", expanding=True)
+_SNAPSHOTS = select(task_snapshots.c.task_id, task_snapshots.c.state, task_snapshots.c.deleted).where(
+    task_snapshots.c.task_id.in_(_TASK_IDS)
+)
+_BOARD_TAGS = (
+    select(tag_snapshots.c.board_id, tag_snapshots.c.name)
+    .where(tag_snapshots.c.board_id.in_(bindparam("board_ids", expanding=True)), tag_snapshots.c.deleted.is_(False))
+    .order_by(tag_snapshots.c.name)
+)
+_NEIGHBOUR_VERSIONS = (
+    select(task_snapshots.c.task_id, task_snapshots.c.version)
+    .where(task_snapshots.c.board_id == bindparam("board_id"), task_snapshots.c.deleted.is_(False))
+    .order_by(task_snapshots.c.updated_at.desc())
+    .limit(bindparam("limit", type_=Integer))
+)
+_STATES_OF = select(task_snapshots.c.task_id, task_snapshots.c.version, task_snapshots.c.state).where(
+    task_snapshots.c.task_id.in_(_TASK_IDS)
+)
+_AGENT_KEYS = select(agent_inputs.c.task_id, agent_inputs.c.agent_id, agent_inputs.c.input_key).where(
+    agent_inputs.c.task_id.in_(_TASK_IDS)
+)
+
+
 async def _board_neighbours(conn: AsyncConnection, board_id: str, extra: int) -> list[TaskState]:
     """The board's latest live tasks, newest first: MAX_OPEN_TASKS for each task, plus `extra` it may exclude."""
-    versions = (
-        await conn.execute(
-            select(task_snapshots.c.task_id, task_snapshots.c.version)
-            .where(task_snapshots.c.board_id == board_id, task_snapshots.c.deleted.is_(False))
-            .order_by(task_snapshots.c.updated_at.desc())
-            .limit(MAX_OPEN_TASKS + extra)
-        )
-    ).all()
+    params = {"board_id": board_id, "limit": MAX_OPEN_TASKS + extra}
+    versions = (await conn.execute(_NEIGHBOUR_VERSIONS, params)).all()
     missing = [task_id for task_id, version in versions if (task_id, version) not in _STATES]
     if missing:
-        rows = await conn.execute(
-            select(task_snapshots.c.task_id, task_snapshots.c.version, task_snapshots.c.state).where(
-                task_snapshots.c.task_id.in_(missing)
-            )
-        )
+        rows = await conn.execute(_STATES_OF, {"task_ids": missing})
         for _, _, state in rows.all():
             if state is not None:
                 _remember(TaskState.model_validate(state))
@@ -82,11 +97,7 @@ async def load_job_inputs(conn: AsyncConnection, task_ids: Sequence[str]) -> dic
     A fixed number of statements per batch (one more per board): snapshots, tags, neighbours and
     the agents' last inputs are each one query over every task of the batch.
     """
-    rows = await conn.execute(
-        select(task_snapshots.c.task_id, task_snapshots.c.state, task_snapshots.c.deleted).where(
-            task_snapshots.c.task_id.in_(task_ids)
-        )
-    )
+    rows = await conn.execute(_SNAPSHOTS, {"task_ids": list(task_ids)})
     tasks: dict[str, TaskState] = {}
     for row in rows.all():
         if not row.deleted and row.state is not None:
@@ -96,21 +107,13 @@ async def load_job_inputs(conn: AsyncConnection, task_ids: Sequence[str]) -> dic
         return dict.fromkeys(task_ids)
     boards = {task.board_id for task in tasks.values()}
     board_tags: dict[str, list[str]] = {board: [] for board in boards}
-    tag_rows = await conn.execute(
-        select(tag_snapshots.c.board_id, tag_snapshots.c.name)
-        .where(tag_snapshots.c.board_id.in_(boards), tag_snapshots.c.deleted.is_(False))
-        .order_by(tag_snapshots.c.name)
-    )
+    tag_rows = await conn.execute(_BOARD_TAGS, {"board_ids": list(boards)})
     for board, name in tag_rows.all():
         board_tags[board].append(name)
     per_board = Counter(task.board_id for task in tasks.values())
     neighbours = {board: await _board_neighbours(conn, board, per_board[board]) for board in boards}
     keys: dict[str, dict[str, str]] = {task_id: {} for task_id in tasks}
-    key_rows = await conn.execute(
-        select(agent_inputs.c.task_id, agent_inputs.c.agent_id, agent_inputs.c.input_key).where(
-            agent_inputs.c.task_id.in_(list(tasks))
-        )
-    )
+    key_rows = await conn.execute(_AGENT_KEYS, {"task_ids": list(tasks)})
     for task_id, agent_id, key in key_rows.all():
         keys[task_id][agent_id] = key
     inputs: dict[str, JobInput | None] = dict.fromkeys(task_ids)

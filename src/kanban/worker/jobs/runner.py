@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from pydantic_core import to_jsonable_python
-from sqlalchemy import delete, select, tuple_, update
+from sqlalchemy import bindparam, delete, select, tuple_, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from kanban.contracts.events import AgentProgressV1, AnalysisFailedV1, HintDraft, HintsProposedV2
@@ -31,11 +31,12 @@ from kanban.messaging.wakeup import Wakeup
 from kanban.worker.agents.fingerprints import content_basis
 from kanban.worker.agents.pipeline import AgentContext, AgentOutcome, build_pipeline
 from kanban.worker.jobs.claim import (
+    HELD_ALL,
     Claim,
     ClaimedJob,
     claim_jobs,
     held,
-    held_all,
+    held_params,
     release_lease,
     renew_leases,
     requeue,
@@ -426,9 +427,10 @@ class JobRunner:
             if gone:
                 await uow.conn.execute(
                     update(agent_jobs)
-                    .where(held_all(gone))
+                    .where(HELD_ALL)
                     .values(status="cancelled", last_error="task deleted", lease_expires_at=None, finished_at=now,
-                            updated_at=now)
+                            updated_at=now),
+                    held_params(gone),
                 )  # fmt: skip
             held_ids = await _mark_parts(uow.conn, parts, now)
             kept = [part for part in parts if part.work.job.id in held_ids]
@@ -480,25 +482,34 @@ class JobRunner:
         return board
 
 
+# The statements of every commit of results, built once (a statement built per commit costs more
+# CPU than SQLAlchemy's cached compile of it).
+_SUCCEEDED = (
+    update(agent_jobs)
+    .where(HELD_ALL)
+    .values(status="succeeded", progress=100, lease_expires_at=None, last_error=None, finished_at=bindparam("now"),
+            updated_at=bindparam("now"))
+    .returning(agent_jobs.c.id)
+)  # fmt: skip
+_GOING_ON = update(agent_jobs).where(HELD_ALL).values(updated_at=bindparam("now")).returning(agent_jobs.c.id)
+_INSERT_RESULTS = agent_results.insert()
+_INSERT_DRAFTS = hint_drafts.insert()
+_FORGET_INPUTS = delete(agent_inputs).where(
+    tuple_(agent_inputs.c.task_id, agent_inputs.c.agent_id).in_(bindparam("pairs", expanding=True))
+)
+_INSERT_INPUTS = agent_inputs.insert()
+
+
 async def _mark_parts(conn: Any, parts: Sequence[_Part], now: Any) -> set[str]:
     """Mark the jobs that end with their part succeeded (the others stay running); the ids still held."""
     held_ids: set[str] = set()
-    final = [part.work.job for part in parts if part.final]
-    if final:
-        rows = await conn.execute(
-            update(agent_jobs)
-            .where(held_all(final))
-            .values(status="succeeded", progress=100, lease_expires_at=None, last_error=None, finished_at=now,
-                    updated_at=now)
-            .returning(agent_jobs.c.id)
-        )  # fmt: skip
-        held_ids |= {row.id for row in rows}
-    going_on = [part.work.job for part in parts if not part.final]
-    if going_on:
-        rows = await conn.execute(
-            update(agent_jobs).where(held_all(going_on)).values(updated_at=now).returning(agent_jobs.c.id)
-        )
-        held_ids |= {row.id for row in rows}
+    for statement, jobs in (
+        (_SUCCEEDED, [part.work.job for part in parts if part.final]),
+        (_GOING_ON, [part.work.job for part in parts if not part.final]),
+    ):
+        if jobs:
+            rows = await conn.execute(statement, {**held_params(jobs), "now": now})
+            held_ids |= {row.id for row in rows}
     return held_ids
 
 
@@ -506,11 +517,11 @@ async def _write_results(conn: Any, parts: Sequence[_Part], now: Any) -> None:
     """Every part's agent results, remembered inputs and drafts: three kinds of rows, a statement or two each."""
     results = [_result_row(part.work.job, o, now) for part in parts for o in part.outcomes]
     if results:
-        await conn.execute(agent_results.insert(), results)
+        await conn.execute(_INSERT_RESULTS, results)
     await _remember_inputs(conn, parts, now)
     drafts = [_draft_row(part.work.job, d, now) for part in parts for o in part.outcomes for d in o.drafts]
     if drafts:
-        await conn.execute(hint_drafts.insert(), drafts)
+        await conn.execute(_INSERT_DRAFTS, drafts)
 
 
 def _proposal(part: _Part) -> HintsProposedV2:
@@ -539,12 +550,8 @@ async def _remember_inputs(conn: Any, parts: Sequence[_Part], now: Any) -> None:
     if not rows:
         return
     # Two statements whatever the number of jobs and agents.
-    await conn.execute(
-        delete(agent_inputs).where(
-            tuple_(agent_inputs.c.task_id, agent_inputs.c.agent_id).in_([(r["task_id"], r["agent_id"]) for r in rows])
-        )
-    )
-    await conn.execute(agent_inputs.insert(), rows)
+    await conn.execute(_FORGET_INPUTS, {"pairs": [(r["task_id"], r["agent_id"]) for r in rows]})
+    await conn.execute(_INSERT_INPUTS, rows)
 
 
 def _result_row(job: ClaimedJob, outcome: AgentOutcome, now: Any) -> dict[str, Any]:
