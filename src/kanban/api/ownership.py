@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Row, Table, select
+from functools import cache
+from typing import Any
+
+from sqlalchemy import Row, Select, Table, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kanban.api.errors import NotFound
@@ -48,15 +51,21 @@ async def owned_column(conn: AsyncConnection, column_id: str, user_id: str) -> R
     return await owned_on_board(conn, columns, column_id, user_id, label="column")
 
 
-async def owned_task(conn: AsyncConnection, task_id: str, user_id: str, *, for_update: bool = False) -> Row:
+@cache
+def _owned_task_statement(lock: bool) -> Select[Any]:
+    """Built once per lock mode: the most used ownership check (a statement built per call costs
+    more CPU than SQLAlchemy's cached compile of it)."""
     stmt = (
         select(tasks)
         .join(boards, boards.c.id == tasks.c.board_id)
-        .where(tasks.c.id == task_id, boards.c.owner_id == user_id)
+        .where(tasks.c.id == bindparam("task_id"), boards.c.owner_id == bindparam("user_id"))
     )
-    if for_update and conn.dialect.name == "postgresql":
-        stmt = stmt.with_for_update(of=tasks)
-    row = (await conn.execute(stmt)).first()
+    return stmt.with_for_update(of=tasks) if lock else stmt
+
+
+async def owned_task(conn: AsyncConnection, task_id: str, user_id: str, *, for_update: bool = False) -> Row:
+    stmt = _owned_task_statement(for_update and conn.dialect.name == "postgresql")
+    row = (await conn.execute(stmt, {"task_id": task_id, "user_id": user_id})).first()
     if row is None:
         raise NotFound(f"task {task_id} not found")
     return row

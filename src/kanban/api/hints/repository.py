@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Row, func, select, update
+from sqlalchemy import BindParameter, Row, Select, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kanban.api.tables import boards, hints, task_analyses, tasks
@@ -13,54 +14,78 @@ from kanban.contracts.events import HintDraft
 from kanban.db.types import new_id, utcnow
 from kanban.messaging.sql import upsert_row
 
+# The statements of the hint consumer's rounds and the hint routes, built once (a statement built
+# per call costs more CPU than SQLAlchemy's cached compile of it); lists of ids are expanding parameters.
+_HINT_IDS: BindParameter[list[str]] = bindparam("hint_ids", expanding=True)
+_HINT_BY_ID = select(hints).where(hints.c.id == bindparam("hint_id"))
+_HINTS_BY_IDS = select(hints).where(hints.c.id.in_(_HINT_IDS))
+_BOARD_CONFIG = select(boards.c.config).where(boards.c.id == bindparam("board_id"))
+_KNOWN_DRAFTS = select(hints.c.draft_id).where(hints.c.draft_id.in_(bindparam("draft_ids", expanding=True)))
+_INSERT_HINTS = hints.insert()
+_OLDEST_FIRST = (hints.c.created_at, hints.c.id)
+_OF_TASK = hints.c.task_id == bindparam("task_id")
+_PROPOSED = select(hints).where(_OF_TASK, hints.c.status == "proposed").order_by(*_OLDEST_FIRST)
+_TASK_HINTS = select(hints).where(_OF_TASK, hints.c.status == bindparam("status")).order_by(*_OLDEST_FIRST)
+_TASK_HINTS_SHOWN = select(hints).where(_OF_TASK, hints.c.status != "superseded").order_by(*_OLDEST_FIRST)
+_DECIDED = select(hints.c.hint_type, hints.c.content, hints.c.data, hints.c.value_key).where(
+    _OF_TASK, hints.c.basis == bindparam("basis"), hints.c.status.in_(("applied", "dismissed", "undone"))
+)
 
-async def owned_hint(conn: AsyncConnection, hint_id: str, user_id: str, *, for_update: bool = False) -> Row | None:
+
+@cache
+def _owned_hint_statement(lock: bool) -> Select[Any]:
     stmt = (
         select(hints)
         .join(tasks, tasks.c.id == hints.c.task_id)
         .join(boards, boards.c.id == tasks.c.board_id)
-        .where(hints.c.id == hint_id, boards.c.owner_id == user_id)
+        .where(hints.c.id == bindparam("hint_id"), boards.c.owner_id == bindparam("user_id"))
     )
-    if for_update and conn.dialect.name == "postgresql":
-        stmt = stmt.with_for_update(of=hints)
-    return (await conn.execute(stmt)).first()
+    return stmt.with_for_update(of=hints) if lock else stmt
+
+
+@cache
+def _task_statement(lock: bool) -> Select[Any]:
+    stmt = select(tasks).where(tasks.c.id == bindparam("task_id"))
+    return stmt.with_for_update() if lock else stmt
+
+
+async def owned_hint(conn: AsyncConnection, hint_id: str, user_id: str, *, for_update: bool = False) -> Row | None:
+    stmt = _owned_hint_statement(for_update and conn.dialect.name == "postgresql")
+    return (await conn.execute(stmt, {"hint_id": hint_id, "user_id": user_id})).first()
 
 
 async def hint_by_id(conn: AsyncConnection, hint_id: str) -> Row:
-    return (await conn.execute(select(hints).where(hints.c.id == hint_id))).one()
+    return (await conn.execute(_HINT_BY_ID, {"hint_id": hint_id})).one()
 
 
 async def hints_by_ids(conn: AsyncConnection, hint_ids: Sequence[str]) -> list[Row]:
     """The hints with these ids, in the order given: one statement however many."""
     if not hint_ids:
         return []
-    rows = {row.id: row for row in (await conn.execute(select(hints).where(hints.c.id.in_(hint_ids)))).all()}
+    rows = {row.id: row for row in (await conn.execute(_HINTS_BY_IDS, {"hint_ids": list(hint_ids)})).all()}
     return [rows[hint_id] for hint_id in hint_ids]
 
 
 async def task_hints(conn: AsyncConnection, task_id: str, status: str | None = None) -> list[Row]:
     """The task's hints with `status`; without one, every hint but those a later analysis replaced."""
-    stmt = select(hints).where(hints.c.task_id == task_id)
-    shown = hints.c.status == status if status is not None else hints.c.status != "superseded"
-    stmt = stmt.where(shown)
-    return list((await conn.execute(stmt.order_by(hints.c.created_at, hints.c.id))).all())
+    if status is None:
+        return list((await conn.execute(_TASK_HINTS_SHOWN, {"task_id": task_id})).all())
+    return list((await conn.execute(_TASK_HINTS, {"task_id": task_id, "status": status})).all())
 
 
 async def task_for_update(conn: AsyncConnection, task_id: str) -> Row | None:
-    stmt = select(tasks).where(tasks.c.id == task_id)
-    if conn.dialect.name == "postgresql":
-        stmt = stmt.with_for_update()
-    return (await conn.execute(stmt)).first()
+    stmt = _task_statement(conn.dialect.name == "postgresql")
+    return (await conn.execute(stmt, {"task_id": task_id})).first()
 
 
 async def board_config(conn: AsyncConnection, board_id: str) -> dict[str, Any] | None:
-    return await conn.scalar(select(boards.c.config).where(boards.c.id == board_id))  # type: ignore[no-any-return]
+    return await conn.scalar(_BOARD_CONFIG, {"board_id": board_id})  # type: ignore[no-any-return]
 
 
 async def known_draft_ids(conn: AsyncConnection, draft_ids: Sequence[str]) -> set[str]:
     if not draft_ids:
         return set()
-    rows = await conn.execute(select(hints.c.draft_id).where(hints.c.draft_id.in_(draft_ids)))
+    rows = await conn.execute(_KNOWN_DRAFTS, {"draft_ids": list(draft_ids)})
     return {r for r in rows.scalars() if r is not None}
 
 
@@ -111,7 +136,7 @@ async def insert_hints(
         }
         for d, key, old in zip(drafts, keys, replaced, strict=True)
     ]
-    await conn.execute(hints.insert(), rows)
+    await conn.execute(_INSERT_HINTS, rows)
     return [str(r["id"]) for r in rows]
 
 
@@ -121,18 +146,12 @@ async def set_hint(conn: AsyncConnection, hint_id: str, **values: Any) -> None:
 
 async def proposed_hints(conn: AsyncConnection, task_id: str) -> list[Row]:
     """The task's standing proposals, oldest first."""
-    stmt = select(hints).where(hints.c.task_id == task_id, hints.c.status == "proposed")
-    return list((await conn.execute(stmt.order_by(hints.c.created_at, hints.c.id))).all())
+    return list((await conn.execute(_PROPOSED, {"task_id": task_id})).all())
 
 
 async def decided_hints(conn: AsyncConnection, task_id: str, basis: str) -> list[Row]:
     """Hints the owner (or auto-apply) decided on for this content of the task: applied, dismissed, undone."""
-    stmt = select(hints.c.hint_type, hints.c.content, hints.c.data, hints.c.value_key).where(
-        hints.c.task_id == task_id,
-        hints.c.basis == basis,
-        hints.c.status.in_(("applied", "dismissed", "undone")),
-    )
-    return list((await conn.execute(stmt)).all())
+    return list((await conn.execute(_DECIDED, {"task_id": task_id, "basis": basis})).all())
 
 
 async def supersede(conn: AsyncConnection, hint_ids: Sequence[str], by: str | None) -> None:
