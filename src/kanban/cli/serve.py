@@ -17,6 +17,7 @@ import signal
 import threading
 
 from kanban.cli.errors import CliError
+from kanban.cli.event_loop import run_service
 from kanban.cli.schema_gate import ensure_schema_at_head_apart
 from kanban.cli.services import api_server, leave_out_httpx_command_line
 from kanban.settings import Settings, load_settings
@@ -41,7 +42,7 @@ class _WorkerThread(threading.Thread):
 
     def run(self) -> None:
         try:
-            asyncio.run(self._serve())
+            run_service(self._serve())
         except BaseException as exc:  # reported to the host, which stops the API and exits non-zero
             self.error = exc
         finally:
@@ -94,7 +95,7 @@ def run_serve(args: argparse.Namespace) -> int:
     configure_logging(api_settings.log_level, "api+worker")
     ensure_schema_at_head_apart("api", api_settings.database, args.migrate)
     ensure_schema_at_head_apart("worker", worker_settings.database, args.migrate)
-    asyncio.run(serve_both(api_settings, worker_settings))
+    run_service(serve_both(api_settings, worker_settings))
     return 0
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import contextlib
 import socket
 import sys
@@ -11,6 +10,7 @@ from collections.abc import Callable, Iterator
 
 import uvicorn
 
+from kanban.cli.event_loop import run_service
 from kanban.cli.schema_gate import ensure_schema_at_head_apart
 from kanban.settings import Settings, load_settings
 from kanban.web.logging import configure_logging
@@ -95,7 +95,7 @@ def run_api(args: argparse.Namespace) -> int:
             server_header=False,
         )
         return 0
-    asyncio.run(api_server(settings).serve())
+    run_service(api_server(settings).serve())
     return 0
 
 
@@ -106,7 +106,7 @@ def run_worker(args: argparse.Namespace) -> int:
     ensure_schema_at_head_apart("worker", settings.database, args.migrate)
     from kanban.worker.service import serve_worker
 
-    asyncio.run(serve_worker(settings))
+    run_service(serve_worker(settings))
     return 0
 
 
