@@ -42,12 +42,19 @@ class Lease:
         # inside the ttl) the holder knows it still holds it. 0 asks the database every time.
         self._renew_after = timedelta(seconds=min(renew_after_seconds, ttl_seconds / 2))
         self._renewed_at: datetime | None = None
+        # A standby (another owner holds the lease) asks again only after the same interval, or when
+        # the holder's lease runs out if sooner: the loops of a standby replica are woken by every
+        # commit of every replica, and asking each time was a write transaction per commit.
+        self._standby_until: datetime | None = None
 
     async def acquire(self) -> bool:
         """Take or renew the lease; True while this owner holds it."""
         now = utcnow()
-        if self._renewed_at is not None and self._renew_after and now - self._renewed_at < self._renew_after:
-            return True
+        if self._renew_after:
+            if self._renewed_at is not None and now - self._renewed_at < self._renew_after:
+                return True
+            if self._standby_until is not None and now < self._standby_until:
+                return False
         dialect = postgresql if self._engine.dialect.name == "postgresql" else sqlite
         stmt = dialect.insert(self._table).values(name=self.name, owner=self.owner, expires_at=now + self._ttl)
         stmt = stmt.on_conflict_do_update(
@@ -57,12 +64,18 @@ class Lease:
         )
         async with write_transaction(self._engine) as conn:
             await conn.execute(stmt)
-            holder = await conn.scalar(select(self._table.c.owner).where(self._table.c.name == self.name))
-        self._renewed_at = now if holder == self.owner else None
-        return holder == self.owner
+            holder, expires_at = (
+                await conn.execute(
+                    select(self._table.c.owner, self._table.c.expires_at).where(self._table.c.name == self.name)
+                )
+            ).one()
+        held = holder == self.owner
+        self._renewed_at = now if held else None
+        self._standby_until = None if held else min(now + self._renew_after, expires_at)
+        return held
 
     async def release(self) -> None:
-        self._renewed_at = None
+        self._renewed_at = self._standby_until = None
         async with write_transaction(self._engine) as conn:
             await conn.execute(
                 self._table.delete().where((self._table.c.name == self.name) & (self._table.c.owner == self.owner))

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import event, func, select, update
 
 from kanban.api.tables import messaging as api_messaging
 from kanban.contracts.envelope import Envelope
@@ -244,5 +244,46 @@ async def test_the_events_of_one_transaction_enter_the_outbox_in_the_order_recor
                 inbox = api_messaging.inbox
                 entered = (await conn.execute(select(inbox.c.event_id).where(inbox.c.event_id.in_(recorded)))).scalars()
                 assert sorted(entered) == (sorted(recorded) if own_inbox else [])
+    finally:
+        await engine.dispose()
+
+
+async def test_a_standby_asks_for_a_lease_once_per_renewal_interval_not_at_every_wakeup(
+    api_db: DatabaseUrl, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = make_engine(api_db, "kanban-test")
+    clock = {"now": utcnow()}
+    monkeypatch.setattr("kanban.messaging.lease.utcnow", lambda: clock["now"])
+    asked = []
+    event.listen(engine.sync_engine, "before_cursor_execute", lambda *args: asked.append(1))
+    try:
+        a = Lease(engine, api_messaging, "relay:api", "a", ttl_seconds=15, renew_after_seconds=5)
+        b = Lease(engine, api_messaging, "relay:api", "b", ttl_seconds=15, renew_after_seconds=5)
+        assert await a.acquire() is True
+        assert await b.acquire() is False
+        asked.clear()
+        for _ in range(20):  # woken by every commit of every replica: answered from what b learnt
+            assert await b.acquire() is False
+        assert asked == []
+        await a.release()
+        clock["now"] += timedelta(seconds=3)
+        assert await b.acquire() is False  # released, but b has not asked again yet
+        clock["now"] += timedelta(seconds=2)
+        assert await b.acquire() is True  # one interval after it last asked: it takes the free lease
+        clock["now"] += timedelta(seconds=1)
+        assert await a.acquire() is False
+
+        # A holder that stopped renewing: the standby asks when the lease runs out, if that is sooner.
+        c = Lease(engine, api_messaging, "relay:api", "c", ttl_seconds=15, renew_after_seconds=5)
+        leases = api_messaging.leases
+        async with engine.begin() as conn:
+            await conn.execute(
+                leases.update()
+                .where(leases.c.name == "relay:api")
+                .values(expires_at=clock["now"] + timedelta(seconds=1))
+            )
+        assert await c.acquire() is False
+        clock["now"] += timedelta(seconds=2)
+        assert await c.acquire() is True
     finally:
         await engine.dispose()
