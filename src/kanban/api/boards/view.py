@@ -113,22 +113,34 @@ def _board_statement(board_id: str, user_id: str) -> Any:
     )
 
 
-def _tasks_statement(board_id: str) -> Any:
-    """The board's tasks grouped by column in column order, each with its checklist's (items, done)."""
+def _tasks_statement(board_id: str, postgres: bool) -> Any:
+    """The board's tasks grouped by column in column order, each with its checklist's (items, done).
+
+    On PostgreSQL each task's progress is a LATERAL aggregate over its own items (an index lookup
+    per task): joined as one grouped subquery, the planner, before a new board's first ANALYZE,
+    estimates one task and one item and compares every task with every item (27 ms for 1,000
+    tasks and 100 items). SQLite has no LATERAL, and its planner does well with the grouped join.
+    """
     done = func.sum(case((checklist_items.c.is_done.is_(True), 1), else_=0))
-    progress = (
-        select(checklist_items.c.task_id, func.count().label("total"), done.label("done"))
-        .join(tasks, tasks.c.id == checklist_items.c.task_id)
-        .where(tasks.c.board_id == board_id)
-        .group_by(checklist_items.c.task_id)
-        .subquery()
-    )
-    return (
-        select(*_TASK_FIELDS, progress.c.total, progress.c.done)
-        .outerjoin(progress, progress.c.task_id == tasks.c.id)
-        .where(tasks.c.board_id == board_id)
-        .order_by(tasks.c.column_id, tasks.c.position, tasks.c.id)
-    )
+    if postgres:
+        progress = (
+            select(func.count().label("total"), done.label("done"))
+            .where(checklist_items.c.task_id == tasks.c.id)
+            .lateral("progress")
+        )
+        joined = select(*_TASK_FIELDS, progress.c.total, progress.c.done).outerjoin(progress, true())
+    else:
+        grouped = (
+            select(checklist_items.c.task_id, func.count().label("total"), done.label("done"))
+            .join(tasks, tasks.c.id == checklist_items.c.task_id)
+            .where(tasks.c.board_id == board_id)
+            .group_by(checklist_items.c.task_id)
+            .subquery()
+        )
+        joined = select(*_TASK_FIELDS, grouped.c.total, grouped.c.done).outerjoin(
+            grouped, grouped.c.task_id == tasks.c.id
+        )
+    return joined.where(tasks.c.board_id == board_id).order_by(tasks.c.column_id, tasks.c.position, tasks.c.id)
 
 
 async def _tags_by_task(conn: AsyncConnection, board_id: str) -> dict[str, list[dict[str, str]]]:
@@ -220,7 +232,7 @@ async def board_view(conn: AsyncConnection, board_id: str, user_id: str) -> dict
         )
     ).all()
     by_id = {c.id: _column(c) for c in column_rows}
-    task_rows = (await conn.execute(_tasks_statement(board_id))).all()
+    task_rows = (await conn.execute(_tasks_statement(board_id, conn.dialect.name == "postgresql"))).all()
     tags_of = await _tags_by_task(conn, board_id) if task_rows else {}
     flow = await recent_flow(conn, board_id, (row.marker_count, row.marker_newest))
     cutoff = stale_cutoff(utcnow(), threshold_days(BoardSettings.from_config(row.config), flow))
