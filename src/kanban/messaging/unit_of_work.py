@@ -26,6 +26,11 @@ if TYPE_CHECKING:
     from kanban.messaging.inbox import LocalDelivery
 
 
+def _inbox_wake(consumer: str) -> ColumnElement[Any]:
+    """The NOTIFY that wakes `consumer`'s inbox processors, delivered at commit."""
+    return func.pg_notify(inbox_channel(consumer), literal_column("''"))
+
+
 # PostgreSQL's events statements by shape (see `UnitOfWork._statement`); a handful per process.
 _EVENT_STATEMENTS: dict[tuple[Any, ...], Select[Any]] = {}
 
@@ -155,12 +160,14 @@ class UnitOfWork:
                 self._statement(("outbox",), lambda: select(self._wake()).add_cte(outbox.cte("new_outbox"))), params
             )
             return False
-        channel = func.pg_notify(inbox_channel(self._local.consumer), literal_column("''"))
+        consumer = self._local.consumer
         if self._local.admits is None:
             inbox, inbox_params = self._local.unnested(chosen)
             statement = self._statement(
-                ("inbox", self._local.consumer),
-                lambda: select(self._wake(), channel).add_cte(outbox.cte("new_outbox"), inbox.cte("new_inbox")),
+                ("inbox", consumer),
+                lambda: select(self._wake(), _inbox_wake(consumer)).add_cte(
+                    outbox.cte("new_outbox"), inbox.cte("new_inbox")
+                ),
             )
             await self.conn.execute(statement, params | inbox_params)
             return True
@@ -170,10 +177,10 @@ class UnitOfWork:
         def build() -> Select[Any]:
             new_inbox = admitted.returning(self._tables.inbox.c.event_id).cte("new_inbox")
             entered = select(func.count()).select_from(new_inbox).scalar_subquery()
-            woken = select(channel).select_from(new_inbox).limit(1).scalar_subquery()
+            woken = select(_inbox_wake(consumer)).select_from(new_inbox).limit(1).scalar_subquery()
             return select(self._wake(), woken, entered).add_cte(outbox.cte("new_outbox"), new_inbox)
 
-        statement = self._statement(("admitted", self._local.consumer, self._local.admits, len(chosen)), build)
+        statement = self._statement(("admitted", consumer, self._local.admits, len(chosen)), build)
         result = await self.conn.execute(statement, params | admitted_params)
         return bool(result.one()[-1])
 
