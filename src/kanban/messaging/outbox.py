@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Insert, Table, text
+from sqlalchemy import Insert, Table
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kanban.contracts.envelope import Envelope
@@ -61,9 +61,7 @@ def _unnested_outbox_insert(outbox: Table) -> Insert:
 
 
 async def add_to_outbox(conn: AsyncConnection, tables: MessagingTables, envelopes: Sequence[Envelope]) -> None:
-    if not envelopes:
-        return
-    await conn.execute(_outbox_insert(tables.outbox), outbox_rows(envelopes))
-    if conn.dialect.name == "postgresql":
-        # Delivered at commit: a relay in another process wakes without polling.
-        await conn.execute(text("SELECT pg_notify(:channel, '')"), {"channel": notify_channel(envelopes[0].source)})
+    """SQLite: the outbox rows announcing `envelopes`, one executemany. (PostgreSQL writes them with
+    their NOTIFY in one statement, `unnested_outbox`; SQLite has no NOTIFY to send.)"""
+    if envelopes:
+        await conn.execute(_outbox_insert(tables.outbox), outbox_rows(envelopes))
