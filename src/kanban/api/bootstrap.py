@@ -9,8 +9,6 @@ from datetime import timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from sqlalchemy.ext.asyncio import AsyncEngine
-
 from kanban.api import tables
 from kanban.api.consumers import api_event_handlers
 from kanban.api.digest.handlers import DigestLinks
@@ -23,6 +21,7 @@ from kanban.api.templates.scheduler import TemplateScheduler
 from kanban.api.webhooks.delivery import DeliveryPolicy
 from kanban.api.webhooks.scheduler import WebhookDeliverer
 from kanban.api.webhooks.sender import WebhookSender
+from kanban.db.async_core import AsyncEngine
 from kanban.db.engine import make_engine
 from kanban.messaging.broadcast import LocalOnly, NatsBroadcast
 from kanban.messaging.inbox import InboxConfig

@@ -6,10 +6,10 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import Row, Select, Table, bindparam, select
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kanban.api.errors import NotFound
 from kanban.api.tables import boards, columns, tasks
+from kanban.db.async_core import AsyncConnection
 
 
 async def owned_board(conn: AsyncConnection, board_id: str, user_id: str, *, for_update: bool = False) -> Row:

@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import TypeVar
 
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from kanban.cli.errors import CliError
 from kanban.contracts.registry import catalogue
+from kanban.db.async_core import AsyncEngine
 from kanban.db.engine import make_engine
 from kanban.messaging import operations
 from kanban.messaging.tables import MessagingTables

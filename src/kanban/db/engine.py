@@ -13,10 +13,10 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.dialects import registry
 from sqlalchemy.exc import DisconnectionError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import AsyncAdaptedQueuePool, NullPool
 
 from kanban.db import sqlite_driver
+from kanban.db.async_core import AsyncConnection, AsyncEngine, create_async_engine
 from kanban.db.files import ensure_private_sqlite_file
 from kanban.db.urls import DatabaseUrl
 

@@ -21,11 +21,11 @@ from itertools import groupby
 from typing import Any
 
 from sqlalchemy import BindParameter, ColumnElement, Table, bindparam, select, text, union_all, update
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from kanban.contracts.base import ContractError, Event
 from kanban.contracts.envelope import Envelope
 from kanban.contracts.registry import decode
+from kanban.db.async_core import AsyncConnection, AsyncEngine
 from kanban.db.engine import write_transaction
 from kanban.db.types import utcnow
 from kanban.messaging.backoff import Backoff

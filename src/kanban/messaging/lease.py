@@ -13,8 +13,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncEngine
 
+from kanban.db.async_core import AsyncEngine
 from kanban.db.engine import write_transaction
 from kanban.db.types import utcnow
 from kanban.messaging.tables import MessagingTables

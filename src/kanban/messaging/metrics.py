@@ -7,8 +7,8 @@ import contextlib
 import logging
 
 from prometheus_client import Counter, Gauge
-from sqlalchemy.ext.asyncio import AsyncEngine
 
+from kanban.db.async_core import AsyncEngine
 from kanban.messaging.operations import events_status
 from kanban.messaging.tables import MessagingTables
 from kanban.messaging.transports.base import Transport

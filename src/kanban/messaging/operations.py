@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import and_, delete, func, select, update
-from sqlalchemy.ext.asyncio import AsyncEngine
 
+from kanban.db.async_core import AsyncEngine
 from kanban.db.types import utcnow
 from kanban.messaging.tables import MessagingTables
 

@@ -7,10 +7,10 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Insert, Table
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kanban.contracts.envelope import Envelope
 from kanban.contracts.registry import event_class
+from kanban.db.async_core import AsyncConnection
 from kanban.db.types import utcnow
 from kanban.messaging.sql import unnested_insert, unnested_params
 from kanban.messaging.tables import MessagingTables

@@ -14,9 +14,9 @@ from datetime import timedelta
 from itertools import groupby
 
 from sqlalchemy import and_, bindparam, delete, func, select, update
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from kanban.contracts.envelope import Envelope
+from kanban.db.async_core import AsyncEngine
 from kanban.db.engine import read_only_connection, single_read, write_transaction
 from kanban.db.types import utcnow
 from kanban.messaging.backoff import Backoff

@@ -9,8 +9,7 @@ import os
 import socket
 from dataclasses import dataclass
 
-from sqlalchemy.ext.asyncio import AsyncEngine
-
+from kanban.db.async_core import AsyncEngine
 from kanban.db.urls import DatabaseUrl
 from kanban.messaging.inbox import Admission, Handler, Inbox, InboxConfig, LocalDelivery
 from kanban.messaging.lease import Lease

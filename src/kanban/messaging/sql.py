@@ -8,7 +8,8 @@ from typing import Any
 
 from sqlalchemy import Table, bindparam, func, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncConnection
+
+from kanban.db.async_core import AsyncConnection
 
 
 def dialect_insert(dialect: str, table: Table) -> Any:

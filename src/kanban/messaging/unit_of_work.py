@@ -12,11 +12,11 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, Select, func, literal_column, select
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from kanban.contracts.base import Event
 from kanban.contracts.envelope import Envelope
 from kanban.contracts.registry import envelope_for
+from kanban.db.async_core import AsyncConnection, AsyncEngine
 from kanban.db.engine import sqlite_write_lock
 from kanban.messaging.correlation import current_causality
 from kanban.messaging.outbox import add_to_outbox, inbox_channel, notify_channel, unnested_outbox

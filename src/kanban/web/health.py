@@ -12,11 +12,11 @@ import asyncio
 from collections.abc import Awaitable, Callable
 
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from kanban.db.async_core import AsyncEngine
 from kanban.messaging.metrics import PEER_UP
 from kanban.messaging.transports.base import Transport
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy.ext.asyncio import AsyncEngine
-
+from kanban.db.async_core import AsyncEngine
 from kanban.db.engine import make_engine
 from kanban.messaging.inbox import InboxConfig
 from kanban.messaging.relay import RelayConfig

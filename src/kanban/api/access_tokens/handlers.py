@@ -11,7 +11,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Row
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from kanban.api.access_tokens import repository as repo
 from kanban.api.access_tokens.schemas import CreatedTokenOut, TokenOut
@@ -19,6 +18,7 @@ from kanban.api.errors import Forbidden, NotFound, Unauthorized
 from kanban.api.security.principal import Principal
 from kanban.api.security.tokens import new_opaque_token, token_digest
 from kanban.api.security.usage import record_use_later
+from kanban.db.async_core import AsyncConnection, AsyncEngine
 from kanban.db.engine import read_only_connection
 from kanban.db.types import new_id, utcnow
 from kanban.messaging.unit_of_work import UnitOfWork

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Row, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kanban.api.tables import personal_access_tokens as pats
+from kanban.db.async_core import AsyncConnection
 
 
 async def insert_token(conn: AsyncConnection, values: dict[str, Any]) -> None:

@@ -9,7 +9,6 @@ aggregates) are removed too: an envelope holds a task's title, so it is the user
 from __future__ import annotations
 
 from sqlalchemy import Select, delete, select, union
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kanban.api.boards.repository import delete_board_rows
 from kanban.api.security.rate_limit import email_key
@@ -24,6 +23,7 @@ from kanban.api.tables import (
     tasks,
     users,
 )
+from kanban.db.async_core import AsyncConnection
 
 
 def aggregates_of(user_id: str) -> Select[tuple[str]]:

@@ -7,9 +7,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Row, Table, bindparam, func, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kanban.api.tables import auth_sessions, refresh_tokens, users
+from kanban.db.async_core import AsyncConnection
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,6 @@ from datetime import date, datetime, timedelta
 from typing import Literal, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from kanban.api.analytics import forecast, kept, metrics
 from kanban.api.analytics import repository as repo
 from kanban.api.analytics.flow import COMMITTED_TYPES, FINISHED_TYPES, TaskFlow, replay
@@ -47,6 +45,7 @@ from kanban.api.analytics.schemas import (
     WipOverridesOut,
 )
 from kanban.api.errors import InvalidInput
+from kanban.db.async_core import AsyncConnection
 from kanban.db.types import utcnow
 
 

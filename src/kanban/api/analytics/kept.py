@@ -15,10 +15,9 @@ from collections import OrderedDict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from kanban.api.analytics import repository as repo
 from kanban.api.analytics.flow import TaskFlow, replay
+from kanban.db.async_core import AsyncConnection
 
 # A few boards' histories (a 5,000-task board's is a few MB); the least recently read goes first.
 MAX_KEPT = 8

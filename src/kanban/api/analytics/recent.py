@@ -16,8 +16,6 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from kanban.api.analytics import metrics
 from kanban.api.analytics import repository as repo
 from kanban.api.analytics.flow import COMMITTED_TYPES
@@ -25,6 +23,7 @@ from kanban.api.analytics.handlers import History, collector_paused, history_for
 from kanban.api.analytics.period import owner_zone, resolve, today_in
 from kanban.api.analytics.schemas import BoardAgingOut
 from kanban.api.tasks.schemas import TaskOut
+from kanban.db.async_core import AsyncConnection
 from kanban.db.types import utcnow
 
 KEEP_SECONDS = 300.0

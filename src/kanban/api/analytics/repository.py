@@ -10,11 +10,11 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 from sqlalchemy import DateTime, Select, func, select, text, type_coerce
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kanban.api.analytics.flow import FlowEvent, TaskSeed
 from kanban.api.errors import InvalidInput, NotFound
 from kanban.api.tables import FLOW_EVENT_PREDICATE, boards, columns, projects, task_events, tasks, users
+from kanban.db.async_core import AsyncConnection
 
 
 class ColumnInfo(NamedTuple):

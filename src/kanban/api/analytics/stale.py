@@ -8,10 +8,9 @@ flow, which each API process keeps for a few minutes (`recent.py`).
 
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from kanban.api.analytics.recent import RecentFlow, recent_flow
 from kanban.api.tasks.rules import BoardSettings
+from kanban.db.async_core import AsyncConnection
 
 
 async def board_p85_days(conn: AsyncConnection, board_id: str) -> int | None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Row, delete, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kanban.api.boards.schemas import BoardOut, BoardSettingsOut
 from kanban.api.tables import (
@@ -26,6 +25,7 @@ from kanban.api.tables import (
 from kanban.api.tasks import repository as task_repo
 from kanban.api.tasks.rules import RESTING_TYPES, SEED_COLUMNS, BoardSettings, stale_cutoff
 from kanban.contracts.events import BoardState
+from kanban.db.async_core import AsyncConnection
 from kanban.db.types import new_id, utcnow
 
 

@@ -18,7 +18,6 @@ from typing import Any
 
 import orjson
 from sqlalchemy import Dialect, Text, case, cast, func, select, true, type_coerce
-from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.types import UserDefinedType
 
 from kanban.api.analytics.recent import board_aging, marker_horizon, recent_flow
@@ -28,6 +27,7 @@ from kanban.api.boards.schemas import BoardDetail
 from kanban.api.errors import NotFound
 from kanban.api.tables import boards, checklist_items, columns, tags, task_tags, tasks, users
 from kanban.api.tasks.rules import RESTING_TYPES, BoardSettings, lane_context, stale_cutoff
+from kanban.db.async_core import AsyncConnection
 from kanban.db.types import utcnow
 
 _NO_TAGS: list[dict[str, str]] = []  # shared by the untagged cards: the view is encoded, never changed

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Row, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kanban.api.tables import boards, calendar_feeds, tasks, users
+from kanban.db.async_core import AsyncConnection
 from kanban.db.types import utcnow
 
 MAX_FEED_TASKS = 2000

@@ -18,11 +18,11 @@ from dataclasses import dataclass
 
 import aioimaplib
 from sqlalchemy import func, select, update
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from kanban.api.capture.handlers import AlreadyCaptured, CaptureMail, capture_mail
 from kanban.api.errors import DomainError
 from kanban.api.tables import mailbox_checkpoints, users
+from kanban.db.async_core import AsyncEngine
 from kanban.db.types import utcnow
 from kanban.messaging.lease import Lease
 from kanban.messaging.unit_of_work import UnitOfWork

@@ -6,9 +6,9 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import Row, func, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kanban.api.tables import capture_requests, projects, users
+from kanban.db.async_core import AsyncConnection
 from kanban.db.types import new_id, utcnow
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Row, bindparam, delete, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kanban.api.tables import boards, checklist_items, tasks
+from kanban.db.async_core import AsyncConnection
 
 
 async def owned_item(conn: AsyncConnection, item_id: str, user_id: str) -> Row | None:

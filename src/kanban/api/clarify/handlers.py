@@ -11,7 +11,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Row, func, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kanban.api.clarify.schemas import ClarifyRequest, ClarifyResult, ClarifyStats, NextToClarify
 from kanban.api.errors import Conflict, InvalidInput
@@ -21,6 +20,7 @@ from kanban.api.tasks import handlers as task_handlers
 from kanban.api.tasks import repository as task_repo
 from kanban.api.tasks.rules import DECISION_TARGET, lane_context
 from kanban.api.tasks.state import add_task_event, record_task_change
+from kanban.db.async_core import AsyncConnection
 from kanban.db.types import utcnow
 from kanban.messaging.unit_of_work import UnitOfWork
 

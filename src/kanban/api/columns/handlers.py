@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Row, bindparam, delete, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kanban.api.columns.schemas import ColumnOut, CreateColumnRequest
 from kanban.api.errors import Conflict, InvalidInput
@@ -16,6 +15,7 @@ from kanban.api.tasks import repository as task_repo
 from kanban.api.tasks.handlers import triggered_by
 from kanban.api.tasks.rules import lane_context
 from kanban.api.tasks.state import record_task_change
+from kanban.db.async_core import AsyncConnection
 from kanban.db.types import new_id, utcnow
 from kanban.messaging.unit_of_work import UnitOfWork
 

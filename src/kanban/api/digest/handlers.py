@@ -20,7 +20,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import Row
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from kanban.api.capture.parser import END_OF_DAY
 from kanban.api.capture.repository import user_timezone
@@ -35,6 +34,7 @@ from kanban.api.tasks import repository as task_repo
 from kanban.api.tasks.handlers import MoveTask, UpdateTask, first_column_of_type, move_task, update_task
 from kanban.api.tasks.schemas import UpdateTaskRequest
 from kanban.api.templates.rrule import wall_time_to_utc
+from kanban.db.async_core import AsyncEngine
 from kanban.db.types import new_id, utcnow
 from kanban.messaging.unit_of_work import UnitOfWork
 

@@ -6,7 +6,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Row, delete, func, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kanban.api.tables import (
     boards,
@@ -19,6 +18,7 @@ from kanban.api.tables import (
     tasks,
     users,
 )
+from kanban.db.async_core import AsyncConnection
 from kanban.db.types import utcnow
 
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
-from sqlalchemy.ext.asyncio import AsyncEngine
-
 from kanban.api.digest.handlers import DigestLinks, run_digests
 from kanban.api.digest.mailer import Mailer
+from kanban.db.async_core import AsyncEngine
 from kanban.messaging.lease import Lease, run_rounds_while_leased
 from kanban.messaging.unit_of_work import UnitOfWork
 

@@ -7,10 +7,10 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import BindParameter, Row, Select, bindparam, func, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kanban.api.tables import boards, hints, task_analyses, tasks
 from kanban.contracts.events import HintDraft
+from kanban.db.async_core import AsyncConnection
 from kanban.db.types import new_id, utcnow
 from kanban.messaging.sql import upsert_row
 

@@ -6,10 +6,10 @@ from collections import defaultdict
 from typing import Any
 
 from sqlalchemy import Row, select
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kanban.api.portability.document import BOARD, ENTITIES, TASK_TAG_IDS, Entity, row_to_json
 from kanban.api.tables import boards, imports, task_tags, tasks, users
+from kanban.db.async_core import AsyncConnection
 
 # A stable order for every entity, so two exports of the same data are the same text.
 _ORDER: dict[str, tuple[str, ...]] = {

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Row, Select, case, delete, func, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kanban.api.tables import projects, tasks
+from kanban.db.async_core import AsyncConnection
 
 
 def _with_counts() -> Select[Any]:

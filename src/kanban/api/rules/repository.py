@@ -8,7 +8,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Row, delete, exists, func, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kanban.api.rules.model import MAX_FAILURES, Column, TaskView
 from kanban.api.tables import (
@@ -24,6 +23,7 @@ from kanban.api.tables import (
 )
 from kanban.api.tasks.repository import checklist_counts
 from kanban.api.tasks.rules import BoardSettings
+from kanban.db.async_core import AsyncConnection
 from kanban.db.types import utcnow
 from kanban.messaging.sql import insert_ignoring_duplicates
 

@@ -16,7 +16,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, select, update
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from kanban.api.digest.repository import prune_rule_items
 from kanban.api.rules import repository as repo
@@ -26,6 +25,7 @@ from kanban.api.rules.schemas import BOARD_ACTIONS, TIME_TRIGGERS
 from kanban.api.tables import columns, rules, tasks
 from kanban.api.templates.rrule import InvalidRecurrence, next_occurrence
 from kanban.contracts.envelope import Envelope
+from kanban.db.async_core import AsyncEngine
 from kanban.db.types import utcnow
 from kanban.messaging.lease import Lease, run_rounds_while_leased
 from kanban.messaging.unit_of_work import UnitOfWork

@@ -10,14 +10,13 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
-
 from kanban.api.access_tokens import repository as token_repo
 from kanban.api.accounts import repository as repo
 from kanban.api.errors import Unauthorized
 from kanban.api.security.principal import Principal
 from kanban.api.security.tokens import decode_access_token, token_digest
 from kanban.api.security.usage import record_use_later
+from kanban.db.async_core import AsyncConnection, AsyncEngine
 from kanban.db.engine import single_read
 from kanban.db.types import utcnow
 

@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, insert, select
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kanban.api.errors import RateLimited
 from kanban.api.tables import login_attempts
+from kanban.db.async_core import AsyncConnection
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
-
+from kanban.db.async_core import AsyncConnection, AsyncEngine
 from kanban.db.engine import sqlite_write_lock
 
 log = logging.getLogger(__name__)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Row, delete, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kanban.api.tables import tags, task_tags, tasks
+from kanban.db.async_core import AsyncConnection
 
 
 async def tag_by_id(conn: AsyncConnection, tag_id: str) -> Row:

@@ -16,7 +16,6 @@ from typing import Any
 from pydantic.alias_generators import to_camel
 from pydantic_core import to_jsonable_python
 from sqlalchemy import Row, bindparam, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kanban.api.errors import Conflict, InvalidInput, NotFound, PreconditionFailed
 from kanban.api.ownership import owned_board, owned_task
@@ -41,6 +40,7 @@ from kanban.api.tasks.state import (
     task_event_row,
 )
 from kanban.contracts.events import TaskCreatedV1, TaskDeletedV1, TaskState
+from kanban.db.async_core import AsyncConnection
 from kanban.db.types import new_id, utcnow
 from kanban.messaging.unit_of_work import UnitOfWork
 

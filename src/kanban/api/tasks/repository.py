@@ -32,13 +32,13 @@ from sqlalchemy import (
     union_all,
     update,
 )
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kanban.api.analytics.stale import stale_after_days
 from kanban.api.errors import NotFound
 from kanban.api.tables import boards, checklist_items, columns, projects, tags, task_events, task_tags, tasks
 from kanban.api.tasks.rules import RANK_STEP, BoardSettings, is_stale
 from kanban.api.tasks.schemas import ChecklistProgress, TagRef, TaskEventOut, TaskOut
+from kanban.db.async_core import AsyncConnection
 from kanban.db.types import utcnow
 
 PRIORITY_RANK = case(

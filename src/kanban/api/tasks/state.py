@@ -12,11 +12,11 @@ from typing import Any, cast
 
 from pydantic_core import to_jsonable_python
 from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kanban.api.errors import NotFound
 from kanban.api.tables import checklist_items, columns, tags, task_events, task_tags, tasks
 from kanban.contracts.events import ColumnType, TaskMovedV1, TaskState, TaskUpdatedV1
+from kanban.db.async_core import AsyncConnection
 from kanban.db.types import new_id, utcnow
 from kanban.messaging.unit_of_work import UnitOfWork
 

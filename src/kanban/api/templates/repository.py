@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Row, delete, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kanban.api.tables import columns, projects, recurring_templates
+from kanban.db.async_core import AsyncConnection
 
 
 async def template_by_id(conn: AsyncConnection, template_id: str) -> Row:

@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from kanban.api.errors import DomainError
 from kanban.api.tables import recurring_templates
 from kanban.api.tasks.handlers import CreateTask, add_task
 from kanban.api.tasks.schemas import CreateTaskRequest
 from kanban.api.templates.rrule import next_occurrence
+from kanban.db.async_core import AsyncEngine
 from kanban.db.types import utcnow
 from kanban.messaging.lease import Lease, run_rounds_while_leased
 from kanban.messaging.unit_of_work import UnitOfWork

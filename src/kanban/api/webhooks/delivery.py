@@ -16,11 +16,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
-
 from kanban.api.webhooks import repository as repo
 from kanban.api.webhooks.sender import Attempt, WebhookSender
 from kanban.api.webhooks.signing import DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, signature
+from kanban.db.async_core import AsyncConnection, AsyncEngine
 from kanban.db.engine import read_only_connection
 from kanban.db.types import new_id, utcnow
 from kanban.messaging.backoff import Backoff

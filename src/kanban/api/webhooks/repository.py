@@ -6,10 +6,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Row, delete, func, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kanban.api.tables import rule_runs, webhooks
 from kanban.api.tables import webhook_deliveries as deliveries
+from kanban.db.async_core import AsyncConnection
 
 
 async def insert_webhook(conn: AsyncConnection, values: dict[str, Any]) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+import ssl
 from collections.abc import Sequence
 
 import httpx
@@ -29,6 +30,19 @@ class EventBatch(BaseModel):
     events: list[Envelope]
 
 
+def tls_for_peer(url: str) -> ssl.SSLContext | bool:
+    """The TLS setting of the client that talks to the peer at `url`.
+
+    An https peer is verified against the default CA bundle. A plain-http peer (the embedded
+    default, on loopback) never negotiates TLS, so it gets a context that trusts no root at all
+    instead of the bundle httpx would parse into memory for nothing (about 2 MiB per process); were
+    TLS ever asked of it, verification would fail, never pass.
+    """
+    if httpx.URL(url).scheme == "https":
+        return True
+    return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # hostname check and certificate required, no roots
+
+
 class HttpTransport:
     name = "http"
 
@@ -40,7 +54,7 @@ class HttpTransport:
         self.deliver: Deliver | None = None
 
     async def start(self) -> None:
-        self._client = httpx.AsyncClient(timeout=self._timeout, trust_env=False)
+        self._client = httpx.AsyncClient(timeout=self._timeout, trust_env=False, verify=tls_for_peer(self._url))
 
     async def close(self) -> None:
         if self._client is not None:

@@ -37,8 +37,8 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from kanban.db.async_core import AsyncConnection, AsyncEngine
 from kanban.db.engine import write_transaction
 from kanban.db.types import utcnow
 from kanban.worker.tables import agent_jobs

@@ -11,9 +11,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import BindParameter, Integer, bindparam, select
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from kanban.contracts.events import TaskState
+from kanban.db.async_core import AsyncConnection
 from kanban.worker.tables import agent_inputs, tag_snapshots, task_snapshots
 
 # Agents compare a task with its neighbours (duplicates); a bound keeps a huge board cheap.

@@ -11,8 +11,8 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import bindparam, func, select, text, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
+from kanban.db.async_core import AsyncConnection
 from kanban.db.types import new_id, utcnow
 from kanban.messaging.sql import dialect_insert
 from kanban.worker.tables import agent_jobs, task_snapshots
