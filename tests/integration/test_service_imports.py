@@ -49,12 +49,12 @@ args.func(args)
 
 # Never needed by a service on SQLite: the PostgreSQL driver, Alembic (the schema check runs in a
 # forked child), `cryptography` (PyJWT's RSA/EC keys; the API accepts HS256 only), SQLAlchemy's ORM
-# (the services use Core; see kanban.db.async_core), the legacy
+# (the services use Core; see kanban.db.async_core), a WebSocket protocol (no route speaks it), the legacy
 # migrator and the other commands' modules, httpx's command line (rich, pygments). Loaded on first
 # use only: jsonschema (an import), icalendar (a calendar feed), the IMAP and SMTP clients and the
 # mail parsers (a configured mailbox or SMTP server).
 NOT_IN_ANY_SERVICE = (
-    "asyncpg", "alembic", "cryptography", "sqlalchemy.orm", "kanban.ops", "kanban.cli.db", "rich", "pygments",
+    "asyncpg", "alembic", "cryptography", "sqlalchemy.orm", "websockets", "kanban.ops", "kanban.cli.db", "rich", "pygments",
     "jsonschema", "icalendar", "aioimaplib", "aiosmtplib", "html2text", "mailparser_reply",
 )  # fmt: skip
 

@@ -13,6 +13,7 @@ import uvicorn
 from kanban.cli.event_loop import run_service
 from kanban.cli.schema_gate import ensure_schema_at_head_apart
 from kanban.settings import Settings, load_settings
+from kanban.web.listener import LISTENER_OPTIONS
 from kanban.web.logging import configure_logging
 
 # How long a stopping API waits for responses still being written before it cancels them; open board
@@ -65,11 +66,9 @@ def api_server(settings: Settings, own_signals: bool = True) -> ApiServer:
         app,
         host=settings.host,
         port=settings.port,
-        log_config=None,
         access_log=False,
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
-        proxy_headers=False,
-        server_header=False,
+        **LISTENER_OPTIONS,
     )
     return ApiServer(config, app.state.services.realtime.end_streams, own_signals)
 
@@ -88,11 +87,9 @@ def run_api(args: argparse.Namespace) -> int:
             workers=args.workers,
             host=settings.host,
             port=settings.port,
-            log_config=None,
             access_log=False,
             timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
-            proxy_headers=False,  # the app trusts KANBAN_TRUSTED_PROXIES itself (kanban.web.proxies)
-            server_header=False,
+            **LISTENER_OPTIONS,
         )
         return 0
     run_service(api_server(settings).serve())

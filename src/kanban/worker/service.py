@@ -19,6 +19,7 @@ from starlette.requests import Request
 from kanban.messaging.transports.http import HttpTransport, events_route
 from kanban.settings import Settings
 from kanban.web.health import database_check, health_routes, transport_check
+from kanban.web.listener import LISTENER_OPTIONS
 from kanban.web.metrics import MetricsMiddleware, metrics_route
 from kanban.web.problems import listener_problem_handlers
 from kanban.web.proxies import trust_proxies
@@ -76,11 +77,9 @@ async def serve_worker(
             create_listener_app(services),
             host=settings.host,
             port=settings.port,
-            log_config=None,
             lifespan="off",
             timeout_graceful_shutdown=3,
-            proxy_headers=False,
-            server_header=False,
+            **LISTENER_OPTIONS,
         )
     )
     runner = JobRunner(services)
