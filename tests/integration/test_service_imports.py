@@ -35,7 +35,7 @@ def record_then_stop():
             time.sleep(0.1)
     while True:
         try:
-            names = sorted(sys.modules)
+            names = sorted(name for name, module in sys.modules.items() if module is not None)  # None: refused
             break
         except RuntimeError:  # an import in another thread changed sys.modules meanwhile
             continue
@@ -50,11 +50,13 @@ args.func(args)
 # Never needed by a service on SQLite: the PostgreSQL driver, Alembic (the schema check runs in a
 # forked child), `cryptography` (PyJWT's RSA/EC keys; the API accepts HS256 only), SQLAlchemy's ORM
 # (the services use Core; see kanban.db.async_core), a WebSocket protocol (no route speaks it), the legacy
-# migrator and the other commands' modules, httpx's command line (rich, pygments). Loaded on first
+# migrator and the other commands' modules, httpx's command line (rich, pygments), pydantic's v1
+# package (FastAPI's probe for v1 models), uvicorn's file-watching reloader. Loaded on first
 # use only: jsonschema (an import), icalendar (a calendar feed), the IMAP and SMTP clients and the
 # mail parsers (a configured mailbox or SMTP server).
 NOT_IN_ANY_SERVICE = (
     "asyncpg", "alembic", "cryptography", "sqlalchemy.orm", "websockets", "kanban.ops", "kanban.cli.db", "rich", "pygments",
+    "pydantic.v1", "watchfiles",
     "jsonschema", "icalendar", "aioimaplib", "aiosmtplib", "html2text", "mailparser_reply",
 )  # fmt: skip
 

@@ -1,6 +1,6 @@
 """The event loop a service runs on: uvloop when it is installed, asyncio's own otherwise.
 
-uvloop comes with `uvicorn[standard]`; its loop schedules callbacks and handles sockets in C, which
+uvloop is a dependency on Linux; its loop schedules callbacks and handles sockets in C, which
 is a measurable share of a request's CPU (see docs/adr/0038-uvloop-for-the-services.md). Everything
 the services use (aiosqlite's threads, asyncpg, httpx, signal handlers) runs on either loop, and
 the tests run on asyncio's, so a machine without uvloop behaves the same, only slower.

@@ -19,9 +19,10 @@ import threading
 from kanban.cli.errors import CliError
 from kanban.cli.event_loop import run_service
 from kanban.cli.schema_gate import ensure_schema_at_head_apart
-from kanban.cli.services import api_server, leave_out_httpx_command_line
+from kanban.cli.services import api_server
 from kanban.settings import Settings, load_settings
 from kanban.web.logging import configure_logging
+from kanban.web.unused_imports import leave_out_unused_imports
 
 
 class _WorkerThread(threading.Thread):
@@ -90,7 +91,7 @@ async def serve_both(api_settings: Settings, worker_settings: Settings) -> None:
 
 
 def run_serve(args: argparse.Namespace) -> int:
-    leave_out_httpx_command_line()
+    leave_out_unused_imports()
     api_settings, worker_settings = load_settings("api"), load_settings("worker")
     configure_logging(api_settings.log_level, "api+worker")
     ensure_schema_at_head_apart("api", api_settings.database, args.migrate)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import socket
-import sys
 from collections.abc import Callable, Iterator
 
 import uvicorn
@@ -15,21 +14,11 @@ from kanban.cli.schema_gate import ensure_schema_at_head_apart
 from kanban.settings import Settings, load_settings
 from kanban.web.listener import LISTENER_OPTIONS
 from kanban.web.logging import configure_logging
+from kanban.web.unused_imports import leave_out_unused_imports
 
 # How long a stopping API waits for responses still being written before it cancels them; open board
 # streams are ended before this wait starts, so it only bounds a slow ordinary response.
 GRACEFUL_SHUTDOWN_SECONDS = 3
-
-
-def leave_out_httpx_command_line() -> None:
-    """Keep httpx's command-line client out of a service process, which never runs it.
-
-    `import httpx` imports its CLI (click, rich and pygments when they are installed, as in a
-    development environment: about 3 MiB) and falls back to a stub when that import fails; a
-    None entry in sys.modules makes it fail. Call before anything imports httpx.
-    """
-    if "httpx" not in sys.modules:
-        sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
 
 
 class ApiServer(uvicorn.Server):
@@ -74,7 +63,7 @@ def api_server(settings: Settings, own_signals: bool = True) -> ApiServer:
 
 
 def run_api(args: argparse.Namespace) -> int:
-    leave_out_httpx_command_line()
+    leave_out_unused_imports()
     settings = load_settings("api")
     configure_logging(settings.log_level, "api")
     ensure_schema_at_head_apart("api", settings.database, args.migrate)
@@ -97,7 +86,7 @@ def run_api(args: argparse.Namespace) -> int:
 
 
 def run_worker(args: argparse.Namespace) -> int:
-    leave_out_httpx_command_line()
+    leave_out_unused_imports()
     settings = load_settings("worker")
     configure_logging(settings.log_level, "worker")
     ensure_schema_at_head_apart("worker", settings.database, args.migrate)
