@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
@@ -30,16 +31,24 @@ def outbox_rows(envelopes: Sequence[Envelope]) -> list[dict[str, Any]]:
     """The outbox rows announcing `envelopes`, in their order (the relay publishes by `seq`)."""
     now = utcnow()
     return [
-        {
-            "event_id": env.key,
-            "event_type": env.type,
-            "destination": event_class(env.type, env.version).DESTINATION,
-            "aggregate_id": env.aggregate_id,
-            "envelope": env.model_dump_json(),
-            "created_at": now,
-        }
+        outbox_row(env.key, env.type, event_class(env.type, env.version).DESTINATION, env.aggregate_id,
+                   env.model_dump_json(), now)
         for env in envelopes
-    ]
+    ]  # fmt: skip
+
+
+def outbox_row(
+    event_id: str, event_type: str, destination: str, aggregate_id: str, envelope_json: str, created_at: datetime
+) -> dict[str, Any]:
+    """One outbox row: the envelope's JSON, with the columns the relay routes and dedupes by."""
+    return {
+        "event_id": event_id,
+        "event_type": event_type,
+        "destination": destination,
+        "aggregate_id": aggregate_id,
+        "envelope": envelope_json,
+        "created_at": created_at,
+    }
 
 
 _OUTBOX_COLUMNS = ("event_id", "event_type", "destination", "aggregate_id", "envelope", "created_at")

@@ -13,8 +13,9 @@ from collections.abc import Iterable
 
 from sqlalchemy import ForeignKeyConstraint, Index, Table, inspect
 from sqlalchemy.engine import Connection
-from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.schema import AddConstraint, DropConstraint
+
+from kanban.db.async_core import AsyncConnection
 
 
 def _indexes(tables: Iterable[Table]) -> list[Index]:

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Boolean, Column, Integer, MetaData, String, Table, Text, inspect, select
-from sqlalchemy.ext.asyncio import AsyncConnection
 
+from kanban.db.async_core import AsyncConnection
 from kanban.ops.legacy.findings import Findings
 from kanban.ops.migrate.writer import insert_rows
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncEngine
 
+from kanban.db.async_core import AsyncEngine
 from kanban.ops.migrate.canonical import TableDigest
 from kanban.ops.migrate.steps import Step
 

@@ -9,17 +9,16 @@ Steps whose rules SQL states are mapped by the legacy server and copied as bytes
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Table
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from kanban.api import tables as api_tables
-from kanban.contracts.envelope import Envelope
+from kanban.db.async_core import AsyncEngine
 from kanban.db.urls import DatabaseUrl
-from kanban.messaging.outbox import outbox_rows
 from kanban.ops.errors import InvalidRows, SourceChanged, TargetNotEmpty
 from kanban.ops.legacy.checksums import table_checksums
 from kanban.ops.legacy.context import LegacyContext, load_context
@@ -98,9 +97,8 @@ async def _split(opts: SplitOptions, engines: dict[str, AsyncEngine], progress: 
         )
     source = await LegacySource.open(opts.source)
     try:
-        await _check_unchanged(source, manifest)
-        for service, db in (("api", opts.api), ("worker", opts.worker)):
-            await upgrade_to_head(service, db)
+        # The source's checksums run while the targets migrate: the waits are on different databases.
+        await _all_of(_check_unchanged(source, manifest), _upgrade_targets(opts))
         info: dict[str, Any] = previous.info if previous else {"backup": str(backup), "worker_done": False}
         records = {}
         for service in ("api", "worker"):
@@ -227,7 +225,7 @@ async def _run_step(run: _Run, step: Step, state: StepState) -> StepState:
                     else:
                         await insert_rows(conn, step.target, item.rows)
                     # The seeding events go in with the same COPY path as the rows they announce.
-                    await insert_rows(conn, api_tables.messaging.outbox, outbox_rows(item.envelopes))
+                    await insert_rows(conn, api_tables.messaging.outbox, item.outbox)
             state = item.state
             run.progress.advance(item.read)
     finally:
@@ -242,7 +240,7 @@ async def _run_step(run: _Run, step: Step, state: StepState) -> StepState:
 class _Batch:
     state: StepState  # the checkpoint once this batch is committed
     rows: list[dict[str, Any]]
-    envelopes: list[Envelope]
+    outbox: list[dict[str, Any]]  # the seeding events of the batch's rows
     read: int
     copied: tuple[tuple[str, ...], bytes] | None = None  # (columns, COPY text) from a server-side copy
 
@@ -310,8 +308,8 @@ async def _mapped_batch(run: _Run, step: Step, mapper: Mapper, state: StepState)
     if run.sink is not None:
         run.sink.add(step, out)
     seed = step.seed if run.sink is None else None
-    envelopes = await seed(out, run.run_id, source=run.source, ctx=run.ctx) if seed else []
-    return _Batch(new, out, envelopes, len(rows))
+    outbox = await seed(out, run.run_id, source=run.source, ctx=run.ctx) if seed else []
+    return _Batch(new, out, outbox, len(rows))
 
 
 async def _reuse_or_take_backup(opts: SplitOptions, backup: Path, progress: Progress) -> Manifest:
@@ -322,6 +320,20 @@ async def _reuse_or_take_backup(opts: SplitOptions, backup: Path, progress: Prog
     manifest = await take_backup(opts.source, backup, portable_format=opts.portable_backup)
     progress.message(f"Backup written: {backup} ({manifest.format})")
     return manifest
+
+
+async def _all_of(*works: Awaitable[None]) -> None:
+    """Run `works` at once and wait for every one; then raise the first failure, in the order given."""
+    for outcome in await asyncio.gather(*works, return_exceptions=True):
+        if isinstance(outcome, BaseException):
+            raise outcome
+
+
+async def _upgrade_targets(opts: SplitOptions) -> None:
+    # One after the other: Alembic's `op` and `context` are module-wide, so two upgrades in one
+    # process at once would run each other's operations.
+    for service, db in (("api", opts.api), ("worker", opts.worker)):
+        await upgrade_to_head(service, db)
 
 
 async def _check_unchanged(source: LegacySource, manifest: Manifest) -> None:

@@ -9,7 +9,6 @@ from typing import Any
 from sqlalchemy import Table
 
 from kanban.api import tables as api
-from kanban.contracts.envelope import Envelope
 from kanban.ops.legacy import mapping
 from kanban.ops.legacy.context import LegacyContext
 from kanban.ops.legacy.findings import Findings
@@ -19,7 +18,7 @@ from kanban.ops.migrate.server_copy import ServerCopy
 from kanban.worker import tables as worker
 
 Mapper = Callable[[Any, LegacyContext, Findings], dict[str, Any] | None]
-Seeder = Callable[..., Awaitable[list[Envelope]]]
+Seeder = Callable[..., Awaitable[list[dict[str, Any]]]]  # the outbox rows of a batch's seeding events
 
 
 @dataclass(frozen=True)

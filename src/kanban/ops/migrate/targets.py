@@ -6,10 +6,10 @@ import asyncio
 
 from sqlalchemy import MetaData, func, inspect, select
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from kanban.api import tables as api_tables
 from kanban.db import migrations
+from kanban.db.async_core import AsyncEngine
 from kanban.db.engine import make_engine
 from kanban.db.urls import DatabaseUrl
 from kanban.ops.errors import SameDatabase, TargetUnreachable

@@ -8,9 +8,9 @@ from pathlib import Path
 import asyncpg
 from sqlalchemy import delete, func, inspect, select
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from kanban.db import migrations
+from kanban.db.async_core import AsyncEngine
 from kanban.db.types import utcnow
 from kanban.db.urls import DatabaseUrl
 from kanban.ops.errors import OpsError

@@ -8,7 +8,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import JSON, Table, bindparam
-from sqlalchemy.ext.asyncio import AsyncConnection
+
+from kanban.db.async_core import AsyncConnection
 
 
 async def insert_rows(conn: AsyncConnection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
