@@ -30,9 +30,10 @@ def _past(key: str, after: str | None) -> str:
 class LegacySource:
     """Every read of one run sees the same snapshot, so batches fit together."""
 
-    def __init__(self, conn: asyncpg.Connection, layout: Layout) -> None:
+    def __init__(self, conn: asyncpg.Connection, layout: Layout, db: DatabaseUrl) -> None:
         self.conn = conn
         self.layout = layout
+        self.db = db  # where `conn` is connected: more connections can share its snapshot
 
     @classmethod
     async def open(cls, db: DatabaseUrl) -> LegacySource:
@@ -43,7 +44,7 @@ class LegacySource:
         except BaseException:
             await conn.close()
             raise
-        return cls(conn, layout)
+        return cls(conn, layout, db)
 
     async def close(self) -> None:
         if not self.conn.is_closed():

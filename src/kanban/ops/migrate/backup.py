@@ -36,7 +36,7 @@ async def take_backup(source: DatabaseUrl, out: Path, *, portable_format: bool =
         await conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
         snapshot = await conn.fetchval("SELECT pg_export_snapshot()")
         layout = await detect_layout(conn)
-        checksums = await table_checksums(conn, layout)
+        checksums = await table_checksums(conn, layout, source)
         if use_pg_dump:
             create_private_file(partial)  # pg_dump writes into it and keeps its mode
             await _pg_dump(source, snapshot, partial)

@@ -24,7 +24,7 @@ async def rollback(backup: Path, target: DatabaseUrl) -> tuple[Manifest, list[st
         else:
             await portable.restore(conn, backup)
         async with conn.transaction(isolation="repeatable_read", readonly=True):
-            actual = await table_checksums(conn, manifest.legacy_layout)
+            actual = await table_checksums(conn, manifest.legacy_layout, target)
     finally:
         await conn.close()
     return manifest, compare(manifest.tables, actual)

@@ -339,7 +339,7 @@ async def _upgrade_targets(opts: SplitOptions) -> None:
 async def _check_unchanged(source: LegacySource, manifest: Manifest) -> None:
     if source.layout != manifest.legacy_layout:
         raise SourceChanged(f"the source layout is {source.layout.name}, the backup's is {manifest.layout['name']}")
-    problems = compare(manifest.tables, await table_checksums(source.conn, source.layout))
+    problems = compare(manifest.tables, await table_checksums(source.conn, source.layout, source.db))
     if problems:
         raise SourceChanged(
             f"the source changed since backup {manifest.file} ({problems[0]}): stop the services and take a new backup"
