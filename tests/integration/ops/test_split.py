@@ -196,6 +196,38 @@ async def test_split_refuses_a_target_holding_data(
 
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+async def test_a_failed_index_build_leaves_no_report_and_a_rerun_finishes(
+    database_factory: DatabaseFactory, targets: tuple[DatabaseUrl, DatabaseUrl], tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    """The listing is written while the indexes build; a build that fails takes the listing with it."""
+    from kanban.ops.migrate import split as split_module
+
+    legacy = await make_legacy(database_factory, "single", tasks=100)
+    api_db, worker_db = targets
+    options = SplitOptions(legacy.url, api_db, worker_db, backup=tmp_path / "b.dump")
+    finish_load = split_module.finish_load
+
+    async def failing_on_the_worker(conn, tables) -> None:  # type: ignore[no-untyped-def]
+        if conn.engine.url.database == worker_db.database:
+            raise RuntimeError("disk full")
+        await finish_load(conn, tables)
+
+    monkeypatch.setattr(split_module, "finish_load", failing_on_the_worker)
+    with pytest.raises(RuntimeError, match="disk full"):
+        await split(options, SilentProgress())
+    assert not (tmp_path / "b.dump.report.json").exists()
+    assert not (tmp_path / "b.dump.report.rows.csv").exists()
+
+    monkeypatch.setattr(split_module, "finish_load", finish_load)
+    report = await split(options, SilentProgress())
+    assert (tmp_path / "b.dump.report.json").exists()
+    with (tmp_path / "b.dump.report.rows.csv").open(newline="") as listing:
+        assert sum(1 for _ in csv.DictReader(listing)) == report.listed
+    assert await _count(api_db, api.tasks) == 100
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 async def test_invalid_rows_fail_the_run_until_skipped(
     database_factory: DatabaseFactory, targets: tuple[DatabaseUrl, DatabaseUrl], tmp_path: Path
 ) -> None:

@@ -127,12 +127,19 @@ async def _split(opts: SplitOptions, engines: dict[str, AsyncEngine], progress: 
         async with engines[service].begin() as conn:
             await finish_load(conn, tables[service])
 
-    # Each database builds its own indexes; neither waits for the other.
-    await asyncio.gather(finish("api"), finish("worker"))
     report_path = opts.report or _report_path(backup)
-    async with engines["api"].connect() as conn:  # holds the Worker's listed rows too (see _run_steps)
-        rows = await checkpoint.listed_rows(conn, manifest.snapshot_id)
-    report.write_listing(listing_path(report_path), rows)
+
+    async def write_listing() -> None:
+        async with engines["api"].connect() as conn:  # holds the Worker's listed rows too (see _run_steps)
+            rows = await checkpoint.listed_rows(conn, manifest.snapshot_id)
+        await asyncio.to_thread(report.write_listing, listing_path(report_path), rows)
+
+    # Each database builds its own indexes, and the listing is written meanwhile: none waits for another.
+    try:
+        await _all_of(finish("api"), finish("worker"), write_listing())
+    except BaseException:
+        listing_path(report_path).unlink(missing_ok=True)  # a listing goes with a report only
+        raise
     report.write(report_path)
     # Worker first: the API record says whether the Worker's steps are done.
     async with engines["worker"].begin() as conn:
