@@ -9,7 +9,7 @@ import asyncpg
 
 from kanban.db.urls import DatabaseUrl
 from kanban.ops.legacy.layout import Layout, qualified
-from kanban.ops.legacy.source import connect_source
+from kanban.ops.legacy.source import connect_in_snapshot
 
 # Fixed output settings: the text form of a row must not depend on the session.
 _SESSION = "SET LOCAL DateStyle = 'ISO, MDY'; SET LOCAL IntervalStyle = 'postgres'; SET LOCAL extra_float_digits = 1"
@@ -34,7 +34,7 @@ async def table_checksums(conn: asyncpg.Connection, layout: Layout, db: Database
         if db is not None and CHECKSUM_CONNECTIONS > 1 and len(tables) > 1:
             tables = await _largest_first(conn, tables)
             snapshot = await conn.fetchval("SELECT pg_export_snapshot()")
-            helpers = [await _sharing_snapshot(db, snapshot) for _ in range(CHECKSUM_CONNECTIONS - 1)]
+            helpers = [await connect_in_snapshot(db, snapshot) for _ in range(CHECKSUM_CONNECTIONS - 1)]
         pending = list(tables)
         found: Checksums = {}
 
@@ -71,14 +71,3 @@ async def _largest_first(conn: asyncpg.Connection, tables: list[tuple[str, str]]
     )
     size = {(r["schema"], r["table"]): r["size"] for r in sizes}
     return sorted(tables, key=lambda t: -size.get(t, -1))
-
-
-async def _sharing_snapshot(db: DatabaseUrl, snapshot: str) -> asyncpg.Connection:
-    helper = await connect_source(db)
-    try:
-        await helper.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-        await helper.execute(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
-    except BaseException:
-        await helper.close()
-        raise
-    return helper

@@ -23,6 +23,19 @@ async def connect_source(db: DatabaseUrl, role: str = "source") -> asyncpg.Conne
         raise SourceUnreachable(f"cannot connect to {role} {db.redacted()}: {reason}") from None
 
 
+async def connect_in_snapshot(db: DatabaseUrl, snapshot: str) -> asyncpg.Connection:
+    """A connection to `db` reading the snapshot another transaction exported (`pg_export_snapshot()`),
+    as pg_dump's parallel jobs do: what it reads is exactly what that transaction reads."""
+    conn = await connect_source(db)
+    try:
+        await conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        await conn.execute(f"SET TRANSACTION SNAPSHOT '{snapshot}'")  # an id the server gave; takes no parameter
+    except BaseException:
+        await conn.close()
+        raise
+    return conn
+
+
 def _past(key: str, after: str | None) -> str:
     return f'WHERE "{key}" > $1::uuid' if after else "WHERE $1::uuid IS NULL"
 
@@ -45,6 +58,11 @@ class LegacySource:
             await conn.close()
             raise
         return cls(conn, layout, db)
+
+    async def sharing_snapshot(self) -> LegacySource:
+        """Another reader of this source's snapshot, on its own connection (for work beside this one's)."""
+        snapshot = await self.conn.fetchval("SELECT pg_export_snapshot()")
+        return LegacySource(await connect_in_snapshot(self.db, snapshot), self.layout, self.db)
 
     async def close(self) -> None:
         if not self.conn.is_closed():

@@ -37,6 +37,10 @@ class Progress:
     def message(self, text: str) -> None:
         print(text, file=self._stream, flush=True)
 
+    def alongside(self) -> Progress:
+        """A progress for work running beside this one's, on the same stream (each line names its table)."""
+        return Progress(self._stream, self._clock, self._every)
+
     def _show(self, final: bool = False, note: str = "") -> None:
         now = self._clock()
         self._shown = now
@@ -49,6 +53,9 @@ class Progress:
 
 
 class SilentProgress(Progress):
+    def alongside(self) -> Progress:
+        return SilentProgress()
+
     def _show(self, final: bool = False, note: str = "") -> None:
         return
 

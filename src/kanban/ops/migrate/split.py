@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +62,7 @@ class _Run:
     opts: SplitOptions
     progress: Progress
     sink: ExpectedTables | None = None  # set: only map, for verify; no events are built
+    usable: dict[str, bool] = field(default_factory=dict)  # per step: its server copy's check of the whole table
 
 
 async def split(opts: SplitOptions, progress: Progress) -> SplitReport:
@@ -188,8 +189,9 @@ async def _run_steps(run: _Run, states: dict[str, StepState], backup: str | None
         for row_id, _reason in states.get(step.name, StepState()).findings.invalid:
             if step.kind:
                 run.ctx.skip(step.kind, row_id)
+    done = await _run_all(run, steps, states)
     for step in steps:
-        state = await _run_step(run, step, states.get(step.name, StepState()))
+        state = done[step.name]
         report.steps.append(
             StepReport(step.name, f"{step.schema}.{step.table}", state.rows_read, state.rows_written, state.findings,
                        state.rows_written if step.seed else 0)
@@ -209,6 +211,51 @@ async def _run_steps(run: _Run, states: dict[str, StepState], backup: str | None
         if n:
             report.ignored[f"worker.{table}"] = n
     return report
+
+
+async def _run_all(run: _Run, steps: list[Step], states: dict[str, StepState]) -> dict[str, StepState]:
+    """Run `steps` in their order; the server-copied ones, when they can, on a second connection meanwhile.
+
+    A server copy reads only the legacy snapshot and writes only its own table, and the foreign keys
+    are checked once at the end: its one dependence on the steps before it is that no parent row was
+    left out. A run without --skip-invalid leaves none out (an invalid row fails it), so then the
+    copies (PostgreSQL-bound) run beside the mapped steps (bound by this process's CPU), each batch
+    still committed with its own checkpoint.
+    """
+    beside = await _copies_beside(run, steps)
+    done: dict[str, StepState] = {}
+    side: asyncio.Task[dict[str, StepState]] | None = None
+    if beside:
+        side = asyncio.create_task(_run_beside(run, beside, states, await run.source.sharing_snapshot()))
+    try:
+        for step in steps:
+            if step not in beside:
+                done[step.name] = await _run_step(run, step, states.get(step.name, StepState()))
+            if side is not None and side.done() and side.exception() is not None:
+                break  # the copies failed: awaiting them below raises why
+        if side is not None:
+            done.update(await side)
+    finally:
+        if side is not None and not side.done():
+            side.cancel()
+            await asyncio.gather(side, return_exceptions=True)
+    return done
+
+
+async def _copies_beside(run: _Run, steps: list[Step]) -> list[Step]:
+    if run.opts.skip_invalid:
+        return []  # a row left out later would have children in a copy made meanwhile
+    return [step for step in steps if step.server_copy is not None and await _server_copy(run, step) is not None]
+
+
+async def _run_beside(
+    run: _Run, steps: list[Step], states: dict[str, StepState], source: LegacySource
+) -> dict[str, StepState]:
+    beside = _Run(run.run_id, source, run.ctx, run.engines, run.opts, run.progress.alongside(), run.sink, run.usable)
+    try:
+        return {step.name: await _run_step(beside, step, states.get(step.name, StepState())) for step in steps}
+    finally:
+        await source.close()
 
 
 async def _run_step(run: _Run, step: Step, state: StepState) -> StepState:
@@ -276,7 +323,9 @@ async def _server_copy(run: _Run, step: Step) -> ServerCopy | None:
         return None
     if run.engines[step.service].dialect.name != "postgresql":
         return None
-    return copier if await copier.usable(run.source, step.schema, step.table) else None
+    if step.name not in run.usable:  # a full scan of the table: asked once per run
+        run.usable[step.name] = await copier.usable(run.source, step.schema, step.table)
+    return copier if run.usable[step.name] else None
 
 
 async def _copied_batch(run: _Run, step: Step, copier: ServerCopy, state: StepState) -> _Batch:
