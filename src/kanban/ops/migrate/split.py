@@ -30,6 +30,7 @@ from kanban.ops.migrate.backup import default_backup_path, take_backup
 from kanban.ops.migrate.bulk_load import finish_load, prepare_for_load
 from kanban.ops.migrate.checkpoint import StepState
 from kanban.ops.migrate.expected import ExpectedTables
+from kanban.ops.migrate.gc_pace import fewer_collections
 from kanban.ops.migrate.manifest import Manifest, compare, manifest_path
 from kanban.ops.migrate.progress import Progress, SilentProgress
 from kanban.ops.migrate.server_copy import ServerCopy
@@ -189,7 +190,8 @@ async def _run_steps(run: _Run, states: dict[str, StepState], backup: str | None
         for row_id, _reason in states.get(step.name, StepState()).findings.invalid:
             if step.kind:
                 run.ctx.skip(step.kind, row_id)
-    done = await _run_all(run, steps, states)
+    with fewer_collections():
+        done = await _run_all(run, steps, states)
     for step in steps:
         state = done[step.name]
         report.steps.append(
