@@ -8,6 +8,7 @@ rows an earlier version of the split wrote.
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -124,6 +125,13 @@ def test_a_seeding_row_holds_the_envelope_the_contract_would_write(
     parsed = Envelope.model_validate_json(row["envelope"])
     assert parsed == expected
     assert decode(parsed) == event
+
+
+@pytest.mark.parametrize("aggregate_id", [TASK_ID, "b1", "ünï/code 😀", ""])
+def test_an_event_id_is_the_uuid5_of_its_name(aggregate_id: str) -> None:
+    event = TaskSnapshottedV1(task=_task())
+    expected = uuid.uuid5(uuid.UUID("6f7c1c8e-2d0a-4f5e-9a39-6b0b3a3c9d11"), f"{RUN}/task.snapshotted/{aggregate_id}")
+    assert event_id(RUN, event, aggregate_id) == str(expected)
 
 
 def test_seeding_ids_depend_on_the_run_the_event_and_the_aggregate_only() -> None:
