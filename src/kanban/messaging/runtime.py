@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 import socket
@@ -11,6 +10,7 @@ from dataclasses import dataclass
 
 from kanban.db.async_core import AsyncEngine
 from kanban.db.urls import DatabaseUrl
+from kanban.messaging.cancelling import cancel_and_wait
 from kanban.messaging.inbox import Admission, Handler, Inbox, InboxConfig, LocalDelivery
 from kanban.messaging.lease import Lease
 from kanban.messaging.metrics import run_metrics_refresh
@@ -172,10 +172,18 @@ class MessagingRuntime:
         self.inbox.wakeup.signal()
         if self.local_inbox is not None:
             self.local_inbox.wakeup.signal()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await asyncio.wait_for(task, 10)
-        self._tasks = []
+        tasks, self._tasks = self._tasks, []
+        if tasks:
+            # Each loop ends at its next turn once stopped; one that does not within the bound is cut off.
+            ended, late = await asyncio.wait(tasks, timeout=10)
+            for task in ended:
+                if not task.cancelled() and task.exception() is not None:
+                    log.error("messaging: %s had ended with %r", task.get_name(), task.exception())
+            if late:
+                log.warning(
+                    "messaging: %s still running 10 s after stop; cancelled", sorted(t.get_name() for t in late)
+                )
+            await cancel_and_wait(*tasks)
         for listener in self._listeners:
             await listener.close()
         self._listeners = []

@@ -219,6 +219,32 @@ async def test_a_worker_killed_mid_batch_loses_and_doubles_no_hint(services: Wor
         assert [r.status for r in await jobs_of(services, task_id)] == ["succeeded"]
 
 
+async def test_a_batch_cancelled_at_any_turn_of_the_loop_ends_cancelled(services: WorkerServices) -> None:
+    # A stop cancels the batch. Whatever the batch is awaiting at that turn (an agent, a commit, the
+    # cleanup of a finished job's tasks), the cancellation must end it: a batch that ran on instead
+    # was never done, and the worker waited for it to stop forever.
+    for turns in range(100):
+        titles = [f"Turn {turns} task {n}" for n in range(3)]
+        for title in titles:
+            await seed_task(services, title=title)
+        gate = asyncio.Event()  # opened once cancelled: a batch that swallowed it would finish normally
+        runner = JobRunner(
+            services,
+            FakePipeline(between=held_back(titles[2], gate), runs_in_process=True),
+            config(),
+            owner=f"turn-{turns}",
+        )
+        claim = await claim_jobs(services.engine, runner.owner, 30, limit=10)
+        run = asyncio.create_task(runner.run_jobs(claim.jobs))
+        for _ in range(turns):
+            await asyncio.sleep(0)
+        run.cancel()
+        gate.set()
+        with contextlib.suppress(asyncio.CancelledError):
+            await run
+        assert run.cancelled(), f"the batch ran on after a cancel at turn {turns}"
+
+
 async def test_a_board_s_jobs_stay_first_come_first_served_while_its_backlog_drains(services: WorkerServices) -> None:
     older = [await seed_task(services, title=f"Task number {n}") for n in range(BULK_BACKLOG + 2)]
     runner = JobRunner(services, FakePipeline(), config())

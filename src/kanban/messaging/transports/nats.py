@@ -23,6 +23,7 @@ from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, StorageType, S
 from pydantic import ValidationError
 
 from kanban.contracts.envelope import Envelope
+from kanban.messaging.cancelling import cancel_and_wait
 from kanban.messaging.transports.base import Deliver, TransportRejected, TransportUnavailable
 
 log = logging.getLogger(__name__)
@@ -148,11 +149,7 @@ class NatsTransport:
             # Let a batch in flight reach its ack, so it is not redelivered only after the ack wait.
             await asyncio.wait(self._consumers, timeout=self._fetch_timeout + 2)
         tasks = [*self._consumers, *([self._connector] if self._connector else [])]
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        await cancel_and_wait(*tasks)
         self._consumers, self._connector = [], None
         if self._nc is not None and not self._nc.is_closed:
             with contextlib.suppress(Exception):

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kanban.contracts.events import HintDraft
+from kanban.messaging.cancelling import cancel_and_wait
 from kanban.settings import Settings
 from kanban.worker.agents.analyzer import AnalyzerAgent
 from kanban.worker.agents.base import Agent, AgentFailed
@@ -111,9 +112,7 @@ class Pipeline:
         except BaseException:
             # The caller stopped us (cancelled, or its progress callback raised): stop the other agents too,
             # and let the caller's own exception through unwrapped.
-            for run in runs:
-                run.cancel()
-            await asyncio.gather(*runs, return_exceptions=True)
+            await cancel_and_wait(*runs)
             raise
         return [outcomes[index] for index in range(len(agents))]
 

@@ -10,9 +10,10 @@ when they come fast. Each commit is still one transaction of results, job states
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Generic, TypeVar
+
+from kanban.messaging.cancelling import cancel_and_wait
 
 Part = TypeVar("Part")
 Gone = TypeVar("Gone")
@@ -66,6 +67,4 @@ class GroupCommit(Generic[Part, Gone]):
     async def abandon(self) -> None:
         """Stop committing (the batch was cancelled): what was not committed stays with its leases."""
         if self._committing is not None and not self._committing.done():
-            self._committing.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._committing
+            await cancel_and_wait(self._committing)

@@ -11,7 +11,6 @@ given back so another worker (or the next start) runs them.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import uuid
 from collections.abc import Awaitable, Callable, Collection, Sequence
@@ -25,6 +24,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from kanban.contracts.events import AgentProgressV1, AnalysisFailedV1, HintDraft, HintsProposedV2
 from kanban.db.types import new_id, utcnow
 from kanban.messaging.backoff import Backoff
+from kanban.messaging.cancelling import cancel_and_wait
 from kanban.messaging.runtime import process_owner_id
 from kanban.messaging.unit_of_work import UnitOfWork
 from kanban.messaging.wakeup import Wakeup
@@ -211,9 +211,7 @@ class JobRunner:
         watched = {waiter, stopping} | (running if due == 0 else set())
         done, _ = await asyncio.wait(watched, return_when=asyncio.FIRST_COMPLETED)
         if waiter not in done:
-            waiter.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await waiter
+            await cancel_and_wait(waiter)
             return bool(done & running)
         return waiter.result()
 
@@ -229,9 +227,7 @@ class JobRunner:
             try:
                 await asyncio.wait_for(asyncio.shield(work), self.config.stop_grace_seconds)
             except TimeoutError:
-                work.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await work
+                await cancel_and_wait(work)
                 for job in jobs:  # a job that already ended is no longer held: giving it back changes nothing
                     if await release_lease(self._services.engine, job):
                         log.info("job %s: worker stopping; lease given back", job.id)
@@ -303,10 +299,10 @@ class JobRunner:
             later = [part.work for part in parts if not part.final and not part.work.lost.is_set()]
             await asyncio.gather(*(self._run_slow(work, slow[work.job.id]) for work in later))
         finally:
-            await commits.abandon()
-            heartbeat.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await heartbeat
+            try:
+                await commits.abandon()
+            finally:  # a cancel landing during the abandon must not leave the leases renewed for ever
+                await cancel_and_wait(heartbeat)
 
     def _slow_agents(self, work: _Work) -> frozenset[str]:
         """The agents of this job that would wait on the network and are not skipped."""
@@ -361,11 +357,7 @@ class JobRunner:
                 return None
             return run.result()
         finally:
-            for task in (run, lost_wait):
-                task.cancel()
-            for task in (run, lost_wait):
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await task
+            await cancel_and_wait(run, lost_wait)
 
     async def _heartbeat(self, works: Sequence[_Work]) -> None:
         """Keep the batch's leases in one statement per beat; a job whose claim is gone is marked lost."""
