@@ -14,7 +14,9 @@ every event (its cost with rules); without it the board has none.
 
 It also counts what reached the database per operation: statements (SQLAlchemy's cursor
 executes), and on SQLite the hops to aiosqlite's thread (BEGIN, COMMIT and ROLLBACK included), on
-PostgreSQL the pool's pings (each a BEGIN, a query and a ROLLBACK of asyncpg's).
+PostgreSQL the round trips (asyncpg's statement fetches, BEGINs, COMMITs and ROLLBACKs; a
+statement's first PREPARE, cached afterwards, is not counted) and the pool's pings (each a BEGIN, a
+query and a ROLLBACK of asyncpg's).
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ import asyncio
 import time
 
 import aiosqlite.core
+import asyncpg.prepared_stmt
+import asyncpg.transaction
 import httpx
 from sqlalchemy import event
 from sqlalchemy.dialects.postgresql.asyncpg import AsyncAdapt_asyncpg_connection
@@ -39,7 +43,7 @@ class Counts:
     """Statements, SQLite hops and PostgreSQL pings, counted from here on."""
 
     def __init__(self) -> None:
-        self.statements = self.hops = self.pings = 0
+        self.statements = self.hops = self.pings = self.round_trips = 0
         hop, ping = aiosqlite.core.Connection._execute, AsyncAdapt_asyncpg_connection.ping
 
         async def counted_hop(conn: aiosqlite.Connection, fn, *args, **kwargs):  # type: ignore[no-untyped-def]
@@ -52,19 +56,34 @@ class Counts:
 
         aiosqlite.core.Connection._execute = counted_hop  # type: ignore[method-assign]
         AsyncAdapt_asyncpg_connection.ping = counted_ping  # type: ignore[method-assign]
+        for cls, name in (
+            (asyncpg.prepared_stmt.PreparedStatement, "fetch"),
+            (asyncpg.transaction.Transaction, "start"),
+            (asyncpg.transaction.Transaction, "commit"),
+            (asyncpg.transaction.Transaction, "rollback"),
+        ):
+            setattr(cls, name, self._counted_round_trip(getattr(cls, name)))
+
+    def _counted_round_trip(self, method):  # type: ignore[no-untyped-def]
+        async def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+            self.round_trips += 1
+            return await method(*args, **kwargs)
+
+        return counted
 
     def watch(self, engine) -> None:  # type: ignore[no-untyped-def]
         @event.listens_for(engine.sync_engine, "before_cursor_execute")
         def _statement(*_: object) -> None:
             self.statements += 1
 
-    def snapshot(self) -> tuple[int, int, int]:
-        return self.statements, self.hops, self.pings
+    def snapshot(self) -> tuple[int, int, int, int]:
+        return self.statements, self.hops, self.pings, self.round_trips
 
-    def per_op(self, since: tuple[int, int, int], ops: int, backend: str) -> str:
-        statements, hops, pings = (now - then for now, then in zip(self.snapshot(), since, strict=True))
-        extra = f"{hops / ops:.1f} hops" if backend == "sqlite" else f"{pings / ops:.1f} pings"
-        return f"{statements / ops:.1f} statements, {extra}"
+    def per_op(self, since: tuple[int, int, int, int], ops: int, backend: str) -> str:
+        statements, hops, pings, trips = (now - then for now, then in zip(self.snapshot(), since, strict=True))
+        if backend == "sqlite":
+            return f"{statements / ops:.1f} statements, {hops / ops:.1f} hops"
+        return f"{statements / ops:.1f} statements, {trips / ops:.1f} round trips, {pings / ops:.1f} pings"
 
 
 async def main(args: argparse.Namespace) -> None:

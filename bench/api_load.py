@@ -85,7 +85,9 @@ async def main(args: argparse.Namespace) -> None:
         env = services_env(api_db, worker_db, "http", port, worker_port, KANBAN_REGISTRATIONS_PER_HOUR="100000")
         procs.append(start_service("worker", env, worker_port, work / "worker.log"))
     procs.insert(0, start_service("api", env, port, work / "api.log", ("--workers", str(args.workers))))
-    limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
+    # Idle connections are dropped before uvicorn's 5 s keep-alive timeout closes them: with equal
+    # timeouts a phase change could send a request on a connection the server was closing (ReadError).
+    limits = httpx.Limits(max_connections=64, max_keepalive_connections=64, keepalive_expiry=2.0)
     setup = f"{args.backend}, {args.workers} API process(es)"
     try:
         await asyncio.sleep(3)  # children of --workers N finish starting; background loops settle

@@ -1,4 +1,4 @@
-"""Connections of `kanban.db.engine`: one-statement reads outside a transaction, pings only after idling."""
+"""Connections of `kanban.db.engine`: one-statement reads and writes outside a transaction, pings only after idling."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.dialects.postgresql.asyncpg import AsyncAdapt_asyncpg_connection
 
 from kanban.db import engine as engine_module
-from kanban.db.engine import make_engine, read_only_connection, single_read
+from kanban.db.engine import make_engine, read_only_connection, single_read, single_write
 from kanban.db.urls import DatabaseUrl
 from tests.support.databases import pg_admin
 from tests.support.servers import PG_ADMIN_URL
@@ -39,6 +39,32 @@ async def test_a_single_read_opens_no_transaction_and_a_read_only_connection_doe
                 assert await conn.scalar(_XID) == await conn.scalar(_XID)
     finally:
         await engine.dispose()
+
+
+async def test_a_single_write_commits_each_statement_on_postgres_and_is_one_transaction_on_sqlite(
+    api_db: DatabaseUrl,
+) -> None:
+    engine = make_engine(api_db, "kt_single_write", keep_sqlite_connections=True)
+    try:
+        await _make_marks(engine)
+        async with single_write(engine) as conn:
+            await conn.execute(text("INSERT INTO kt_marks (n) VALUES (1)"))
+            if api_db.is_postgres:  # its own transaction, already committed: another connection sees it
+                assert await conn.scalar(_XID) != await conn.scalar(_XID)
+                async with single_read(engine) as other:
+                    assert await other.scalar(text("SELECT count(*) FROM kt_marks")) == 1
+            else:  # SQLite keeps one write transaction (its BEGIN costs no round trip)
+                raw = (await conn.get_raw_connection()).dbapi_connection
+                assert raw._connection._conn.in_transaction  # type: ignore[union-attr]
+        async with single_read(engine) as conn:
+            assert await conn.scalar(text("SELECT count(*) FROM kt_marks")) == 1
+    finally:
+        await engine.dispose()
+
+
+async def _make_marks(engine: Any) -> None:
+    async with engine.begin() as conn:
+        await conn.execute(text("CREATE TABLE kt_marks (n INTEGER NOT NULL)"))
 
 
 @pytest.mark.parametrize("backend", ["postgres"], indirect=True)

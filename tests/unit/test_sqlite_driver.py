@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -131,6 +132,86 @@ async def test_a_begin_that_cannot_take_the_lock_fails_its_statement_and_leaves_
             await conn.execute(insert(items).values(name="later"))
         async with single_read(waiter) as conn:
             assert (await conn.execute(select(items.c.name).order_by(items.c.id))).scalars().all() == ["held", "later"]
+    finally:
+        await holder.dispose()
+        await waiter.dispose()
+
+
+async def test_on_the_loop_a_write_hops_only_to_commit_and_long_reads_keep_their_hop(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = parse_database_url(f"sqlite:///{tmp_path / 'loop.db'}")
+    engine = make_engine(url, "test", keep_sqlite_connections=True, statements_on_loop=True)
+    hops = _Hops(monkeypatch)
+    try:
+        async with engine.begin() as conn:
+            await conn.run_sync(meta.create_all)
+
+        start = hops.count
+        async with engine.begin() as conn:
+            first = await conn.execute(insert(items).values(name="a"))
+            assert first.inserted_primary_key == (1,)
+            await conn.execute(update(items).where(items.c.id == 1).values(name="a!"))
+            assert (await conn.execute(select(items.c.name))).scalar_one() == "a!"
+        assert hops.since(start) == 1  # BEGIN IMMEDIATE and the statements on the loop, then the COMMIT
+
+        start = hops.count
+        async with single_read(engine) as conn:
+            assert (await conn.execute(select(func.count()).select_from(items))).scalar_one() == 1
+        assert hops.since(start) == 0
+
+        start = hops.count
+        with pytest.raises(IntegrityError):
+            async with engine.begin() as conn:
+                await conn.execute(insert(items).values(name="b"))
+                await conn.execute(insert(items).values(name="a!"))  # the unique name: nothing of it stays
+        assert hops.since(start) == 0  # the failure and its ROLLBACK on the loop too
+
+        start = hops.count
+        async with read_only_connection(engine) as conn:
+            assert (await conn.execute(select(items.c.name))).scalars().all() == ["a!"]
+        assert hops.since(start) == 2  # a read that may be long: its statement and its ROLLBACK hop
+
+        async with engine.connect() as conn:  # a streamed read after statements on the loop
+            streamed = await conn.stream(select(items.c.name))
+            assert [row.name async for row in streamed] == ["a!"]
+    finally:
+        await engine.dispose()
+
+
+async def test_a_write_on_the_loop_that_meets_a_held_lock_waits_on_the_thread_while_the_loop_serves_others(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Waiting for the lock on the loop's thread would stop the loop: the holder, in this same loop,
+    could never commit, and the write would fail after the whole busy timeout."""
+    url = parse_database_url(f"sqlite:///{tmp_path / 'held.db'}")
+    holder = make_engine(url, "holder")
+    waiter = make_engine(url, "waiter", keep_sqlite_connections=True, statements_on_loop=True)
+    hops = _Hops(monkeypatch)
+
+    async def write_later() -> None:
+        async with waiter.begin() as conn:
+            await conn.execute(insert(items).values(name="later"))
+            await conn.execute(update(items).where(items.c.name == "later").values(name="later!"))
+
+    try:
+        async with holder.begin() as conn:
+            await conn.run_sync(meta.create_all)
+        async with waiter.begin() as conn:  # the waiter's connection has run statements on the loop
+            await conn.execute(insert(items).values(name="first"))
+        async with holder.begin() as held:
+            await held.execute(insert(items).values(name="held"))  # holds the write lock from here
+            start = hops.count
+            writing = asyncio.create_task(write_later())
+            while hops.since(start) == 0:  # its BEGIN found the lock taken and went to the thread
+                await asyncio.sleep(0.01)
+            async with single_read(waiter) as conn:  # meanwhile the loop answers others, on the loop
+                assert (await conn.execute(select(func.count()).select_from(items))).scalar_one() == 1
+            assert not writing.done()
+        await writing  # the holder committed: the thread took the lock
+        async with single_read(waiter) as conn:
+            names = (await conn.execute(select(items.c.name).order_by(items.c.id))).scalars().all()
+        assert names == ["first", "held", "later!"]
     finally:
         await holder.dispose()
         await waiter.dispose()

@@ -98,7 +98,9 @@ class ApiServices:
 def build_api_services(
     settings: Settings, transport: Transport | None = None, hub: MemoryHub | None = None
 ) -> ApiServices:
-    engine = make_engine(settings.database, settings.role_name, keep_sqlite_connections=True)  # disposed in stop()
+    engine = make_engine(
+        settings.database, settings.role_name, keep_sqlite_connections=True, statements_on_loop=True
+    )  # disposed in stop()
     transport = transport or make_transport(settings, hub)
     # With NATS, any replica's changes reach the streams open on every replica.
     broadcast = NatsBroadcast(settings.nats_url) if settings.transport == "nats" else LocalOnly()

@@ -78,8 +78,31 @@ async def single_read(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
             yield await conn.execution_options(isolation_level="AUTOCOMMIT")
 
 
+@asynccontextmanager
+async def single_write(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A connection for a write whose every statement stands on its own: each commits as it runs.
+
+    For one-statement writes outside a unit of work (the relay marking rows sent, a batch's lease
+    renewal) and for a row followed by the wake-up of its reader (an inbox receiving a batch). On
+    PostgreSQL the statements run in autocommit: one round trip each instead of BEGIN, statement
+    and COMMIT. SQLite keeps `write_transaction`: its BEGIN already rides in the statement's hop,
+    and its COMMIT keeps a hop of its own, off the event loop (ADR 0044).
+    """
+    if engine.dialect.name == "sqlite":
+        async with write_transaction(engine) as conn:
+            yield conn
+    else:
+        async with engine.connect() as conn:
+            yield await conn.execution_options(isolation_level="AUTOCOMMIT")
+
+
 def make_engine(
-    db: DatabaseUrl, application_name: str, pool_size: int = 10, *, keep_sqlite_connections: bool = False
+    db: DatabaseUrl,
+    application_name: str,
+    pool_size: int = 10,
+    *,
+    keep_sqlite_connections: bool = False,
+    statements_on_loop: bool = False,
 ) -> AsyncEngine:
     """An async engine for `db`; PostgreSQL sessions are tagged so pg_stat_activity shows who connects.
 
@@ -87,6 +110,11 @@ def make_engine(
     unless `keep_sqlite_connections`: then up to `pool_size` connections are kept open between uses,
     which saves that setup on every request. Only a long-running service that disposes of its
     engine on shutdown keeps them: an open aiosqlite connection's thread keeps a process alive.
+
+    `statements_on_loop` (SQLite files only) runs the statements of write transactions and single
+    reads on the event loop's thread, without a hop to the connection's (ADR 0044): for services,
+    whose units of work are many short statements. Bulk work (a split, an import) keeps its hops,
+    where SQLite's work runs beside the process's other work.
     """
     if db.is_sqlite:
         ensure_private_sqlite_file(db)
@@ -96,7 +124,10 @@ def make_engine(
             else {"poolclass": NullPool}
         )
         one_hop = db.async_url.set(drivername=f"sqlite+{sqlite_driver.DRIVER_NAME}")  # ADR 0029
-        engine = create_async_engine(one_hop, **pooling, connect_args={"timeout": 30, "isolation_level": None})
+        connect_args: dict[str, Any] = {"timeout": 30, "isolation_level": None}
+        if statements_on_loop and db.database not in ("", ":memory:"):  # a memory database is its thread's
+            connect_args[sqlite_driver.RUN_ON_LOOP] = True
+        engine = create_async_engine(one_hop, **pooling, connect_args=connect_args)
         _tune_sqlite(engine)
         return engine
     engine = create_async_engine(
@@ -151,8 +182,15 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
     # beside the writer, so a lookup made while a unit of work holds the write lock cannot deadlock.
     # A SINGLE_READ connection begins nothing: its one statement is its own transaction.
     # The BEGIN is not a statement of its own: the driver sends it with the transaction's first one.
+    # Where the connection allows it (`statements_on_loop`), a read-only transaction keeps its
+    # statements on the connection's thread: it may scan a board or the event log at length.
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
         options = conn.get_execution_options()
-        if not options.get(SINGLE_READ):
-            conn.connection.dbapi_connection.defer_begin("BEGIN" if options.get(READ_ONLY) else "BEGIN IMMEDIATE")
+        dbapi_connection = conn.connection.dbapi_connection
+        if options.get(SINGLE_READ):
+            dbapi_connection.start_transaction(None)
+        elif options.get(READ_ONLY):
+            dbapi_connection.start_transaction("BEGIN", long_reads=True)
+        else:
+            dbapi_connection.start_transaction("BEGIN IMMEDIATE")

@@ -26,7 +26,7 @@ from kanban.contracts.base import ContractError, Event
 from kanban.contracts.envelope import Envelope
 from kanban.contracts.registry import decode
 from kanban.db.async_core import AsyncConnection, AsyncEngine
-from kanban.db.engine import write_transaction
+from kanban.db.engine import single_write, write_transaction
 from kanban.db.types import utcnow
 from kanban.messaging.backoff import Backoff
 from kanban.messaging.correlation import Causality, reset_causality, set_causality
@@ -331,7 +331,8 @@ class Inbox:
             return
         # One event twice in a batch would be one row anyway; dropping it here keeps the INSERT simple.
         envelopes = list({env.key: env for env in envelopes}.values())
-        async with write_transaction(self._engine) as conn:
+        # The rows commit before the NOTIFY that sends the lease holder to read them.
+        async with single_write(self._engine) as conn:
             await insert_into_inbox(conn, self._t, self.consumer, envelopes)
         EVENTS_RECEIVED.labels(self.consumer).inc(len(envelopes))
         self.wakeup.signal()

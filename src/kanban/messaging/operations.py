@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import and_, delete, func, select, update
 
 from kanban.db.async_core import AsyncEngine
+from kanban.db.engine import read_only_connection
 from kanban.db.types import utcnow
 from kanban.messaging.tables import MessagingTables
 
@@ -66,7 +67,7 @@ def _age(oldest: datetime | None) -> float:
 
 async def outbox_status(engine: AsyncEngine, tables: MessagingTables) -> OutboxStatus:
     outbox = tables.outbox
-    async with engine.connect() as conn:
+    async with read_only_connection(engine) as conn:
         pending, oldest = (
             await conn.execute(select(func.count(), func.min(outbox.c.created_at)).where(outbox.c.sent_at.is_(None)))
         ).one()
@@ -78,7 +79,7 @@ async def consumer_statuses(engine: AsyncEngine, tables: MessagingTables) -> tup
     """One line per consumer that ever received an event in this database."""
     inbox, dead = tables.inbox, tables.dead_letters
     now = utcnow()
-    async with engine.connect() as conn:
+    async with read_only_connection(engine) as conn:
         rows = (
             await conn.execute(
                 select(
@@ -128,7 +129,7 @@ async def list_dead_letters(
     ).order_by(dead.c.dead_at, dead.c.event_id)
     if event_ids is not None:
         query = query.where(dead.c.event_id.in_(list(event_ids)))
-    async with engine.connect() as conn:
+    async with read_only_connection(engine) as conn:
         return [DeadLetter(*row) for row in (await conn.execute(query.limit(limit))).all()]
 
 

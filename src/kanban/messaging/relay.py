@@ -17,7 +17,7 @@ from sqlalchemy import and_, bindparam, delete, func, select, update
 
 from kanban.contracts.envelope import Envelope
 from kanban.db.async_core import AsyncEngine
-from kanban.db.engine import read_only_connection, single_read, write_transaction
+from kanban.db.engine import read_only_connection, single_read, single_write, write_transaction
 from kanban.db.types import utcnow
 from kanban.messaging.backoff import Backoff
 from kanban.messaging.lease import Lease
@@ -85,7 +85,7 @@ class Relay:
         return sent
 
     async def _mark_sent(self, seqs: list[int]) -> None:
-        async with write_transaction(self._engine) as conn:
+        async with single_write(self._engine) as conn:
             await conn.execute(self._sent, {"seqs": seqs, "now": utcnow()})
 
     async def prune(self) -> int:

@@ -17,6 +17,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from kanban.db.async_core import AsyncEngine
+from kanban.db.engine import read_only_connection
 from kanban.messaging.metrics import PEER_UP
 from kanban.messaging.transports.base import Transport
 
@@ -25,7 +26,7 @@ Check = Callable[[], Awaitable[None]]
 
 def database_check(engine: AsyncEngine) -> Check:
     async def check() -> None:
-        async with engine.connect() as conn:
+        async with read_only_connection(engine) as conn:
             await conn.execute(text("SELECT 1"))
 
     return check

@@ -36,7 +36,11 @@ def build_worker_services(
     # Connections kept open between uses (disposed in the service's stop): on SQLite, opening one
     # per transaction cost more CPU than the agents themselves.
     engine = make_engine(
-        settings.database, settings.role_name, pool_size=settings.worker_concurrency + 4, keep_sqlite_connections=True
+        settings.database,
+        settings.role_name,
+        pool_size=settings.worker_concurrency + 4,
+        keep_sqlite_connections=True,
+        statements_on_loop=True,
     )
     jobs_queued = Wakeup()
     messaging = MessagingRuntime(

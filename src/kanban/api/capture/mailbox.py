@@ -23,6 +23,7 @@ from kanban.api.capture.handlers import AlreadyCaptured, CaptureMail, capture_ma
 from kanban.api.errors import DomainError
 from kanban.api.tables import mailbox_checkpoints, users
 from kanban.db.async_core import AsyncEngine
+from kanban.db.engine import read_only_connection
 from kanban.db.types import utcnow
 from kanban.messaging.lease import Lease
 from kanban.messaging.unit_of_work import UnitOfWork
@@ -165,7 +166,7 @@ class MailboxWatcher:
 
     async def _owner(self) -> str:
         email = self._config.owner_email
-        async with self._engine.connect() as conn:
+        async with read_only_connection(self._engine) as conn:
             user_id = (await conn.execute(select(users.c.id).where(func.lower(users.c.email) == email))).scalar()
         if user_id is None:
             raise MailboxUnavailable(f"KANBAN_IMAP_OWNER {email} is not a user")

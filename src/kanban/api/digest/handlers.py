@@ -35,6 +35,7 @@ from kanban.api.tasks.handlers import MoveTask, UpdateTask, first_column_of_type
 from kanban.api.tasks.schemas import UpdateTaskRequest
 from kanban.api.templates.rrule import wall_time_to_utc
 from kanban.db.async_core import AsyncEngine
+from kanban.db.engine import read_only_connection
 from kanban.db.types import new_id, utcnow
 from kanban.messaging.unit_of_work import UnitOfWork
 
@@ -110,7 +111,7 @@ async def run_digests(
 ) -> int:  # fmt: skip
     """Send every digest whose hour has come today (in its user's zone) and that is not sent yet."""
     now = now or utcnow()
-    async with engine.connect() as conn:
+    async with read_only_connection(engine) as conn:
         due = []
         for sub in await repo.subscribers(conn):
             local = now.astimezone(zone_of(sub.timezone))

@@ -87,7 +87,7 @@ async def board_stream(
 ) -> StreamingResponse:
     bearer = credentials.credentials if credentials is not None else access_token
     principal = await authenticate(request, services, rules, bearer, cookie)
-    async with services.engine.connect() as conn:
+    async with read_only_connection(services.engine) as conn:
         await owned_board(conn, boardId, principal.user_id)
 
     async def signed_in() -> bool:

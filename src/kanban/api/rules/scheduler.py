@@ -26,6 +26,7 @@ from kanban.api.tables import columns, rules, tasks
 from kanban.api.templates.rrule import InvalidRecurrence, next_occurrence
 from kanban.contracts.envelope import Envelope
 from kanban.db.async_core import AsyncEngine
+from kanban.db.engine import read_only_connection
 from kanban.db.types import utcnow
 from kanban.messaging.lease import Lease, run_rounds_while_leased
 from kanban.messaging.unit_of_work import UnitOfWork
@@ -81,7 +82,7 @@ async def run_time_triggers(
 ) -> int:
     """Fire every time occurrence due by `now`; returns how many runs applied changes."""
     now = now or utcnow()
-    async with engine.connect() as conn:
+    async with read_only_connection(engine) as conn:
         specs = [RuleSpec.from_row(r) for r in await repo.rules_with_trigger(conn, sorted(TIME_TRIGGERS))]
         cursors = await conn.execute(select(rules.c.id, rules.c.next_run_at, rules.c.created_at))
         stored_next = {r.id: (r.next_run_at, r.created_at) for r in cursors}

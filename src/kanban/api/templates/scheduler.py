@@ -21,6 +21,7 @@ from kanban.api.tasks.handlers import CreateTask, add_task
 from kanban.api.tasks.schemas import CreateTaskRequest
 from kanban.api.templates.rrule import next_occurrence
 from kanban.db.async_core import AsyncEngine
+from kanban.db.engine import read_only_connection
 from kanban.db.types import utcnow
 from kanban.messaging.lease import Lease, run_rounds_while_leased
 from kanban.messaging.unit_of_work import UnitOfWork
@@ -55,7 +56,7 @@ async def run_due_templates(
     """Create the task of every occurrence due by `now`; returns how many were created."""
     now = now or utcnow()
     t = recurring_templates
-    async with engine.connect() as conn:
+    async with read_only_connection(engine) as conn:
         due = list(
             (
                 await conn.execute(

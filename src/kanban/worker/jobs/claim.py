@@ -39,7 +39,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 from kanban.db.async_core import AsyncConnection, AsyncEngine
-from kanban.db.engine import write_transaction
+from kanban.db.engine import single_write, write_transaction
 from kanban.db.types import utcnow
 from kanban.worker.tables import agent_jobs
 
@@ -223,7 +223,7 @@ async def renew_lease(engine: AsyncEngine, job: ClaimedJob, lease_seconds: float
 async def renew_leases(engine: AsyncEngine, jobs: Sequence[ClaimedJob], lease_seconds: float) -> set[str]:
     """Push the leases of `jobs` forward in one statement; the ids of those still held."""
     now = utcnow()
-    async with write_transaction(engine) as conn:
+    async with single_write(engine) as conn:
         rows = await conn.execute(
             update(agent_jobs)
             .where(HELD_ALL)
