@@ -1,13 +1,23 @@
-"""The legacy tables' checksums: the same digests on one connection or several, all of one snapshot."""
+"""The legacy tables' checksums: the same digests on one connection or several, all of one snapshot; the
+digest of new backups and that of earlier ones both tell a changed source."""
 
 from __future__ import annotations
+
+import json
+from pathlib import Path
 
 import asyncpg
 import pytest
 
+from kanban.ops.errors import BackupError, SourceChanged
 from kanban.ops.legacy import checksums
-from kanban.ops.legacy.checksums import table_checksums
+from kanban.ops.legacy.checksums import digest_of, table_checksums
 from kanban.ops.legacy.layout import detect_layout, qualified
+from kanban.ops.migrate.backup import take_backup
+from kanban.ops.migrate.manifest import manifest_path
+from kanban.ops.migrate.progress import SilentProgress
+from kanban.ops.migrate.rollback import rollback
+from kanban.ops.migrate.split import SplitOptions, split
 from tests.integration.ops.conftest import Legacy, make_legacy
 from tests.support.databases import DatabaseFactory
 
@@ -73,3 +83,67 @@ async def test_a_table_that_cannot_be_read_fails_the_whole_checksum(small_legacy
         assert await conn.fetchval("SELECT 1") == 1  # every worker ended: the connection is free again
     finally:
         await conn.close()
+
+
+_SHA256_OF_EARLIER_BACKUPS = (
+    "SELECT count(*) AS n, encode(sha256(convert_to(coalesce(string_agg(h, '' ORDER BY h), ''), 'UTF8')), 'hex') "
+    "AS digest FROM (SELECT md5(t::text) AS h FROM {table} t) s"
+)
+
+
+async def _as_an_earlier_backup(legacy: Legacy, backup: Path) -> None:
+    """Rewrite the backup's manifest as versions before ADR 0043 wrote it: sha256 digests, computed here."""
+    manifest = json.loads(manifest_path(backup).read_text())
+    conn = await asyncpg.connect(legacy.url.libpq_dsn)
+    try:
+        for name in manifest["tables"]:
+            schema, table = name.split(".")
+            row = await conn.fetchrow(_SHA256_OF_EARLIER_BACKUPS.format(table=qualified(schema, table)))
+            manifest["tables"][name] = {"rows": row["n"], "sha256": row["digest"]}
+    finally:
+        await conn.close()
+    manifest_path(backup).write_text(json.dumps(manifest))
+
+
+async def _retitle_one_task(legacy: Legacy) -> None:
+    conn = await asyncpg.connect(legacy.url.libpq_dsn)
+    try:
+        schema = (await detect_layout(conn)).schema
+        task = qualified(schema, "Task")
+        await conn.execute(
+            f"UPDATE {task} SET title = title || '!' WHERE id = (SELECT id FROM {task} ORDER BY id LIMIT 1)"
+        )
+    finally:
+        await conn.close()
+
+
+@pytest.mark.parametrize("earlier", [False, True], ids=["hash64", "sha256-of-earlier-backups"])
+async def test_a_source_changed_since_its_backup_is_refused_whichever_digest_the_backup_holds(
+    database_factory: DatabaseFactory, small_legacy: Legacy, tmp_path: Path, earlier: bool
+) -> None:
+    """A changed title keeps every count: only the content digest tells. Both digests tell, and an
+    unchanged source passes the check under either."""
+    backup = tmp_path / "legacy.dump"
+    await take_backup(small_legacy.url, backup)
+    if earlier:
+        await _as_an_earlier_backup(small_legacy, backup)
+    recorded = json.loads(manifest_path(backup).read_text())["tables"]
+    assert all(("sha256" if earlier else "hash64") in sums for sums in recorded.values())
+
+    async def split_into_fresh_targets() -> None:
+        api_db = await database_factory.create("api", "sqlite", migrated=False)
+        worker_db = await database_factory.create("worker", "sqlite", migrated=False)
+        await split(SplitOptions(small_legacy.url, api_db, worker_db, backup=backup), SilentProgress())
+
+    await _retitle_one_task(small_legacy)
+    with pytest.raises(SourceChanged, match=r"Task: content differs \(60 rows\)"):
+        await split_into_fresh_targets()
+    _, problems = await rollback(backup, small_legacy.url)  # the rollback checks with the same digest
+    assert problems == []
+    await split_into_fresh_targets()
+
+
+async def test_a_manifest_with_checksums_of_an_unknown_kind_is_refused_in_words() -> None:
+    with pytest.raises(BackupError, match="of a kind this version cannot compute: blake3"):
+        digest_of({"public.Task": {"rows": 1, "blake3": "ab"}})
+    assert digest_of({}) == "hash64"

@@ -208,10 +208,10 @@ async def test_a_failed_index_build_leaves_no_report_and_a_rerun_finishes(
     options = SplitOptions(legacy.url, api_db, worker_db, backup=tmp_path / "b.dump")
     finish_load = split_module.finish_load
 
-    async def failing_on_the_worker(conn, tables) -> None:  # type: ignore[no-untyped-def]
-        if conn.engine.url.database == worker_db.database:
+    async def failing_on_the_worker(engine, tables) -> None:  # type: ignore[no-untyped-def]
+        if engine.url.database == worker_db.database:
             raise RuntimeError("disk full")
-        await finish_load(conn, tables)
+        await finish_load(engine, tables)
 
     monkeypatch.setattr(split_module, "finish_load", failing_on_the_worker)
     with pytest.raises(RuntimeError, match="disk full"):
@@ -246,3 +246,25 @@ async def test_invalid_rows_fail_the_run_until_skipped(
     assert "does not exist" in report.invalid[0]["reason"]
     assert await _count(api_db, api.rules) == legacy.facts.rows["Rule"] - 1
     assert [c.line() for c in await verify(legacy.url, api_db, worker_db) if not c.ok] == []
+
+
+async def test_the_listing_is_the_same_file_whichever_backend_the_targets_are_on(
+    database_factory: DatabaseFactory, tmp_path: Path
+) -> None:
+    """PostgreSQL writes the listing's CSV itself (COPY); SQLite's goes through Python's csv: one format, one order."""
+    legacy = await make_legacy(database_factory, "single", tasks=150, invalid=True)
+    listings = []
+    for backend in ("sqlite", "postgres"):
+        api_db = await database_factory.create("api", backend, migrated=False)
+        worker_db = await database_factory.create("worker", backend, migrated=False)
+        backup = tmp_path / f"{backend}.dump"
+        await split(SplitOptions(legacy.url, api_db, worker_db, backup=backup, skip_invalid=True), SilentProgress())
+        listings.append((tmp_path / f"{backend}.dump.report.rows.csv").read_bytes())  # noqa: ASYNC240 - small files
+    sqlite_listing, postgres_listing = listings
+    assert postgres_listing == sqlite_listing
+    with (tmp_path / "postgres.dump.report.rows.csv").open(newline="") as listing:
+        rows = list(csv.DictReader(listing))
+    assert {"left-out", "task-position-renumbered"} <= {row["rule"] for row in rows}
+    assert any("," in row["meaning"] for row in rows)  # quoted where needed, read back whole
+    keys = [(row["step"], row["rule"], row["row_id"]) for row in rows if row["rule"] != "left-out"]
+    assert keys == sorted(keys)  # byte order on both backends

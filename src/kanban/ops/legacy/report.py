@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -63,16 +65,17 @@ class SplitReport:
             "listing": {"file": self.listing, "rows": self.listed},
         }  # fmt: skip
 
-    def write_listing(self, path: Path, rows: list[tuple[str, str, str]]) -> None:
-        """Every (step, rule, row id) the rules changed or dropped, then the rows left out, as CSV."""
-        with open_private(path, newline="") as out:
-            writer = csv.writer(out)
-            writer.writerow(["step", "rule", "row_id", "meaning"])
-            for step, rule, row_id in rows:
-                writer.writerow([step, rule, row_id, RULES[rule]])
-            for row in self.invalid:
-                writer.writerow([row["step"], "left-out", row["id"], row["reason"]])
-        self.listing, self.listed = str(path), len(rows) + len(self.invalid)
+    async def write_listing(self, path: Path, listed: Callable[[Callable[[bytes], object]], Awaitable[int]]) -> None:
+        """The CSV of every row the rules changed or dropped, then of the rows left out.
+
+        `listed` hands its write function the changed and dropped rows as CSV lines (step, rule, row
+        id, meaning) and returns how many; see checkpoint.copy_listing.
+        """
+        with open_private(path, "wb", encoding=None) as out:
+            out.write(csv_lines([["step", "rule", "row_id", "meaning"]]))
+            rows = await listed(out.write)
+            out.write(csv_lines([[r["step"], "left-out", r["id"], r["reason"]] for r in self.invalid]))
+        self.listing, self.listed = str(path), rows + len(self.invalid)
 
     def write(self, path: Path) -> None:
         write_private_text(path, json.dumps(self.to_json(), indent=2, sort_keys=True) + "\n")
@@ -97,3 +100,10 @@ class SplitReport:
         if self.listing:
             lines += ["", f"Every changed, dropped or left-out row ({self.listed:,}): {self.listing}"]
         return "\n".join(lines)
+
+
+def csv_lines(rows: Iterable[Iterable[object]]) -> bytes:
+    """`rows` as UTF-8 CSV lines ending in LF, quoted only where needed: as PostgreSQL's COPY writes CSV."""
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(rows)
+    return out.getvalue().encode()

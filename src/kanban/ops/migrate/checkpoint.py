@@ -8,6 +8,7 @@ rules changed or dropped in it (the listing), so the run's full listing survives
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,6 +16,7 @@ from sqlalchemy import Boolean, Column, Integer, MetaData, String, Table, Text, 
 
 from kanban.db.async_core import AsyncConnection
 from kanban.ops.legacy.findings import Findings
+from kanban.ops.legacy.report import csv_lines
 from kanban.ops.migrate.writer import insert_rows
 
 TABLE_NAME = "kanban_migrate_checkpoints"
@@ -141,3 +143,31 @@ async def listed_rows(conn: AsyncConnection, run_id: str) -> list[tuple[str, str
     query = select(listing.c.step, listing.c.rule, listing.c.row_id).where(listing.c.run_id == run_id)
     rows = await conn.execute(query.order_by(listing.c.step, listing.c.rule, listing.c.row_id))
     return [(r.step, r.rule, r.row_id) for r in rows]
+
+
+async def copy_listing(
+    conn: AsyncConnection, run_id: str, meanings: dict[str, str], write: Callable[[bytes], object]
+) -> int:
+    """Hand `write` the run's listed rows as CSV lines (step, rule, row id, the rule's meaning), in
+    byte order of step, rule and row id; return how many.
+
+    The listing can name most rows of the database. On PostgreSQL the server sorts it and writes the
+    CSV (COPY), so no row of it becomes a Python object; "C" order is byte order, as SQLite's is.
+    """
+    if conn.dialect.name != "postgresql":
+        rows = await listed_rows(conn, run_id)
+        write(csv_lines((step, rule, row_id, meanings.get(rule, "")) for step, rule, row_id in rows))
+        return len(rows)
+    driver = (await conn.get_raw_connection()).driver_connection
+    assert driver is not None
+
+    async def sink(chunk: bytes) -> None:
+        write(chunk)
+
+    status = await driver.copy_from_query(
+        f'SELECT l.step, l.rule, l.row_id, coalesce(m.meaning, \'\') FROM {LISTING_TABLE_NAME} l '
+        "LEFT JOIN unnest($2::text[], $3::text[]) AS m(rule, meaning) ON m.rule = l.rule WHERE l.run_id = $1 "
+        'ORDER BY l.step COLLATE "C", l.rule COLLATE "C", l.row_id COLLATE "C"',
+        run_id, list(meanings), list(meanings.values()), output=sink, format="csv",
+    )  # fmt: skip
+    return int(status.split()[-1])

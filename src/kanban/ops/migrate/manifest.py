@@ -9,6 +9,7 @@ from typing import Any
 
 from kanban.db.files import write_private_text
 from kanban.ops.errors import BackupError
+from kanban.ops.legacy.checksums import digest_of
 from kanban.ops.legacy.layout import Layout
 
 PG_DUMP_FORMAT = "pg_dump-custom"
@@ -27,7 +28,7 @@ class Manifest:
     file: str
     source: str  # the source URL without credentials
     layout: dict[str, Any]
-    tables: dict[str, dict[str, Any]]  # "schema.Table": {"rows": n, "sha256": hex}
+    tables: dict[str, dict[str, Any]]  # "schema.Table": {"rows": n, <digest>: text} (legacy/checksums.py)
 
     @property
     def legacy_layout(self) -> Layout:
@@ -51,7 +52,11 @@ class Manifest:
 
 
 def compare(expected: dict[str, dict[str, Any]], actual: dict[str, dict[str, Any]]) -> list[str]:
-    """The tables whose rows or checksum differ, as one line each; empty when all match."""
+    """The tables whose rows or checksum differ, as one line each; empty when all match.
+
+    `actual` is taken with the digest of `expected` (checksums.digest_of).
+    """
+    digest = digest_of(expected)
     problems = []
     for table, want in expected.items():
         got = actual.get(table)
@@ -59,6 +64,6 @@ def compare(expected: dict[str, dict[str, Any]], actual: dict[str, dict[str, Any
             problems.append(f"{table}: missing")
         elif got["rows"] != want["rows"]:
             problems.append(f"{table}: {got['rows']} rows, expected {want['rows']}")
-        elif got["sha256"] != want["sha256"]:
+        elif got.get(digest) != want.get(digest):
             problems.append(f"{table}: content differs ({want['rows']} rows)")
     return problems

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from kanban.db.urls import DatabaseUrl
 from kanban.ops.errors import BackupError
-from kanban.ops.legacy.checksums import table_checksums
+from kanban.ops.legacy.checksums import digest_of, table_checksums
 from kanban.ops.legacy.source import connect_source
 from kanban.ops.migrate import portable
 from kanban.ops.migrate.manifest import PG_DUMP_FORMAT, Manifest, compare
@@ -24,7 +24,7 @@ async def rollback(backup: Path, target: DatabaseUrl) -> tuple[Manifest, list[st
         else:
             await portable.restore(conn, backup)
         async with conn.transaction(isolation="repeatable_read", readonly=True):
-            actual = await table_checksums(conn, manifest.legacy_layout, target)
+            actual = await table_checksums(conn, manifest.legacy_layout, target, digest_of(manifest.tables))
     finally:
         await conn.close()
     return manifest, compare(manifest.tables, actual)

@@ -139,27 +139,32 @@ async def seed_tasks(
     # Rows come in key order from one contiguous key range: a range scan, not `= ANY(ids)`, whose
     # generic plan compares every checklist row with every id of the batch.
     first, last = rows[0]["id"], rows[-1]["id"]
-    tags: dict[str, set[str]] = {}
+    # One row per task, its tags and its checklist's titles as arrays: far fewer records to decode.
+    tags: dict[str, list[str]] = {}
     for link in await source.fetch(
-        f'SELECT "taskId"::text AS task, "tagId"::text AS tag FROM {qualified(s, "TaskTag")} '
-        'WHERE "taskId" BETWEEN $1::uuid AND $2::uuid',
+        f'SELECT "taskId"::text AS task, array_agg("tagId"::text) AS tags FROM {qualified(s, "TaskTag")} '
+        'WHERE "taskId" BETWEEN $1::uuid AND $2::uuid GROUP BY "taskId"',
         first,
         last,
     ):
-        survivor = ctx.tag_survivor.get(link["tag"], link["tag"])
-        if survivor in ctx.tag_names and not ctx.is_skipped("tag", survivor):
-            tags.setdefault(link["task"], set()).add(ctx.tag_names[survivor])
-    checklist: dict[str, list[str]] = {}
-    for item in await source.fetch(
-        f'SELECT "taskId"::text AS task, title FROM {qualified(s, "ChecklistItem")} '
-        'WHERE "taskId" BETWEEN $1::uuid AND $2::uuid ORDER BY "taskId", position, "createdAt", id',
-        first,
-        last,
-    ):
-        checklist.setdefault(item["task"], []).append(item["title"])
+        names = {
+            ctx.tag_names[survivor]
+            for survivor in (ctx.tag_survivor.get(tag, tag) for tag in link["tags"])
+            if survivor in ctx.tag_names and not ctx.is_skipped("tag", survivor)
+        }
+        tags[link["task"]] = sorted(names)
+    checklist: dict[str, list[str]] = {
+        item["task"]: item["titles"]
+        for item in await source.fetch(
+            f'SELECT "taskId"::text AS task, array_agg(title ORDER BY position, "createdAt", id) AS titles '
+            f'FROM {qualified(s, "ChecklistItem")} WHERE "taskId" BETWEEN $1::uuid AND $2::uuid GROUP BY "taskId"',
+            first,
+            last,
+        )
+    }
     now = utcnow()
     return [
-        seeding_row(TaskSnapshottedV1(task=task_state(r, ctx, sorted(tags.get(r["id"], ())), checklist.get(r["id"], []))),
+        seeding_row(TaskSnapshottedV1(task=task_state(r, ctx, tags.get(r["id"], []), checklist.get(r["id"], []))),
                     r["id"], run_id, r["updated_at"], now)
         for r in rows
     ]  # fmt: skip

@@ -9,7 +9,7 @@ Steps whose rules SQL states are mapped by the legacy server and copied as bytes
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,10 +19,12 @@ from sqlalchemy import Table
 from kanban.api import tables as api_tables
 from kanban.db.async_core import AsyncEngine
 from kanban.db.urls import DatabaseUrl
+from kanban.messaging.cancelling import cancel_and_wait
+from kanban.ops.concurrently import all_of
 from kanban.ops.errors import InvalidRows, SourceChanged, TargetNotEmpty
-from kanban.ops.legacy.checksums import table_checksums
+from kanban.ops.legacy.checksums import digest_of, table_checksums
 from kanban.ops.legacy.context import LegacyContext, load_context
-from kanban.ops.legacy.findings import Findings, InvalidRow
+from kanban.ops.legacy.findings import RULES, Findings, InvalidRow
 from kanban.ops.legacy.report import SplitReport, StepReport
 from kanban.ops.legacy.source import LegacySource, connect_source
 from kanban.ops.migrate import checkpoint
@@ -99,8 +101,10 @@ async def _split(opts: SplitOptions, engines: dict[str, AsyncEngine], progress: 
         )
     source = await LegacySource.open(opts.source)
     try:
-        # The source's checksums run while the targets migrate: the waits are on different databases.
-        await _all_of(_check_unchanged(source, manifest), _upgrade_targets(opts))
+        # The source's checksums, the targets' migrations and the reading of the run's context go on
+        # at once: the waits are on different databases, or on connections sharing one snapshot.
+        context = asyncio.create_task(_read_context(await source.sharing_snapshot()))
+        await all_of(_check_unchanged(source, manifest), _upgrade_targets(opts), context)
         info: dict[str, Any] = previous.info if previous else {"backup": str(backup), "worker_done": False}
         records = {}
         for service in ("api", "worker"):
@@ -119,26 +123,22 @@ async def _split(opts: SplitOptions, engines: dict[str, AsyncEngine], progress: 
         for service, engine in engines.items():
             async with engine.begin() as conn:
                 await prepare_for_load(conn, tables[service])
-        run = _Run(manifest.snapshot_id, source, await load_context(source), engines, opts, progress)
+        run = _Run(manifest.snapshot_id, source, context.result(), engines, opts, progress)
         report = await _run_steps(run, states, str(backup), info)
     finally:
         await source.close()
     progress.message("Building indexes and checking foreign keys")
 
-    async def finish(service: str) -> None:
-        async with engines[service].begin() as conn:
-            await finish_load(conn, tables[service])
-
     report_path = opts.report or _report_path(backup)
 
     async def write_listing() -> None:
         async with engines["api"].connect() as conn:  # holds the Worker's listed rows too (see _run_steps)
-            rows = await checkpoint.listed_rows(conn, manifest.snapshot_id)
-        await asyncio.to_thread(report.write_listing, listing_path(report_path), rows)
+            listed = functools.partial(checkpoint.copy_listing, conn, manifest.snapshot_id, RULES)
+            await report.write_listing(listing_path(report_path), listed)
 
     # Each database builds its own indexes, and the listing is written meanwhile: none waits for another.
     try:
-        await _all_of(finish("api"), finish("worker"), write_listing())
+        await all_of(*(finish_load(engines[s], tables[s]) for s in ("api", "worker")), write_listing())
     except BaseException:
         listing_path(report_path).unlink(missing_ok=True)  # a listing goes with a report only
         raise
@@ -239,8 +239,7 @@ async def _run_all(run: _Run, steps: list[Step], states: dict[str, StepState]) -
             done.update(await side)
     finally:
         if side is not None and not side.done():
-            side.cancel()
-            await asyncio.gather(side, return_exceptions=True)
+            await cancel_and_wait(side)
     return done
 
 
@@ -285,9 +284,7 @@ async def _run_step(run: _Run, step: Step, state: StepState) -> StepState:
             state = item.state
             run.progress.advance(item.read)
     finally:
-        if not producer.done():
-            producer.cancel()
-        await asyncio.gather(producer, return_exceptions=True)
+        await cancel_and_wait(producer)
     run.progress.finish()
     return state
 
@@ -380,13 +377,6 @@ async def _reuse_or_take_backup(opts: SplitOptions, backup: Path, progress: Prog
     return manifest
 
 
-async def _all_of(*works: Awaitable[None]) -> None:
-    """Run `works` at once and wait for every one; then raise the first failure, in the order given."""
-    for outcome in await asyncio.gather(*works, return_exceptions=True):
-        if isinstance(outcome, BaseException):
-            raise outcome
-
-
 async def _upgrade_targets(opts: SplitOptions) -> None:
     # One after the other: Alembic's `op` and `context` are module-wide, so two upgrades in one
     # process at once would run each other's operations.
@@ -394,10 +384,20 @@ async def _upgrade_targets(opts: SplitOptions) -> None:
         await upgrade_to_head(service, db)
 
 
+async def _read_context(reader: LegacySource) -> LegacyContext:
+    try:
+        return await load_context(reader)
+    finally:
+        await reader.close()
+
+
 async def _check_unchanged(source: LegacySource, manifest: Manifest) -> None:
     if source.layout != manifest.legacy_layout:
         raise SourceChanged(f"the source layout is {source.layout.name}, the backup's is {manifest.layout['name']}")
-    problems = compare(manifest.tables, await table_checksums(source.conn, source.layout, source.db))
+    problems = compare(
+        manifest.tables,
+        await table_checksums(source.conn, source.layout, source.db, digest_of(manifest.tables)),
+    )
     if problems:
         raise SourceChanged(
             f"the source changed since backup {manifest.file} ({problems[0]}): stop the services and take a new backup"
