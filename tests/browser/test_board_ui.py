@@ -153,8 +153,11 @@ def test_a_day_with_the_board(browser: Any, base_url: str) -> None:
     page.wait_for_selector("body[data-keys=ready]", state="attached")
 
     # The checklist: add an item, tick it.
+    # Adding reloads the page; a tick before its scripts run would change only the box, not the item.
     page.get_by_label("New checklist item").fill("Buy flour")
-    page.get_by_label("New checklist item").press("Enter")
+    with page.expect_navigation():
+        page.get_by_label("New checklist item").press("Enter")
+    page.wait_for_selector("body[data-keys=ready]", state="attached")
     page.get_by_role("checkbox", name="Buy flour").check()
     page.locator(".checklist li.is-done").wait_for()
     page.reload()
@@ -171,6 +174,85 @@ def test_a_day_with_the_board(browser: Any, base_url: str) -> None:
     page.goto(f"{base_url}/boards/{board_id}")
     page.wait_for_url(re.compile(r"/login\?next=/boards/"))
     assert not [e for e in errors if "Content Security Policy" in e or "Refused" in e], errors
+    context.close()
+
+
+def test_quick_add_keeps_the_next_title_typed_while_the_last_is_saved_and_its_messages_few(
+    browser: Any, base_url: str
+) -> None:
+    context = browser.new_context()
+    page = context.new_page()
+    sign_up(page, base_url)
+    page.wait_for_selector("body[data-keys=ready]", state="attached")
+    held: list[Any] = []  # the first capture's request, answered only once the next title is typed
+
+    def hold(route: Any) -> None:
+        if held:
+            route.continue_()
+        else:
+            held.append(route)
+
+    inbox_says = (
+        "() => getComputedStyle(document.querySelector('.column[data-type=INPUT] .column-body'), '::before').content"
+    )
+    assert "Press n" in page.evaluate(inbox_says)  # an empty Inbox says how to fill it
+    page.route("**/api/v1/capture", hold)
+    page.keyboard.press("n")
+    field = page.get_by_label("What is on your mind?")
+    field.fill("Buy stamps")
+    field.press("Enter")
+    while not held:
+        page.wait_for_timeout(20)
+    field.fill("Water the ferns")
+    held[0].continue_()
+    page.get_by_text('Added "Buy stamps" to the Inbox').wait_for()
+    assert field.input_value() == "Water the ferns"
+    field.press("Enter")
+    page.get_by_text('Added "Water the ferns" to the Inbox').wait_for()
+    assert field.input_value() == ""
+    for title in ("Call the bank", "Book the train", "Renew the library card"):
+        field.fill(title)
+        field.press("Enter")
+        page.get_by_text(f'Added "{title}" to the Inbox').wait_for()
+    # Five captures in a row: the latest messages are on screen, not a wall of five over the board.
+    assert page.locator("#toasts > .toast").count() <= 3
+    page.keyboard.press("Escape")
+    column(page, "Inbox").locator(".card[data-title='Water the ferns']").wait_for()
+    column(page, "Inbox").locator(".card[data-title='Buy stamps']").wait_for()
+    assert page.evaluate(inbox_says) == "none"
+    context.close()
+
+
+def test_clarify_applies_the_worker_s_suggestion_before_the_decision(browser: Any, base_url: str) -> None:
+    context = browser.new_context()
+    page = context.new_page()
+    sign_up(page, base_url)
+    board_id = page.locator("body").get_attribute("data-board-id")
+    task = api(page, "POST", f"/boards/{board_id}/tasks", {"title": "Email Sarah the Q3 report"})
+    hint_id = ""
+    for _ in range(300):  # the Worker's first hints for a new task (a bound, not a speed check)
+        hints = api(page, "GET", f"/tasks/{task['id']}/hints")
+        hint_id = next((h["id"] for h in hints if h["hintType"] == "context" and h["status"] == "proposed"), "")
+        if hint_id:
+            break
+        page.wait_for_timeout(100)
+    assert hint_id, "the Worker proposed no context"
+    page.goto(f"{base_url}/boards/{board_id}/clarify")
+    page.wait_for_selector("body[data-keys=ready]", state="attached")
+    suggestion = page.locator(f"li.hint-item:has(button[data-api='POST /api/v1/hints/{hint_id}/apply'])")
+    assert "context: email" in suggestion.inner_text()
+    with page.expect_navigation():
+        suggestion.get_by_role("button", name="Apply").click()
+    page.get_by_text("1 left to clarify").wait_for()
+    assert suggestion.count() == 0  # applied: offered no more, and the task is still the one at hand
+    wait_for_task(page, task["id"], "t.context === 'EMAIL' && t.columnType === 'INPUT'")
+    # The rest of the same proposal (its duration and tags) in one key.
+    page.wait_for_selector("body[data-keys=ready]", state="attached")
+    assert page.locator("button[data-key=h]").is_visible()
+    with page.expect_navigation():
+        page.keyboard.press("h")
+    applied = [h["hintType"] for h in api(page, "GET", f"/tasks/{task['id']}/hints?status=applied")]
+    assert "context" in applied and len(applied) > 1
     context.close()
 
 
@@ -280,8 +362,14 @@ def test_every_page_passes_axe_in_both_themes(browser: Any, base_url: str) -> No
     sign_up(page, base_url)
     board_id = page.locator("body").get_attribute("data-board-id")
     task = api(page, "POST", f"/boards/{board_id}/tasks", {"title": "Check contrast", "tags": ["home"],
-                                                          "dueAt": "2020-01-01T00:00:00Z", "description": "**bold**"})  # fmt: skip
+                                                          "dueAt": "2020-01-01T00:00:00Z", "description": "**bold**",
+                                                          "priority": "HIGH", "durationMinutes": 20})  # fmt: skip
     api(page, "POST", f"/tasks/{task['id']}/checklist", {"title": "One step"})
+    for _ in range(300):  # the Worker's first hints, so the task page and clarify show theirs (a bound)
+        if proposed := [h for h in api(page, "GET", f"/tasks/{task['id']}/hints") if h["status"] == "proposed"]:
+            break
+        page.wait_for_timeout(100)
+    assert proposed, "no hint to check the contrast of"
     paths = [
         f"/boards/{board_id}", f"/tasks/{task['id']}", f"/boards/{board_id}/clarify",
         f"/boards/{board_id}/search?q=check", f"/boards/{board_id}/settings", "/keys",

@@ -129,6 +129,14 @@ def band_words(band: str | None) -> str:
     return f"between {low} and {high}"
 
 
+def minutes(total: int) -> str:
+    """A duration for a card: 20 -> '20 min', 90 -> '1 h 30', 120 -> '2 h'."""
+    hours, rest = divmod(total, 60)
+    if not hours:
+        return f"{rest} min"
+    return f"{hours} h {rest:02d}" if rest else f"{hours} h"
+
+
 environment = Environment(
     loader=FileSystemLoader(HERE / "templates"),
     autoescape=select_autoescape(["html"]),
@@ -141,6 +149,7 @@ environment.globals.update(
 environment.filters["markdown"] = markdown
 environment.filters["proposal"] = proposal
 environment.filters["actor"] = actor
+environment.filters["minutes"] = minutes
 environment.filters["day"] = lambda d: d.strftime("%b %-d") if d else ""
 environment.filters["stamp"] = lambda d: d.strftime("%Y-%m-%d %H:%M") if d else ""
 environment.filters["local_input"] = lambda d: d.strftime("%Y-%m-%dT%H:%M") if d else ""

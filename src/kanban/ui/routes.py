@@ -21,10 +21,12 @@ from kanban.api.checklists import routes as checklists_api
 from kanban.api.clarify import routes as clarify_api
 from kanban.api.deps import CurrentUserId, Uow
 from kanban.api.errors import Unauthorized
+from kanban.api.hints import handlers as hints_handlers
 from kanban.api.hints import repository as hints_repo
 from kanban.api.hints import routes as hints_api
 from kanban.api.projects import routes as projects_api
 from kanban.api.tags import routes as tags_api
+from kanban.api.tasks import repository as tasks_repo
 from kanban.api.tasks import routes as tasks_api
 from kanban.api.tasks.schemas import TaskOut
 from kanban.contracts.events import ColumnType, TaskContext
@@ -150,8 +152,12 @@ async def clarify_page(boardId: str, user_id: CurrentUserId, uow: Uow) -> Respon
     upcoming = await clarify_api.next_to_clarify(boardId, user_id, uow)
     board = await board_view.load_board(uow.conn, boardId, user_id)
     lanes = [c for c in board.columns if c.type == "CONTEXT" and c.lane_context]
+    # What the Worker proposes for this task, applied or dismissed here before deciding (a page reload each).
+    suggestions = await hints_api.list_hints(upcoming.task.id, user_id, uow, "proposed") if upcoming.task else []
+    at_once = sum(1 for hint in suggestions if hint.hint_type in hints_handlers.AUTO_TYPES)  # what `h` applies
     shell = await _shell(user_id, uow, boardId)
-    return page("clarify.html", board=board, upcoming=upcoming, lanes=lanes, **shell)
+    return page("clarify.html", board=board, upcoming=upcoming, lanes=lanes, suggestions=suggestions,
+                at_once=at_once, **shell)  # fmt: skip
 
 
 @router.get("/boards/{boardId}/search")
@@ -183,10 +189,14 @@ async def search_page(
         )  # fmt: skip
         items, total = found.items, found.total
     hint_counts = await hints_repo.proposed_counts(uow.conn, [t.id for t in items])
+    # A found card says where it is: the board is not in view here.
+    found_in = {c.id: c.name for c in await tasks_repo.board_columns(uow.conn, boardId)}
     filters = {"q": q or "", "tag": tag or "", "context": context or "", "projectId": projectId or "",
                "columnType": columnType or "", "done": "" if done is None else str(done).lower(), "due": due or "",
                "view": view or ""}  # fmt: skip
-    context_vars: dict[str, Any] = {"items": items, "total": total, "hint_counts": hint_counts, "filters": filters}
+    context_vars: dict[str, Any] = {
+        "items": items, "total": total, "hint_counts": hint_counts, "filters": filters, "found_in": found_in
+    }  # fmt: skip
     if request.headers.get("HX-Request"):
         return page("_results.html", **context_vars)
     tags = await tags_api.list_tags(boardId, user_id, uow)

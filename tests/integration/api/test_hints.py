@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 from uuid import uuid4
@@ -270,6 +271,57 @@ async def test_a_hint_with_an_invalid_value_is_refused(api: ApiHarness) -> None:
     assert refused.status_code == 422
     assert refused.headers["content-type"].startswith("application/problem+json")
     assert (await hints_of(api, user, ids["task"]))[0]["status"] == "proposed"
+
+
+async def test_a_task_s_hints_that_only_add_are_applied_at_once(api: ApiHarness) -> None:
+    user, stranger = await api.make_user(), await api.make_user()
+    ids = await seed_task(api, user)
+    drafts = {
+        "context": draft("context", data={"context": "PHONE"}),
+        "tags": draft("tags", data={"new": ["family"]}),
+        "priority": draft("priority", data={"priority": "URGENT"}),  # not a priority: stays proposed
+        "title": draft("title", content="Call Bob about the garden"),  # replaces text: asked one by one
+    }
+    await propose(api, ids, *drafts.values())
+    assert (await api.client.post(f"/tasks/{ids['task']}/hints/apply", headers=stranger)).status_code == 404
+
+    applied = await api.client.post(f"/tasks/{ids['task']}/hints/apply", headers=user)
+    assert applied.status_code == 200, applied.text
+    assert sorted(h["hintType"] for h in applied.json()) == ["context", "tags"]
+    assert all(h["status"] == "applied" and not h["autoApplied"] for h in applied.json())
+    task = await task_row(api, ids["task"])
+    assert (task.context, task.title, task.priority, task.version) == ("PHONE", "call bob", None, 3)
+    left = {h["hintType"]: h["status"] for h in await hints_of(api, user, ids["task"])}
+    assert left == {"context": "applied", "tags": "applied", "priority": "proposed", "title": "proposed"}
+    assert [e.type for e in await history(api, ids["task"])].count("hint_applied") == 2
+    # Each applied hint is one change of the task, as when applied one by one.
+    assert len(await outbox(api, "task.updated")) == 2
+
+    again = await api.client.post(f"/tasks/{ids['task']}/hints/apply", headers=user)
+    assert again.status_code == 200 and again.json() == []  # nothing left that only adds
+    assert (await task_row(api, ids["task"])).version == 3
+
+
+async def test_applying_at_once_beside_one_by_one_applies_each_hint_once(api: ApiHarness) -> None:
+    user = await api.make_user()
+    for _ in range(5):
+        ids = await seed_task(api, user)
+        await propose(
+            api, ids, draft("context", data={"context": "PHONE"}), draft("priority", data={"priority": "LOW"})
+        )
+        one = next(h for h in await hints_of(api, user, ids["task"]) if h["hintType"] == "priority")
+        both, single = await asyncio.gather(
+            api.client.post(f"/tasks/{ids['task']}/hints/apply", headers=user),
+            api.client.post(f"/hints/{one['id']}/apply", headers=user),
+        )
+        assert both.status_code == 200 and single.status_code in (200, 409), (both.text, single.text)
+        by_batch = {h["hintType"] for h in both.json()}
+        assert ("priority" in by_batch) == (single.status_code == 409)  # the one of them that came second refused
+        assert {h["hintType"]: h["status"] for h in await hints_of(api, user, ids["task"])} == {
+            "context": "applied", "priority": "applied"
+        }  # fmt: skip
+        assert [e.type for e in await history(api, ids["task"])].count("hint_applied") == 2
+        assert (await task_row(api, ids["task"])).version == 3
 
 
 # --- status rules and ownership ---------------------------------------------------------

@@ -20,7 +20,7 @@ async def _board_with_tasks(api: ApiHarness, headers: dict[str, str]) -> dict[st
     created = await api.client.post(
         f"/boards/{board['id']}/tasks",
         json={"title": "File <taxes>", "description": "**Soon**\n\n<script>alert(1)</script>", "tags": ["money"],
-              "dueAt": "2020-01-01T00:00:00Z", "context": "PHONE"},
+              "dueAt": "2020-01-01T00:00:00Z", "context": "PHONE", "priority": "HIGH", "durationMinutes": 90},
         headers=headers,
     )  # fmt: skip
     task = created.json()
@@ -61,6 +61,8 @@ async def test_the_board_page_shows_columns_cards_and_their_badges(api: ApiHarne
     assert "File &lt;taxes&gt;" in html and "<taxes>" not in html
     assert 'class="tag" data-color=' in html and ">money<" in html
     assert "Overdue" in html and "@phone" in html and "☑ 0/1" in html
+    # What a person picks the next action by: its priority and how long it takes.
+    assert 'class="chip priority-high" title="Priority">High<' in html and 'title="Duration">1 h 30<' in html
     # Done holds 12 cards; it shows the 10 latest and offers the rest.
     assert "Show 2 more" in html
     done_id = made["columns"]["DONE"]
@@ -83,6 +85,33 @@ async def test_a_card_shows_how_many_hints_wait(api: ApiHarness) -> None:
             )  # fmt: skip
     card = await api.client.get(f"{ROOT}/ui/tasks/{task_id}/card", headers=headers)
     assert '<span class="chip hint">2 hints</span>' in card.text
+    task_page = await api.client.get(f"{ROOT}/tasks/{task_id}", headers=headers)
+    assert '<a href="#hints">2 hints waiting ↓</a>' in task_page.text  # on a phone they come below the form
+
+
+async def test_clarify_offers_what_the_worker_proposes_for_the_task_at_hand(api: ApiHarness) -> None:
+    headers = await api.make_user()
+    board = (await api.client.get("/boards/default", headers=headers)).json()
+    task = (
+        await api.client.post(f"/boards/{board['id']}/tasks", json={"title": "Email Sarah"}, headers=headers)
+    ).json()
+    now, ids = utcnow(), {"proposed": new_id(), "dismissed": new_id()}
+    async with api.app.state.services.engine.begin() as conn:  # type: ignore[attr-defined]
+        for status, hint_id in ids.items():
+            await conn.execute(
+                hints.insert().values(id=hint_id, task_id=task["id"], agent_id="analyzer", hint_type="context",
+                                      status=status, data={"context": "EMAIL" if status == "proposed" else "HOME"},
+                                      confidence=0.95, created_at=now, updated_at=now)
+            )  # fmt: skip
+    page = (await api.client.get(f"{ROOT}/boards/{board['id']}/clarify", headers=headers)).text
+    _no_inline_code(page)
+    assert "The Worker suggests" in page and "context: email" in page and "context: home" not in page
+    assert f'data-api="POST /api/v1/hints/{ids["proposed"]}/apply"' in page
+    assert f'data-key="h" data-api="POST /api/v1/tasks/{task["id"]}/hints/apply"><kbd>h</kbd> Apply all<' in page
+    applied = await api.client.post(f"/hints/{ids['proposed']}/apply", headers=headers)
+    assert applied.status_code == 200, applied.text
+    page = (await api.client.get(f"{ROOT}/boards/{board['id']}/clarify", headers=headers)).text
+    assert "Email Sarah" in page and "The Worker suggests" not in page  # applied: nothing left to offer
 
 
 async def test_a_stranger_gets_no_card_and_no_board(api: ApiHarness) -> None:
@@ -114,6 +143,7 @@ async def test_clarify_search_settings_and_keys_pages(api: ApiHarness) -> None:
     assert "left to clarify" in clarify.text and "File &lt;taxes&gt;" in clarify.text
     found = await api.client.get(f"{ROOT}/boards/{board_id}/search?q=taxes", headers=headers)
     assert found.status_code == 200 and "1 task" in found.text
+    assert '<span class="chip column">in Inbox</span>' in found.text  # where the found task is
     fragment = await api.client.get(
         f"{ROOT}/boards/{board_id}/search?done=true", headers={**headers, "HX-Request": "true"}
     )

@@ -12,6 +12,8 @@ import pytest
 MODULE = Path(__file__).parents[3] / "src/kanban/ui/static/js/flow-charts.js"
 
 CYCLE = {
+    "from": "2026-10-01",
+    "to": "2026-10-31",
     "cycleTime": {"n": 10, "enough": True, "p50": 3, "p70": 5, "p85": 6, "p95": 8},
     "items": [
         {"taskId": "b", "title": "B", "startDate": "2026-10-20", "finishDate": "2026-10-27", "cycleTimeDays": 8},
@@ -36,16 +38,19 @@ def test_series_follow_the_api_answers() -> None:
         const m = await import({json.dumps(MODULE.as_uri())});
         const s = m.scatterSeries({json.dumps(CYCLE)});
         const a = m.agingSeries({json.dumps(AGING)});
-        console.log(JSON.stringify({{ s: [s.labels, s.data.slice(1), s.ids], a: [a.labels, a.data, a.columns, a.ids],
+        const edges = [s.data[0][0] === m.daySeconds("2026-10-01"), s.data[0].at(-1) === m.daySeconds("2026-10-31")];
+        console.log(JSON.stringify({{ s: [s.labels, s.data.slice(1), s.ids], edges, a: [a.labels, a.data, a.columns, a.ids],
           day: m.daySeconds("2026-10-25") - m.daySeconds("2026-10-24") }}));
     """
     out = json.loads(subprocess.run([node, "--input-type=module", "-e", script], capture_output=True, text=True,
                                     check=True, timeout=30).stdout)  # fmt: skip
+    # The range's first and last day, empty, hold the axis to the range and carry the percentile lines.
     assert out["s"] == [
         ["Cycle time (days)", "p50", "p70", "p85", "p95"],
-        [[3, 8], [3, 3], [5, 5], [6, 6], [8, 8]],
-        ["a", "b"],
+        [[None, 3, 8, None], [3] * 4, [5] * 4, [6] * 4, [8] * 4],
+        ["", "a", "b", ""],
     ]
+    assert out["edges"] == [True, True]
     # Two empty edge points carry percentile lines across the columns; there are none below n=10.
     assert out["a"] == [
         ["Age (days)"],

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from kanban.ui.render import STATIC_DIR, markdown
+from kanban.ui.render import STATIC_DIR, markdown, minutes
 
 VENDOR = STATIC_DIR / "vendor"
 TEMPLATES = STATIC_DIR.parent / "templates"
@@ -73,3 +73,7 @@ def test_markdown_keeps_formatting_and_makes_links_safe() -> None:
     html = markdown("**bold** and [a link](https://example.test)\n\n- one\n- two")
     assert "<strong>bold</strong>" in html and "<li>one</li>" in html
     assert 'href="https://example.test"' in html and "noopener" in html
+
+
+def test_a_card_s_duration_reads_in_minutes_then_hours() -> None:
+    assert [minutes(n) for n in (5, 59, 60, 90, 125, 480)] == ["5 min", "59 min", "1 h", "1 h 30", "2 h 05", "8 h"]

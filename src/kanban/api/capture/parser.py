@@ -43,7 +43,7 @@ MONTH_WORDS: dict[str, int] = {
 }  # fmt: skip
 NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
                 "eight": 8, "nine": 9, "ten": 10, "twelve": 12}  # fmt: skip
-DATE_PREPOSITIONS = ("on", "by", "due")
+DATE_PREPOSITIONS = ("on", "by", "due", "for")
 # A date without a time is due at the end of the user's day (and is shown as an all-day date).
 END_OF_DAY = time(23, 59)
 TONIGHT = time(20, 0)

@@ -8,7 +8,7 @@ per task: a re-analysis triggered by an applied hint cannot feed itself.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -55,7 +55,9 @@ class HintCommand:
 
 
 @dataclass(frozen=True)
-class AnalysisCommand:
+class TaskCommand:
+    """A command on one task's hints or analysis."""
+
     user_id: str
     task_id: str
 
@@ -111,6 +113,20 @@ async def apply_hint(cmd: HintCommand, uow: UnitOfWork, realtime: RealtimeHub) -
     return await _decided(uow, hint.id, task.board_id, realtime)
 
 
+async def apply_task_hints(cmd: TaskCommand, uow: UnitOfWork, realtime: RealtimeHub) -> list[Row]:
+    """Apply every proposed hint of the task that only adds to it or sets one field (the types
+    auto-apply takes), in one transaction, each on the task as the one before left it. A hint whose
+    content does not fit its type stays proposed; the applied ones are returned."""
+    task = await owned_task(uow.conn, cmd.task_id, cmd.user_id)
+    proposed = await repo.lock_proposed_hints(uow.conn, cmd.task_id, AUTO_TYPES)
+    applied = await _apply_in_turn(uow, cmd.task_id, proposed, auto=False, by=_by(cmd.user_id))
+    rows = await repo.hints_by_ids(uow.conn, [hint.id for hint in applied])
+    for row in rows:
+        realtime.publish_after_commit(uow, task.board_id, "hint.updated", hint_json(row))
+    await uow.commit()
+    return rows
+
+
 async def dismiss_hint(cmd: HintCommand, uow: UnitOfWork, realtime: RealtimeHub) -> Row:
     hint = await _owned_hint(uow, cmd)
     if hint.status != "proposed":
@@ -141,13 +157,13 @@ async def undo_hint(cmd: HintCommand, uow: UnitOfWork, realtime: RealtimeHub) ->
     return await _decided(uow, hint.id, task.board_id, realtime)
 
 
-async def request_analysis(cmd: AnalysisCommand, uow: UnitOfWork) -> None:
+async def request_analysis(cmd: TaskCommand, uow: UnitOfWork) -> None:
     await owned_task(uow.conn, cmd.task_id, cmd.user_id)
     uow.record(AnalysisRequestedV1(task_id=cmd.task_id), aggregate_id=cmd.task_id)
     await uow.commit()
 
 
-async def cancel_analysis(cmd: AnalysisCommand, uow: UnitOfWork) -> None:
+async def cancel_analysis(cmd: TaskCommand, uow: UnitOfWork) -> None:
     await owned_task(uow.conn, cmd.task_id, cmd.user_id)
     uow.record(AnalysisCancelledV1(task_id=cmd.task_id), aggregate_id=cmd.task_id)
     await uow.commit()
@@ -166,18 +182,40 @@ def auto_applicable(hint: Row, task: Row, threshold: float) -> bool:
     return False
 
 
-async def _auto_apply(uow: UnitOfWork, task_id: str, hint_ids: list[str], threshold: float) -> None:
-    already = await repo.applied_types(uow.conn, task_id)
-    for hint_id in hint_ids:
-        hint = await repo.hint_by_id(uow.conn, hint_id)
+async def _apply_in_turn(
+    uow: UnitOfWork,
+    task_id: str,
+    hints: Sequence[Row],
+    *,
+    auto: bool,
+    by: str,
+    takes: Callable[[Row, Row, Sequence[Row]], bool] | None = None,
+) -> list[Row]:
+    """Apply `hints` one after another, each on the task as the one before left it, those `takes`
+    (hint, task, applied so far) accepts; one whose content does not fit its type stays proposed.
+    Returns the hints applied."""
+    applied: list[Row] = []
+    for hint in hints:
         task = await repo.task_for_update(uow.conn, task_id)  # re-read: an earlier hint may have changed it
-        if task is None or hint.hint_type in already or not auto_applicable(hint, task, threshold):
+        if task is None or (takes is not None and not takes(hint, task, applied)):
             continue
         try:
-            await apply_to_task(uow, task, hint, auto=True, by=AGENT)
+            await apply_to_task(uow, task, hint, auto=auto, by=by)
         except HintNotApplicable:
             continue  # malformed for its type: it stays proposed for the owner to judge
-        already.add(hint.hint_type)
+        applied.append(hint)
+    return applied
+
+
+async def _auto_apply(uow: UnitOfWork, task_id: str, hint_ids: list[str], threshold: float) -> None:
+    already = await repo.applied_types(uow.conn, task_id)
+
+    def takes(hint: Row, task: Row, applied: Sequence[Row]) -> bool:
+        # Each type at most once per task: a re-analysis triggered by an applied hint cannot feed itself.
+        taken = already | {done.hint_type for done in applied}
+        return hint.hint_type not in taken and auto_applicable(hint, task, threshold)
+
+    await _apply_in_turn(uow, task_id, await repo.hints_by_ids(uow.conn, hint_ids), auto=True, by=AGENT, takes=takes)
 
 
 async def store_proposed_hints(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from functools import cache
 from typing import Any
 
@@ -41,6 +41,24 @@ def _owned_hint_statement(lock: bool) -> Select[Any]:
         .where(hints.c.id == bindparam("hint_id"), boards.c.owner_id == bindparam("user_id"))
     )
     return stmt.with_for_update(of=hints) if lock else stmt
+
+
+@cache
+def _proposed_of_types_statement(lock: bool) -> Select[Any]:
+    stmt = (
+        select(hints)
+        .where(_OF_TASK, hints.c.status == "proposed", hints.c.hint_type.in_(bindparam("types", expanding=True)))
+        .order_by(hints.c.id)
+    )
+    # Locked in id order, in one statement: two such batches on one task never wait on each other crosswise.
+    return stmt.with_for_update() if lock else stmt
+
+
+async def lock_proposed_hints(conn: AsyncConnection, task_id: str, types: Collection[str]) -> list[Row]:
+    """The task's proposed hints of `types`, locked (on PostgreSQL) before the task is, as a single
+    hint's decision locks its hint first."""
+    stmt = _proposed_of_types_statement(conn.dialect.name == "postgresql")
+    return list((await conn.execute(stmt, {"task_id": task_id, "types": sorted(types)})).all())
 
 
 @cache

@@ -1,4 +1,5 @@
-"""Hint routes: list a task's hints, apply, dismiss, undo; see, re-run or cancel a task's analysis."""
+"""Hint routes: list a task's hints; apply (one, or a task's at once), dismiss, undo; see, re-run or cancel
+a task's analysis."""
 
 from __future__ import annotations
 
@@ -26,6 +27,13 @@ async def apply_hint(hintId: str, user_id: CurrentUserId, uow: Uow, services: Se
     return HintOut.model_validate(row)
 
 
+@router.post("/tasks/{taskId}/hints/apply", response_model=list[HintOut], responses=problem_responses(401, 404))
+async def apply_task_hints(taskId: str, user_id: CurrentUserId, uow: Uow, services: Services) -> list[HintOut]:
+    """Apply the task's proposed context, priority, duration, tags and next-action hints at once."""
+    rows = await handlers.apply_task_hints(handlers.TaskCommand(user_id, taskId), uow, services.realtime)
+    return [HintOut.model_validate(r) for r in rows]
+
+
 @router.post("/hints/{hintId}/dismiss", response_model=HintOut, responses=problem_responses(401, 404, 409, 422))
 async def dismiss_hint(hintId: str, user_id: CurrentUserId, uow: Uow, services: Services) -> HintOut:
     row = await handlers.dismiss_hint(handlers.HintCommand(user_id, hintId), uow, services.realtime)
@@ -50,7 +58,7 @@ async def get_analysis(taskId: str, user_id: CurrentUserId, uow: Uow) -> Analysi
     "/tasks/{taskId}/analysis", status_code=202, response_model=AnalysisAccepted, responses=problem_responses(401, 404)
 )
 async def request_analysis(taskId: str, user_id: CurrentUserId, uow: Uow) -> AnalysisAccepted:
-    await handlers.request_analysis(handlers.AnalysisCommand(user_id, taskId), uow)
+    await handlers.request_analysis(handlers.TaskCommand(user_id, taskId), uow)
     return AnalysisAccepted(task_id=taskId, status="requested")
 
 
@@ -58,5 +66,5 @@ async def request_analysis(taskId: str, user_id: CurrentUserId, uow: Uow) -> Ana
     "/tasks/{taskId}/analysis", status_code=202, response_model=AnalysisAccepted, responses=problem_responses(401, 404)
 )
 async def cancel_analysis(taskId: str, user_id: CurrentUserId, uow: Uow) -> AnalysisAccepted:
-    await handlers.cancel_analysis(handlers.AnalysisCommand(user_id, taskId), uow)
+    await handlers.cancel_analysis(handlers.TaskCommand(user_id, taskId), uow)
     return AnalysisAccepted(task_id=taskId, status="cancelling")

@@ -37,6 +37,10 @@ CASES: list[tuple[str, str, str, dict[str, Any]]] = [
     ("Report friday", B, TUE, {"title": "Report", "due": "2026-12-04T23:59"}),
     ("Report on friday", B, TUE, {"title": "Report", "due": "2026-12-04T23:59"}),
     ("Report by thursday", B, TUE, {"title": "Report", "due": "2026-12-03T23:59"}),
+    # "for" a date is when it is due, and leaves with the date (the title did end "… slides for")
+    ("Prepare slides for monday", B, TUE, {"title": "Prepare slides", "due": "2026-12-07T23:59"}),
+    ("Book flights for next week", B, TUE, {"title": "Book flights", "due": "2026-12-07T23:59"}),
+    ("Buy a gift for mum", B, TUE, {"title": "Buy a gift for mum"}),
     ("Report tue", B, TUE, {"title": "Report", "due": "2026-12-08T23:59"}),
     ("Report this tuesday", B, TUE, {"title": "Report", "due": "2026-12-01T23:59"}),
     ("Report next monday 9am", B, TUE, {"title": "Report", "due": "2026-12-07T09:00"}),

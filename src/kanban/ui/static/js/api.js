@@ -82,6 +82,7 @@ export function toast(message, options = {}) {
   text.textContent = message;
   item.append(text);
   if (options.action) {
+    item.dataset.action = "true";
     const { label, run } = options.action;
     const button = document.createElement("button");
     button.type = "button";
@@ -97,7 +98,20 @@ export function toast(message, options = {}) {
   close.addEventListener("click", () => item.remove());
   item.append(close);
   region.append(item);
+  makeRoom(region);
   setTimeout(() => item.remove(), options.timeout ?? (options.action ? 10000 : 6000));
+}
+
+// Messages on screen at once: ten quick captures in a row stacked ten toasts over the board.
+const MAX_TOASTS = 3;
+
+/** Drops the oldest messages beyond MAX_TOASTS (never the newest), those without a button such as
+ * Undo or Move anyway first. */
+function makeRoom(region) {
+  while (region.children.length > MAX_TOASTS) {
+    const older = [...region.children].slice(0, -1);
+    (older.find((t) => !(t instanceof HTMLElement && t.dataset.action)) || older[0]).remove();
+  }
 }
 
 /** Reads an announcement to screen readers through the page's aria-live region. @param {string} message */

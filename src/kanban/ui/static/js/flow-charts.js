@@ -42,16 +42,18 @@ export function throughputSeries(tp) {
 const LINES = ["p50", "p70", "p85", "p95"];
 
 // One dot per finished task (x = finish day, y = cycle days) and a flat line per percentile,
-// only when the API gave them (n >= 10).
+// only when the API gave them (n >= 10). Two empty points on the range's first and last day hold
+// the time axis to the range asked for (with one dot, uPlot's own range spanned years) and carry
+// the percentile lines across it.
 /** @param {Answer} ct @returns {Built} */
 export function scatterSeries(ct) {
   const items = [...ct.items].sort((a, b) => a.finishDate.localeCompare(b.finishDate));
-  const x = items.map((i) => daySeconds(i.finishDate));
+  const x = [daySeconds(ct.from), ...items.map((i) => daySeconds(i.finishDate)), daySeconds(ct.to)];
   const lines = ct.cycleTime.enough ? LINES : [];
   return {
     labels: ["Cycle time (days)", ...lines],
-    ids: items.map((i) => i.taskId),
-    data: [x, items.map((i) => i.cycleTimeDays), ...lines.map((p) => x.map(() => ct.cycleTime[p]))],
+    ids: ["", ...items.map((i) => i.taskId), ""],
+    data: [x, [null, ...items.map((i) => i.cycleTimeDays), null], ...lines.map((p) => x.map(() => ct.cycleTime[p]))],
   };
 }
 

@@ -98,7 +98,7 @@ quick?.querySelector("form")?.addEventListener("submit", async (event) => {
   try {
     const kept = await save({ text: title, boardId, source: "web" });
     error.textContent = "";
-    input.value = "";
+    if (input.value.trim() === title) input.value = "";  // unless the person started the next one
     toast(kept.state === "sent" ? `Added "${kept.title}" to the Inbox` : `No connection: "${title}" is kept on this device and sent once you are back online`);
   } catch (e) {
     error.textContent = e instanceof Error ? e.message : String(e);
