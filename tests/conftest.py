@@ -9,9 +9,19 @@ import pytest
 
 from kanban.db.urls import DatabaseUrl
 from tests.support.databases import DatabaseFactory
+from tests.support.hangs import reported_before
 from tests.support.servers import nats_reachable, postgres_reachable, require
 
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(autouse=True)
+def hang_report(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A test that runs into its timeout says first what it was waiting on (tests/support/hangs.py)."""
+    marker = request.node.get_closest_marker("timeout")
+    timeout = marker.args[0] if marker and marker.args else request.config.getoption("timeout", None)
+    with reported_before(float(timeout if timeout is not None else request.config.getini("timeout") or 0)):
+        yield
 
 
 @pytest.fixture(scope="session")

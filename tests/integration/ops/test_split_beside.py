@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from kanban.db.urls import DatabaseUrl
+from kanban.ops.legacy.source import LegacySource
 from kanban.ops.migrate import split as split_module
 from kanban.ops.migrate.backup import take_backup
 from kanban.ops.migrate.progress import SilentProgress
@@ -105,3 +106,32 @@ async def test_a_failure_on_either_side_stops_the_run_and_a_rerun_finishes_it(
     reference = await _reference(database_factory, legacy, backup)
     assert await fingerprint(api_db, "api") == await fingerprint(reference[0], "api")
     assert await fingerprint(worker_db, "worker") == await fingerprint(reference[1], "worker")
+
+
+
+async def test_a_failure_before_the_copies_start_leaves_no_connection_to_the_source_open(
+    database_factory: DatabaseFactory, legacy: Legacy, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    backup = tmp_path / "legacy.dump"
+    await take_backup(legacy.url, backup)
+    run_step, sharing_snapshot = split_module._run_step, LegacySource.sharing_snapshot
+    readers: list[LegacySource] = []
+    calls = {"n": 0}
+
+    async def first_step_fails(run, step, state):  # type: ignore[no-untyped-def]
+        calls["n"] += 1
+        if calls["n"] == 1:  # the mapped side's first step, before the copies' task has had a turn
+            raise RuntimeError("disk full")
+        return await run_step(run, step, state)
+
+    async def recorded(source: LegacySource) -> LegacySource:
+        readers.append(await sharing_snapshot(source))
+        return readers[-1]
+
+    monkeypatch.setattr(split_module, "_run_step", first_step_fails)
+    monkeypatch.setattr(LegacySource, "sharing_snapshot", recorded)
+    options = SplitOptions(legacy.url, *await _targets(database_factory), backup=backup, batch_size=50)
+    with pytest.raises(RuntimeError, match="disk full"):
+        await split(options, SilentProgress())
+    assert len(readers) == 2  # the run's context, then the copies
+    assert all(reader.conn.is_closed() for reader in readers)

@@ -103,8 +103,12 @@ async def _split(opts: SplitOptions, engines: dict[str, AsyncEngine], progress: 
     try:
         # The source's checksums, the targets' migrations and the reading of the run's context go on
         # at once: the waits are on different databases, or on connections sharing one snapshot.
-        context = asyncio.create_task(_read_context(await source.sharing_snapshot()))
-        await all_of(_check_unchanged(source, manifest), _upgrade_targets(opts), context)
+        reader = await source.sharing_snapshot()
+        try:
+            context = asyncio.create_task(load_context(reader))
+            await all_of(_check_unchanged(source, manifest), _upgrade_targets(opts), context)
+        finally:
+            await reader.close()  # here, not in the task: a task cancelled before it starts runs no finally
         info: dict[str, Any] = previous.info if previous else {"backup": str(backup), "worker_done": False}
         records = {}
         for service in ("api", "worker"):
@@ -227,8 +231,10 @@ async def _run_all(run: _Run, steps: list[Step], states: dict[str, StepState]) -
     beside = await _copies_beside(run, steps)
     done: dict[str, StepState] = {}
     side: asyncio.Task[dict[str, StepState]] | None = None
+    side_source: LegacySource | None = None
     if beside:
-        side = asyncio.create_task(_run_beside(run, beside, states, await run.source.sharing_snapshot()))
+        side_source = await run.source.sharing_snapshot()
+        side = asyncio.create_task(_run_beside(run, beside, states, side_source))
     try:
         for step in steps:
             if step not in beside:
@@ -240,6 +246,8 @@ async def _run_all(run: _Run, steps: list[Step], states: dict[str, StepState]) -
     finally:
         if side is not None and not side.done():
             await cancel_and_wait(side)
+        if side_source is not None:
+            await side_source.close()  # here, not in the task: a task cancelled before it starts runs no finally
     return done
 
 
@@ -253,10 +261,7 @@ async def _run_beside(
     run: _Run, steps: list[Step], states: dict[str, StepState], source: LegacySource
 ) -> dict[str, StepState]:
     beside = _Run(run.run_id, source, run.ctx, run.engines, run.opts, run.progress.alongside(), run.sink, run.usable)
-    try:
-        return {step.name: await _run_step(beside, step, states.get(step.name, StepState())) for step in steps}
-    finally:
-        await source.close()
+    return {step.name: await _run_step(beside, step, states.get(step.name, StepState())) for step in steps}
 
 
 async def _run_step(run: _Run, step: Step, state: StepState) -> StepState:
@@ -382,13 +387,6 @@ async def _upgrade_targets(opts: SplitOptions) -> None:
     # process at once would run each other's operations.
     for service, db in (("api", opts.api), ("worker", opts.worker)):
         await upgrade_to_head(service, db)
-
-
-async def _read_context(reader: LegacySource) -> LegacyContext:
-    try:
-        return await load_context(reader)
-    finally:
-        await reader.close()
 
 
 async def _check_unchanged(source: LegacySource, manifest: Manifest) -> None:
