@@ -108,7 +108,6 @@ async def test_a_failure_on_either_side_stops_the_run_and_a_rerun_finishes_it(
     assert await fingerprint(worker_db, "worker") == await fingerprint(reference[1], "worker")
 
 
-
 async def test_a_failure_before_the_copies_start_leaves_no_connection_to_the_source_open(
     database_factory: DatabaseFactory, legacy: Legacy, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
