@@ -105,6 +105,7 @@ async def test_clarify_offers_what_the_worker_proposes_for_the_task_at_hand(api:
             )  # fmt: skip
     page = (await api.client.get(f"{ROOT}/boards/{board['id']}/clarify", headers=headers)).text
     _no_inline_code(page)
+    assert "What it has now" not in page  # nothing set yet: no empty row
     assert "The Worker suggests" in page and "context: email" in page and "context: home" not in page
     assert f'data-api="POST /api/v1/hints/{ids["proposed"]}/apply"' in page
     assert f'data-key="h" data-api="POST /api/v1/tasks/{task["id"]}/hints/apply"><kbd>h</kbd> Apply all<' in page
@@ -112,6 +113,8 @@ async def test_clarify_offers_what_the_worker_proposes_for_the_task_at_hand(api:
     assert applied.status_code == 200, applied.text
     page = (await api.client.get(f"{ROOT}/boards/{board['id']}/clarify", headers=headers)).text
     assert "Email Sarah" in page and "The Worker suggests" not in page  # applied: nothing left to offer
+    # What was applied shows on the task at hand, as on its card.
+    assert '<div class="card-meta" aria-label="What it has now"><span class="chip">@email</span></div>' in page
 
 
 async def test_a_stranger_gets_no_card_and_no_board(api: ApiHarness) -> None:
