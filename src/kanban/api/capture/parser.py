@@ -52,6 +52,9 @@ _TOKEN = re.compile(r'[#+]"[^"\n]+"|\S+')
 _TRAILING = ",.;:!?)"
 _TAG = re.compile(r'#(?:"(?P<quoted>[^"\n]+)"|(?P<word>[\w][\w\-/.]*))$')
 _PROJECT = re.compile(r'\+(?:"(?P<quoted>[^"\n]+)"|(?P<word>[^\W\d][\w\-/.]*))$')
+MAX_DURATION_MINUTES = 60 * 24 * 30
+_UNIT_MINUTES = {"min": 1, "mins": 1, "minute": 1, "minutes": 1, "hr": 60, "hrs": 60, "hour": 60, "hours": 60}
+_AMOUNT_AND_UNIT = re.compile(r"(?P<n>\d+(?:\.\d+)?)(?P<unit>mins?|minutes?|hrs?|hours?)$")
 _DURATION = re.compile(
     r"~(?:(?P<h>\d+(?:\.\d+)?)\s*(?:h|hr|hrs|hour|hours))?(?:(?P<m>\d+)\s*(?:m|min|mins|minutes?))?$"
 )
@@ -135,6 +138,8 @@ def parse(text: str, *, now: datetime, tz: tzinfo) -> ParsedCapture:
         taken = _sigil(tokens[i], fields, out) or _recurrence(tokens, i, fields, out)
         if not taken and "due_at" not in fields:
             taken = _due(tokens, i, local_now, tz, fields, out)
+        if not taken and "duration_minutes" not in fields:
+            taken = _duration_phrase(tokens, i, fields, out)
         if taken:
             out.used.update(range(i, i + taken))
             i += taken
@@ -208,13 +213,49 @@ def _sigil(token: _Token, fields: dict[str, object], out: _Result) -> int:
             found = ("priority", priority)
     elif head == "~" and (m := _DURATION.match(bare.lower())) and (m.group("h") or m.group("m")):
         minutes = round(float(m.group("h") or 0) * 60) + int(m.group("m") or 0)
-        if 0 < minutes <= 60 * 24 * 30 and "duration_minutes" not in fields:
+        if 0 < minutes <= MAX_DURATION_MINUTES and "duration_minutes" not in fields:
             fields["duration_minutes"] = minutes
             found = ("duration", str(minutes))
     if found is None:
         return 0
     out.spans.append(Span(kind=found[0], start=token.start, end=end, text=bare, value=found[1]))
     return 1
+
+
+def _duration_phrase(tokens: list[_Token], i: int, fields: dict[str, object], out: _Result) -> int:
+    """ "30 min", "45 minutes", "2 hours", "1.5 hrs", "for 20 mins", "for an hour", "for half an hour".
+
+    Spelled-out units only ("30m" needs its "~": "400m" is as often metres), and a number written
+    as a word only after "for" ("take a minute" is no duration).
+    """
+    if i > 0 and tokens[i - 1].word in ("every", "each", "in", "within", "after"):
+        return 0  # "every 2 hours", "in 5 minutes": how often or when, not how long
+    lead = 1 if tokens[i].word == "for" else 0
+    words = [t.word for t in tokens[i + lead : i + lead + 3]]
+    if not words:
+        return 0
+    amount: float | None = None
+    unit, taken = None, 0
+    if lead and words[:3] == ["half", "an", "hour"]:
+        amount, unit, taken = 0.5, "hour", 3
+    elif m := _AMOUNT_AND_UNIT.match(words[0]):
+        amount, unit, taken = float(m.group("n")), m.group("unit"), 1
+    elif len(words) >= 2 and words[1] in _UNIT_MINUTES:
+        number = words[0] if re.fullmatch(r"\d+(?:\.\d+)?", words[0]) else None
+        if number is not None:
+            amount = float(number)
+        elif lead and words[0] in NUMBER_WORDS:
+            amount = float(NUMBER_WORDS[words[0]])
+        unit, taken = words[1], 2
+    if amount is None or unit is None:
+        return 0
+    minutes = round(amount * _UNIT_MINUTES[unit])
+    if not 0 < minutes <= MAX_DURATION_MINUTES:
+        return 0
+    taken += lead
+    fields["duration_minutes"] = minutes
+    out.spans.append(Span("duration", tokens[i].start, tokens[i + taken - 1].word_end, "", str(minutes)))
+    return taken
 
 
 # --- every monday ---------------------------------------------------------------------------
@@ -288,8 +329,13 @@ def _due(tokens: list[_Token], i: int, local_now: datetime, tz: tzinfo, fields: 
     if tokens[i].word in DATE_PREPOSITIONS and i + 1 < len(tokens):
         i += 1
     when = _date_then_time(tokens, i, local_now) or _time_then_date(tokens, i, local_now)
-    if when is None and start != i:
-        return 0
+    if when is None:
+        # Phrases that are also parts of ordinary sentences count after a preposition ("by the 15th",
+        # "by end of month") or at the end of the line: "read the 5th chapter" and "the end of month
+        # report" keep their words.
+        loose = _day_of_month(tokens, i, local_now) or _end_of(tokens, i, local_now)
+        if loose is not None and (start != i or i + loose.taken == len(tokens)):
+            when = _with_clock(tokens, i, loose)
     if when is None:
         return 0
     taken = (i - start) + when.taken
@@ -316,7 +362,11 @@ def _resolve(when: _When, local_now: datetime, tz: tzinfo) -> tuple[datetime, bo
 
 
 def _date_then_time(tokens: list[_Token], i: int, local_now: datetime) -> _When | None:
-    when = _date_phrase(tokens, i, local_now)
+    return _with_clock(tokens, i, _date_phrase(tokens, i, local_now))
+
+
+def _with_clock(tokens: list[_Token], i: int, when: _When | None) -> _When | None:
+    """`when` (a date phrase at tokens[i]) with the time of day that follows it, if one does."""
     if when is None or when.exact is not None:
         return when
     clock, extra = _clock_after(tokens, i + when.taken)
@@ -476,6 +526,41 @@ def _month_day(tokens: list[_Token], i: int, local_now: datetime) -> _When | Non
     except ValueError:
         return None
     return _When(taken, day=found)
+
+
+def _day_of_month(tokens: list[_Token], i: int, local_now: datetime) -> _When | None:
+    """ "the 15th": the next 15th, today included (a month without a 31st is skipped)."""
+    if i + 1 >= len(tokens) or tokens[i].word != "the":
+        return None
+    m = re.fullmatch(r"(?P<d>\d{1,2})(?:st|nd|rd|th)", tokens[i + 1].word)
+    if m is None or not 1 <= int(m.group("d")) <= 31:
+        return None
+    today = local_now.date()
+    for ahead in range(13):
+        month = _add_months(today.replace(day=1), ahead)
+        try:
+            found = month.replace(day=int(m.group("d")))
+        except ValueError:
+            continue
+        if found >= today:
+            return _When(2, day=found)
+    return None
+
+
+def _end_of(tokens: list[_Token], i: int, local_now: datetime) -> _When | None:
+    """ "end of month", "the end of the month", "end of year": its last day."""
+    words = [t.word for t in tokens[i : i + 5]]
+    taken = 1 if words[:1] == ["the"] else 0
+    if words[taken : taken + 2] != ["end", "of"]:
+        return None
+    taken += 3 if words[taken + 2 : taken + 3] == ["the"] else 2
+    period = words[taken] if len(words) > taken else None
+    today = local_now.date()
+    if period == "month":
+        return _When(taken + 1, day=_add_months(today.replace(day=1), 1) - timedelta(days=1))
+    if period == "year":
+        return _When(taken + 1, day=date(today.year, 12, 31))
+    return None
 
 
 _DATE_MATCHERS: tuple[Callable[[list[_Token], int, datetime], _When | None], ...] = (

@@ -125,6 +125,19 @@ CASES: list[tuple[str, str, str, dict[str, Any]]] = [
     ("Essay ~1.5h", B, TUE, {"title": "Essay", "duration": 90}),
     ("Essay ~2hrs", B, TUE, {"title": "Essay", "duration": 120}),
     ("About ~ then", B, TUE, {"title": "About ~ then"}),
+    # durations in words: units spelled out, number words only after "for"
+    ("Call mom for 30 min", B, TUE, {"title": "Call mom", "duration": 30}),
+    ("Wait 5 minutes", B, TUE, {"title": "Wait", "duration": 5}),
+    ("Review the budget 2 hours", B, TUE, {"title": "Review the budget", "duration": 120}),
+    ("Meeting prep 1.5hrs", B, TUE, {"title": "Meeting prep", "duration": 90}),
+    ("Walk the dog for an hour", B, TUE, {"title": "Walk the dog", "duration": 60}),
+    ("Run for half an hour tomorrow", B, TUE, {"title": "Run", "duration": 30, "due": "2026-12-02T23:59"}),
+    ("Call mom 30m", B, TUE, {"title": "Call mom 30m"}),
+    ("Swim 400m", B, TUE, {"title": "Swim 400m"}),
+    ("Take a minute to breathe", B, TUE, {"title": "Take a minute to breathe"}),
+    ("Stretch every 2 hours", B, TUE, {"title": "Stretch every 2 hours"}),
+    ("Check the oven in 20 minutes", B, TUE, {"title": "Check the oven", "due": "2026-12-01T10:20"}),
+    ("Review for 0 min", B, TUE, {"title": "Review for 0 min"}),
     # recurrence: every ... makes a recurring template
     ("Water plants every monday", B, TUE, {"title": "Water plants", "rrule": "FREQ=WEEKLY;BYDAY=MO;BYHOUR=0;BYMINUTE=0"}),
     ("Standup every weekday at 9:30am", B, TUE,
@@ -150,6 +163,19 @@ CASES: list[tuple[str, str, str, dict[str, Any]]] = [
     ("Call today", UTC_, "2026-12-01T21:00", {"due": "2026-12-01T23:59"}),
     ("New year eve dec 31 11pm", B, "2026-12-31T12:00", {"title": "New year eve", "due": "2026-12-31T23:00"}),
     ("Party jan 1", B, "2026-12-31T12:00", {"title": "Party", "due": "2027-01-01T23:59"}),
+    # a day of the month, and the end of a month or year: after a preposition or ending the line
+    ("Pay rent by the 15th", B, TUE, {"title": "Pay rent", "due": "2026-12-15T23:59", "all_day": True}),
+    ("Pay rent on the 1st", B, TUE, {"title": "Pay rent", "due": "2026-12-01T23:59"}),
+    ("Pay rent by the 1st", B, "2026-12-02T10:00", {"title": "Pay rent", "due": "2027-01-01T23:59"}),
+    ("Call Anna by the 15th 3pm", B, TUE, {"title": "Call Anna", "due": "2026-12-15T15:00"}),
+    ("Invoice on the 31st", B, "2027-02-01T10:00", {"title": "Invoice", "due": "2027-03-31T23:59"}),
+    ("Pay rent the 15th", B, TUE, {"title": "Pay rent", "due": "2026-12-15T23:59"}),
+    ("Read the 5th chapter", B, TUE, {"title": "Read the 5th chapter"}),
+    ("Pay by the 32nd", B, TUE, {"title": "Pay by the 32nd"}),
+    ("Send the report by end of month", B, TUE, {"title": "Send the report", "due": "2026-12-31T23:59"}),
+    ("File taxes by the end of the month", B, "2027-02-10T10:00", {"title": "File taxes", "due": "2027-02-28T23:59"}),
+    ("Donate end of year", B, TUE, {"title": "Donate", "due": "2026-12-31T23:59"}),
+    ("Clean up the end of month report", B, TUE, {"title": "Clean up the end of month report"}),
 ]
 # fmt: on
 
