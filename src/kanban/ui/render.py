@@ -137,6 +137,19 @@ def minutes(total: int) -> str:
     return f"{hours} h {rest:02d}" if rest else f"{hours} h"
 
 
+# Columns a change names (task_events' changedFields) as a person says them; others lose their "_".
+_FIELD_WORDS = {
+    "due_at": "due date", "duration_minutes": "duration", "project_id": "project", "column_type": "column",
+    "clarified_at": None, "is_done": "done",
+}  # fmt: skip
+
+
+def field_words(fields: list[str] | None) -> str:
+    """What a change touched, for the history: ['context', 'due_at', 'clarified_at'] -> 'context, due date'."""
+    words = (_FIELD_WORDS.get(f, f.replace("_", " ")) for f in fields or [])
+    return ", ".join(dict.fromkeys(w for w in words if w))
+
+
 environment = Environment(
     loader=FileSystemLoader(HERE / "templates"),
     autoescape=select_autoescape(["html"]),
@@ -150,6 +163,7 @@ environment.filters["markdown"] = markdown
 environment.filters["proposal"] = proposal
 environment.filters["actor"] = actor
 environment.filters["minutes"] = minutes
+environment.filters["field_words"] = field_words
 environment.filters["day"] = lambda d: d.strftime("%b %-d") if d else ""
 environment.filters["stamp"] = lambda d: d.strftime("%Y-%m-%d %H:%M") if d else ""
 environment.filters["local_input"] = lambda d: d.strftime("%Y-%m-%dT%H:%M") if d else ""

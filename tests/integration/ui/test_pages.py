@@ -130,12 +130,20 @@ async def test_a_stranger_gets_no_card_and_no_board(api: ApiHarness) -> None:
 async def test_the_task_page_renders_sanitised_markdown_checklist_hints_and_history(api: ApiHarness) -> None:
     headers = await api.make_user()
     made = await _board_with_tasks(api, headers)
-    page = await api.client.get(f"{ROOT}/tasks/{made['task']['id']}", headers=headers)
+    task_id = made["task"]["id"]
+    changed = await api.client.patch(
+        f"/tasks/{task_id}", json={"dueAt": "2031-01-01T00:00:00Z", "durationMinutes": 30}, headers=headers
+    )
+    assert changed.status_code == 200, changed.text
+    page = await api.client.get(f"{ROOT}/tasks/{task_id}", headers=headers)
     assert page.status_code == 200
     html = page.text
     _no_inline_code(html)
     assert "<strong>Soon</strong>" in html and "&lt;script&gt;" in html
     assert "Find receipts" in html and "Re-run analysis" in html and "created" in html
+    # The history says what each change touched, in words.
+    assert '<span class="muted">checklist</span>' in html
+    assert re.search(r'<span class="muted">(due date, duration|duration, due date)</span>', html)
 
 
 async def test_clarify_search_settings_and_keys_pages(api: ApiHarness) -> None:

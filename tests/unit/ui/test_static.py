@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from kanban.ui.render import STATIC_DIR, markdown, minutes
+from kanban.ui.render import STATIC_DIR, field_words, markdown, minutes
 
 VENDOR = STATIC_DIR / "vendor"
 TEMPLATES = STATIC_DIR.parent / "templates"
@@ -77,3 +77,9 @@ def test_markdown_keeps_formatting_and_makes_links_safe() -> None:
 
 def test_a_card_s_duration_reads_in_minutes_then_hours() -> None:
     assert [minutes(n) for n in (5, 59, 60, 90, 125, 480)] == ["5 min", "59 min", "1 h", "1 h 30", "2 h 05", "8 h"]
+
+
+def test_a_change_in_the_history_names_its_fields_in_words() -> None:
+    assert field_words(["context", "due_at", "clarified_at", "duration_minutes"]) == "context, due date, duration"
+    assert field_words(["waiting_for", "column_type", "column_type"]) == "waiting for, column"
+    assert field_words(["clarified_at"]) == "" and field_words(None) == ""
