@@ -223,6 +223,26 @@ def test_quick_add_keeps_the_next_title_typed_while_the_last_is_saved_and_its_me
     context.close()
 
 
+def test_quick_add_shows_what_the_text_means_while_it_is_typed(browser: Any, base_url: str) -> None:
+    context = browser.new_context()
+    page = context.new_page()
+    sign_up(page, base_url)
+    page.wait_for_selector("body[data-keys=ready]", state="attached")
+    page.keyboard.press("n")
+    field = page.get_by_label("What is on your mind?")
+    field.press_sequentially("Call Anna fri 3pm @phone for 30 min")  # typed, as the preview follows typing
+    preview = page.locator("#quick-add-preview")
+    preview.locator("mark[data-kind=due]", has_text="fri 3pm").wait_for()
+    preview.locator("mark[data-kind=duration]", has_text="for 30 min").wait_for()
+    preview.locator(".chip", has_text="title: Call Anna").wait_for()
+    preview.locator(".chip", has_text="@phone").wait_for()
+    field.press("Enter")
+    page.get_by_text('Added "Call Anna" to the Inbox').wait_for()
+    # The field is empty again, and so is what it meant.
+    until(page, "document.getElementById('quick-add-preview').childElementCount === 0")
+    context.close()
+
+
 def test_clarify_applies_the_worker_s_suggestion_before_the_decision(browser: Any, base_url: str) -> None:
     context = browser.new_context()
     page = context.new_page()

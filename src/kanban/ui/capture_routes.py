@@ -24,7 +24,8 @@ router = APIRouter(route_class=PageRoute, include_in_schema=False)
 # What the offline capture page needs, as the page links it (?v=hash) — tests check the page uses no other.
 SHELL_FILES = (
     "app.css", "js/theme.js", "vendor/sortablejs/Sortable.min.js", "vendor/htmx.org/htmx.min.js",
-    "js/capture.js", "js/api.js", "js/capture-queue.js", "js/offline.js", "icons/icon.svg", "icons/icon-192.png",
+    "js/capture.js", "js/api.js", "js/capture-queue.js", "js/offline.js", "js/preview.js", "icons/icon.svg",
+    "icons/icon-192.png",
 )  # fmt: skip
 THEME = "#2358c9"  # the accent of app.css (light)
 

@@ -114,6 +114,15 @@ function makeRoom(region) {
   }
 }
 
+/** A new element with `text` as its text (never parsed as HTML) and an optional class.
+ * @param {string} tag @param {string} text @param {string} [cls] */
+export function el(tag, text, cls) {
+  const node = document.createElement(tag);
+  node.textContent = text;
+  if (cls) node.className = cls;
+  return node;
+}
+
 /** Reads an announcement to screen readers through the page's aria-live region. @param {string} message */
 export function announce(message) {
   const live = document.getElementById("announce");

@@ -4,9 +4,10 @@
  * a share sheet's title, text and url), previews what the quick-add text means, saves through the
  * device's queue; the queue panel lists what waits and what was sent.
  */
-import { api, ApiError, toast } from "./api.js";
+import { el, toast } from "./api.js";
 import { all, discard } from "./capture-queue.js";
 import { save, sendWaiting, showCount } from "./offline.js";
+import { watchPreview } from "./preview.js";
 
 const form = /** @type {HTMLFormElement | null} */ (document.getElementById("capture-form"));
 const query = new URLSearchParams(location.search);
@@ -16,6 +17,9 @@ const source = location.pathname === "/capture/share" ? "share" : query.get("sou
 const field = (name) => /** @type {HTMLInputElement} */ (form?.elements.namedItem(name));
 /** @param {string} iso */
 const when = (iso) => new Date(iso).toLocaleString([], { dateStyle: "medium", timeStyle: "short" });
+
+const previewBox = document.getElementById("capture-preview");
+const preview = form && previewBox ? watchPreview(field("text"), previewBox) : async () => {};
 
 /** What the page was opened with. Phones often share a link inside `text`, so a URL found there counts. */
 function fill() {
@@ -27,56 +31,6 @@ function fill() {
   field("text").value = title.trim();
   field("url").value = url;
   field("note").value = selection ? selection.trim().split("\n").map((l) => `> ${l}`).join("\n") : lines.join("\n").trim();
-}
-
-/** @param {string} tag @param {string} text @param {string} [cls] */
-function el(tag, text, cls) {
-  const node = document.createElement(tag);
-  node.textContent = text;
-  if (cls) node.className = cls;
-  return node;
-}
-
-/** The text with its recognised parts marked, and each part in words. @param {string} text @param {any} p */
-function showPreview(text, p) {
-  const chars = Array.from(text);  // the server's offsets count code points
-  const marked = el("p", "", "preview-text");
-  let at = 0;
-  for (const span of p.spans) {
-    marked.append(chars.slice(at, span.start).join(""));
-    const mark = el("mark", chars.slice(span.start, span.end).join(""));
-    mark.dataset.kind = span.kind;
-    mark.title = span.kind;
-    marked.append(mark);
-    at = span.end;
-  }
-  marked.append(chars.slice(at).join(""));
-  const due = p.dueAt && new Date(p.dueAt).toLocaleString([], p.dueAllDay ? { dateStyle: "full" } : { dateStyle: "full", timeStyle: "short" });
-  const parts = [
-    p.title && `title: ${p.title}`, due && `due ${due}`, p.context && `@${p.context.toLowerCase()}`,
-    ...p.tags.map((/** @type {string} */ t) => `#${t}`), p.project && `+${p.project.name}${p.project.id ? "" : " (new project)"}`,
-    p.priority && `priority ${p.priority.toLowerCase()}`, p.durationMinutes && `${p.durationMinutes} min`, p.recurrence && `repeats: ${p.recurrence}`,
-  ].filter(Boolean);  // fmt: skip
-  const chips = el("p", "", "row");
-  for (const part of parts) chips.append(el("span", part, "chip"));
-  const box = /** @type {HTMLElement} */ (document.getElementById("capture-preview"));
-  box.replaceChildren(marked, chips, ...p.warnings.map((/** @type {string} */ w) => el("p", w, "muted")));
-}
-
-let latest = 0;
-async function preview() {
-  const text = field("text").value;
-  const mine = ++latest;
-  const box = /** @type {HTMLElement} */ (document.getElementById("capture-preview"));
-  if (!text.trim()) return box.replaceChildren();
-  try {
-    const parsed = await api("POST", "/api/v1/capture/preview", { text });
-    if (mine === latest) showPreview(text, parsed);
-  } catch (error) {
-    const offline = error instanceof ApiError && error.status === 0;
-    const why = offline ? "No preview without a connection: the text is read when it is sent." : `No preview: ${error instanceof Error ? error.message : error}`;
-    if (mine === latest) box.replaceChildren(el("p", why, "muted"));
-  }
 }
 
 /** @param {HTMLElement | null} list @param {import("./capture-queue.js").Capture[]} items @param {string} empty */
@@ -128,8 +82,6 @@ form?.addEventListener("submit", async (event) => {
   }
 });
 
-let typing = 0;
-field("text")?.addEventListener("input", () => { clearTimeout(typing); typing = setTimeout(preview, 250); });
 document.getElementById("capture-close")?.addEventListener("click", () => { window.close(); location.href = "/"; });
 document.getElementById("queue-send")?.addEventListener("click", () => void sendWaiting().then(showCount));
 document.getElementById("bookmarklet")?.addEventListener("click", (event) => {

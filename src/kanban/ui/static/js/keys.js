@@ -6,6 +6,7 @@
 import { toast } from "./api.js";
 import { board, deleteCard, focusedCard, keyboardMove, moveFocus, openMoveMenu, sendTo } from "./board.js";
 import { save } from "./offline.js";
+import { watchPreview } from "./preview.js";
 import { undoLast } from "./undo.js";
 
 const boardId = document.body.dataset.boardId;
@@ -87,7 +88,11 @@ document.querySelectorAll("dialog [data-close]").forEach((b) => b.addEventListen
 }));
 
 // Quick add: the quick-add syntax, into the Inbox through the device's queue (kept offline, sent once
-// back online); the dialog stays open for the next one, and keeps the text on a refusal.
+// back online); the dialog stays open for the next one, and keeps the text on a refusal. What the text
+// means shows under it while it is typed.
+const quickTitle = /** @type {HTMLInputElement | null} */ (quick?.querySelector("input[name=title]") ?? null);
+const quickPreview = document.getElementById("quick-add-preview");
+const refreshQuickPreview = quickTitle && quickPreview ? watchPreview(quickTitle, quickPreview) : async () => {};
 quick?.querySelector("form")?.addEventListener("submit", async (event) => {
   event.preventDefault();
   const form = /** @type {HTMLFormElement} */ (event.currentTarget);
@@ -99,6 +104,7 @@ quick?.querySelector("form")?.addEventListener("submit", async (event) => {
     const kept = await save({ text: title, boardId, source: "web" });
     error.textContent = "";
     if (input.value.trim() === title) input.value = "";  // unless the person started the next one
+    void refreshQuickPreview();
     toast(kept.state === "sent" ? `Added "${kept.title}" to the Inbox` : `No connection: "${title}" is kept on this device and sent once you are back online`);
   } catch (e) {
     error.textContent = e instanceof Error ? e.message : String(e);
