@@ -240,6 +240,15 @@ def test_quick_add_shows_what_the_text_means_while_it_is_typed(browser: Any, bas
     page.get_by_text('Added "Call Anna" to the Inbox').wait_for()
     # The field is empty again, and so is what it meant.
     until(page, "document.getElementById('quick-add-preview').childElementCount === 0")
+    # A part read wrongly is one click from being text again: the words go back with a backslash each.
+    field.press_sequentially("Call mum about Sunday lunch")
+    preview.locator("mark[data-kind=due]", has_text="Sunday").wait_for()
+    preview.get_by_role("button", name="Keep “Sunday” as text, not as the due").click()
+    preview.locator(".chip", has_text="title: Call mum about Sunday lunch").wait_for()
+    assert field.input_value() == "Call mum about \\Sunday lunch"
+    assert preview.locator("mark").count() == 0
+    field.press("Enter")
+    page.get_by_text('Added "Call mum about Sunday lunch" to the Inbox').wait_for()
     context.close()
 
 

@@ -5,7 +5,8 @@ result. Every channel (the API, email subjects, the CLI, MCP, the bookmarklet) c
 
 A date or time is taken only from phrases that cannot mean two things: "fri", "tomorrow 3pm",
 "in 3 days", "dec 24", "2026-12-24", "15:00". "12/03" (day or month first?), "at 5" (am or pm?),
-"7:30" (am or pm?), "sat"/"sun"/"wed"/"may" (also ordinary words) stay in the title.
+"7:30" (am or pm?), "sat"/"sun"/"wed"/"may" (also ordinary words) stay in the title. A word
+written with a backslash in front ("\\sunday") is never taken, and stays in the title without it.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ END_OF_DAY = time(23, 59)
 TONIGHT = time(20, 0)
 
 _TOKEN = re.compile(r'[#+]"[^"\n]+"|\S+')
+_ESCAPED = re.compile(r"(?<!\S)\\(?=\S)")  # the backslash that starts a word
 _TRAILING = ",.;:!?)"
 _TAG = re.compile(r'#(?:"(?P<quoted>[^"\n]+)"|(?P<word>[\w][\w\-/.]*))$')
 _PROJECT = re.compile(r'\+(?:"(?P<quoted>[^"\n]+)"|(?P<word>[^\W\d][\w\-/.]*))$')
@@ -173,6 +175,9 @@ def _title(text: str, spans: list[Span]) -> str:
         at = span.end
     pieces.append(text[at:])
     title = re.sub(r"\s+", " ", "".join(pieces)).strip()
+    # A word written with a backslash in front is text as it is ("\sunday", "\@anna"): no part
+    # matches it, and the title keeps it without the backslash.
+    title = _ESCAPED.sub("", title)
     # What a removed phrase leaves behind: "Call Anna , about" or a dangling "-" at the end.
     title = re.sub(r"\s+([,.;:!?])(?=\s|$)", r"\1", title)
     return title.strip(" ,;:-–")

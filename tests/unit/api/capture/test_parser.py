@@ -176,6 +176,13 @@ CASES: list[tuple[str, str, str, dict[str, Any]]] = [
     ("File taxes by the end of the month", B, "2027-02-10T10:00", {"title": "File taxes", "due": "2027-02-28T23:59"}),
     ("Donate end of year", B, TUE, {"title": "Donate", "due": "2026-12-31T23:59"}),
     ("Clean up the end of month report", B, TUE, {"title": "Clean up the end of month report"}),
+    # a backslash keeps a word as text: nothing takes it, the title keeps it without the backslash
+    ("Call mum about \\Sunday lunch", B, TUE, {"title": "Call mum about Sunday lunch"}),
+    ("Pay rent \\by \\the \\15th", B, TUE, {"title": "Pay rent by the 15th"}),
+    ("Ask \\@anna and \\#42 about \\!high", B, TUE, {"title": "Ask @anna and #42 about !high"}),
+    ("Email Bob \\fri 3pm", B, TUE, {"title": "Email Bob fri", "due": "2026-12-01T15:00"}),
+    ("Read \\30 min summary", B, TUE, {"title": "Read 30 min summary"}),
+    ("Copy C:\\temp to the share", B, TUE, {"title": "Copy C:\\temp to the share"}),
 ]
 # fmt: on
 
