@@ -7,6 +7,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kanban.api.capture.parser import parse
 
@@ -226,3 +228,27 @@ def test_a_recurring_capture_with_a_date_warns_that_the_date_is_dropped() -> Non
 
 def test_the_table_is_large_enough() -> None:
     assert len(CASES) >= 60
+
+
+# Words the parser reacts to, mixed with ordinary ones, so generated lines hit its phrases and their edges.
+_WORDS = [
+    "by", "on", "for", "due", "the", "15th", "31st", "end", "of", "month", "year", "every", "in", "2", "30",
+    "min", "minutes", "hours", "an", "hour", "half", "fri", "next", "week", "tomorrow", "3pm", "at", "noon",
+    "dec", "24", "2027", "@phone", "@anna", "#home", '#"two words"', "+Garden", "!high", "~15m", "\\sunday",
+    "\\", "Call", "Anna", "about", "lunch", "sunday", ",", "—", "é", "🙂", "1.5hrs", "0", "999999",
+]  # fmt: skip
+
+
+@settings(deadline=None, max_examples=300)
+@given(st.lists(st.one_of(st.sampled_from(_WORDS), st.text(max_size=6)), max_size=14), st.sampled_from([B, NY, SYD]))
+def test_any_line_parses_into_spans_of_its_own_text(words: list[str], zone: str) -> None:
+    text = " ".join(words)
+    tz = ZoneInfo(zone)
+    result = parse(text, now=datetime(2026, 12, 1, 10, tzinfo=tz), tz=tz)
+    at = 0
+    for span in result.spans:  # in order, inside the text, not overlapping, each the text it names
+        assert at <= span.start < span.end <= len(text) and span.text == text[span.start : span.end]
+        at = span.end
+    assert len(result.title) <= len(text)
+    if result.duration_minutes is not None:
+        assert 0 < result.duration_minutes <= 60 * 24 * 30
