@@ -167,10 +167,10 @@ environment.filters["field_words"] = field_words
 environment.filters["day"] = lambda d: d.strftime("%b %-d") if d else ""
 environment.filters["stamp"] = lambda d: d.strftime("%Y-%m-%d %H:%M") if d else ""
 environment.filters["local_input"] = lambda d: d.strftime("%Y-%m-%dT%H:%M") if d else ""
-# The chips of a task (its card, the clarify page), loaded once: a `{% from %}` in the card would
-# load it again for every card a board renders (a third more time for a board of 1,000 tasks).
-_chips = environment.get_template("_task_chips.html").module
-environment.globals["task_chips"] = _chips.task_chips  # type: ignore[attr-defined]
+# Macros every page may call, loaded once: a `{% from %}` or an `{% include %}` in a loop is done
+# again for each card a board renders (bench/card_render.py). The card calls the chips: chips first.
+for _name, _macro in (("_task_chips.html", "task_chips"), ("_card.html", "card")):
+    environment.globals[_macro] = getattr(environment.get_template(_name).module, _macro)
 
 
 def page(name: str, status_code: int = 200, **context: Any) -> HTMLResponse:

@@ -122,7 +122,7 @@ async def card_fragment(taskId: str, user_id: CurrentUserId, uow: Uow) -> Respon
     task = await tasks_api.get_task(taskId, user_id, uow, Response())
     hint_counts = await hints_repo.proposed_counts(uow.conn, [task.id])
     aging = await card_ages(uow.conn, task.board_id, [task])
-    return page("_card.html", task=task, hint_counts=hint_counts, ages={a.task_id: a for a in aging.items})
+    return page("_cards.html", cards=[task], hint_counts=hint_counts, ages={a.task_id: a for a in aging.items})
 
 
 @router.get("/tasks/{taskId}")
