@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from typing import Any
 
 import httpx
 from tests.support.browser import CHROMIUM_ARGS, chromium_path
@@ -56,6 +57,32 @@ def _api_moves(base: str, board_id: str, count: int) -> list[float]:
             client.post(f"/tasks/{task_id}/move", json={"columnId": target["id"]}, headers=headers).raise_for_status()
             took.append((time.perf_counter() - begin) * 1000)
         return took
+
+
+def _drag(page: Any, source: str, target: str) -> None:
+    """The first card of column `source` dragged by the mouse onto column `target`."""
+    card = page.locator(f"{source} .card").first.bounding_box()
+    drop = page.locator(f"{target} .column-head").bounding_box()
+    page.mouse.move(card["x"] + 40, card["y"] + 10)
+    page.mouse.down()
+    for step in range(1, 9):
+        page.mouse.move(
+            card["x"] + 40 + (drop["x"] - card["x"]) * step / 8,
+            card["y"] + 10 + (drop["y"] + 60 - card["y"] - 10) * step / 8,
+        )
+    page.mouse.up()
+
+
+def _until_moves(page: Any, done: int, timeout: float) -> bool:
+    """Whether the page confirms `done` drags within `timeout`. Polled, not `wait_for_function`: its
+    string predicate needs eval, which the page's CSP refuses (evaluate runs outside the page's
+    policy). The figure is timed inside the page, so the poll's interval adds nothing to it."""
+    deadline = time.monotonic() + timeout
+    while page.evaluate("window.__moves.length") < done:
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
 
 
 def run(args: argparse.Namespace) -> None:
@@ -112,20 +139,18 @@ def run(args: argparse.Namespace) -> None:
                     document.addEventListener('kanban:moved', () => { window.__moves.push(performance.now() - up); }); }"""
             )
             source, target = ".column[data-type=CONTEXT]", ".column[data-type=SOMEDAY]"
+            missed = 0
             for n in range(args.moves):
                 src, dst = (source, target) if n % 2 == 0 else (target, source)
-                card = page.locator(f"{src} .card").first.bounding_box()
-                drop = page.locator(f"{dst} .column-head").bounding_box()
-                page.mouse.move(card["x"] + 40, card["y"] + 10)
-                page.mouse.down()
-                for step in range(1, 9):
-                    page.mouse.move(
-                        card["x"] + 40 + (drop["x"] - card["x"]) * step / 8,
-                        card["y"] + 10 + (drop["y"] + 60 - card["y"] - 10) * step / 8,
-                    )
-                done = n + 1
-                page.mouse.up()
-                page.wait_for_function(f"window.__moves.length >= {done}")
+                # A synthetic drag can miss its pick-up on a busy machine (no move starts, nothing to
+                # time): a person drags again, and so does this, up to three times.
+                for _attempt in range(3):
+                    _drag(page, src, dst)
+                    if _until_moves(page, n + 1, timeout=5.0):
+                        break
+                    missed += 1
+                else:
+                    raise RuntimeError(f"drag {n + 1} was not confirmed in three attempts")
             moves = page.evaluate("window.__moves")
             browser.close()
         server = _api_moves(base, board_id, args.moves)
@@ -137,7 +162,8 @@ def run(args: argparse.Namespace) -> None:
     print("|---|---|---|")
     print(f"| {args.tasks}-task board: load → interactive ({args.loads} loads) | p50 {percentile(interactive, 50):.0f} ms, "
           f"max {max(interactive):.0f} ms | ≤ 1 s |")  # fmt: skip
-    print(f"| drag released → move confirmed ({len(moves)} drags) | p50 {percentile(moves, 50):.0f} ms, "
+    print(f"| drag released → move confirmed ({len(moves)} drags, {missed} pick-ups missed and dragged again) | "
+          f"p50 {percentile(moves, 50):.0f} ms, "
           f"p95 {percentile(moves, 95):.0f} ms | p95 ≤ 100 ms |")  # fmt: skip
     print(f"| the same move through the API alone (httpx, {len(server)} moves) | p50 {percentile(server, 50):.0f} ms, "
           f"p95 {percentile(server, 95):.0f} ms | – |")  # fmt: skip
