@@ -56,6 +56,7 @@ _TAG = re.compile(r'#(?:"(?P<quoted>[^"\n]+)"|(?P<word>[\w][\w\-/.]*))$')
 _PROJECT = re.compile(r'\+(?:"(?P<quoted>[^"\n]+)"|(?P<word>[^\W\d][\w\-/.]*))$')
 MAX_DURATION_MINUTES = 60 * 24 * 30
 _UNIT_MINUTES = {"min": 1, "mins": 1, "minute": 1, "minutes": 1, "hr": 60, "hrs": 60, "hour": 60, "hours": 60}
+_AMOUNT = re.compile(r"\d+(?:\.\d+)?$")
 _AMOUNT_AND_UNIT = re.compile(r"(?P<n>\d+(?:\.\d+)?)(?P<unit>mins?|minutes?|hrs?|hours?)$")
 _DURATION = re.compile(
     r"~(?:(?P<h>\d+(?:\.\d+)?)\s*(?:h|hr|hrs|hour|hours))?(?:(?P<m>\d+)\s*(?:m|min|mins|minutes?))?$"
@@ -64,6 +65,7 @@ _CLOCK_12 = re.compile(r"(?P<h>\d{1,2})(?::(?P<m>\d{2}))?\s*(?P<ap>am|pm|a\.m\.|
 _CLOCK_24 = re.compile(r"(?P<h>\d{2}):(?P<m>\d{2})$|(?P<h1>1[3-9]|2[0-3]):(?P<m1>\d{2})$")
 _ISO_DATE = re.compile(r"(?P<y>\d{4})-(?P<mo>\d{2})-(?P<d>\d{2})$")
 _DAY_NUMBER = re.compile(r"(?P<d>\d{1,2})(?:st|nd|rd|th)?$")
+_ORDINAL_DAY = re.compile(r"(?P<d>\d{1,2})(?:st|nd|rd|th)$")
 _YEAR = re.compile(r"20\d{2}$")
 
 
@@ -246,9 +248,8 @@ def _duration_phrase(tokens: list[_Token], i: int, fields: dict[str, object], ou
     elif m := _AMOUNT_AND_UNIT.match(words[0]):
         amount, unit, taken = float(m.group("n")), m.group("unit"), 1
     elif len(words) >= 2 and words[1] in _UNIT_MINUTES:
-        number = words[0] if re.fullmatch(r"\d+(?:\.\d+)?", words[0]) else None
-        if number is not None:
-            amount = float(number)
+        if _AMOUNT.match(words[0]):
+            amount = float(words[0])
         elif lead and words[0] in NUMBER_WORDS:
             amount = float(NUMBER_WORDS[words[0]])
         unit, taken = words[1], 2
@@ -537,7 +538,7 @@ def _day_of_month(tokens: list[_Token], i: int, local_now: datetime) -> _When | 
     """ "the 15th": the next 15th, today included (a month without a 31st is skipped)."""
     if i + 1 >= len(tokens) or tokens[i].word != "the":
         return None
-    m = re.fullmatch(r"(?P<d>\d{1,2})(?:st|nd|rd|th)", tokens[i + 1].word)
+    m = _ORDINAL_DAY.match(tokens[i + 1].word)
     if m is None or not 1 <= int(m.group("d")) <= 31:
         return None
     today = local_now.date()
