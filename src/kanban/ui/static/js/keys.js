@@ -12,6 +12,7 @@ import { undoLast } from "./undo.js";
 const boardId = document.body.dataset.boardId;
 const help = /** @type {HTMLDialogElement | null} */ (document.getElementById("help-dialog"));
 const quick = /** @type {HTMLDialogElement | null} */ (document.getElementById("quick-add"));
+const quickTitle = /** @type {HTMLInputElement | null} */ (quick?.querySelector("input[name=title]") ?? null);
 
 /** @param {EventTarget | null} target */
 function typing(target) {
@@ -21,7 +22,7 @@ function typing(target) {
 export function openQuickAdd() {
   if (!quick) return;
   quick.showModal();
-  /** @type {HTMLInputElement} */ (quick.querySelector("input[name=title]")).focus();
+  quickTitle?.focus();
 }
 
 /** @type {Record<string, "up" | "down" | "left" | "right">} */
@@ -90,13 +91,12 @@ document.querySelectorAll("dialog [data-close]").forEach((b) => b.addEventListen
 // Quick add: the quick-add syntax, into the Inbox through the device's queue (kept offline, sent once
 // back online); the dialog stays open for the next one, and keeps the text on a refusal. What the text
 // means shows under it while it is typed.
-const quickTitle = /** @type {HTMLInputElement | null} */ (quick?.querySelector("input[name=title]") ?? null);
 const quickPreview = document.getElementById("quick-add-preview");
 const refreshQuickPreview = quickTitle && quickPreview ? watchPreview(quickTitle, quickPreview) : async () => {};
 quick?.querySelector("form")?.addEventListener("submit", async (event) => {
   event.preventDefault();
   const form = /** @type {HTMLFormElement} */ (event.currentTarget);
-  const input = /** @type {HTMLInputElement} */ (form.elements.namedItem("title"));
+  const input = /** @type {HTMLInputElement} */ (quickTitle);
   const error = /** @type {HTMLElement} */ (form.querySelector(".form-error"));
   const title = input.value.trim();
   if (!title) return;
