@@ -7,11 +7,12 @@ the same transaction, and the relay is woken.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from functools import lru_cache
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, Select, func, literal_column, select
+from sqlalchemy import ColumnElement, CTE, Select, Table, func, literal_column, select
 
 from kanban.contracts.base import Event
 from kanban.contracts.envelope import Envelope
@@ -20,6 +21,7 @@ from kanban.db.async_core import AsyncConnection, AsyncEngine
 from kanban.db.engine import sqlite_write_lock
 from kanban.messaging.correlation import current_causality
 from kanban.messaging.outbox import add_to_outbox, inbox_channel, notify_channel, unnested_outbox
+from kanban.messaging.sql import unnested_insert, unnested_params
 from kanban.messaging.tables import MessagingTables
 
 if TYPE_CHECKING:
@@ -51,6 +53,7 @@ class UnitOfWork:
         self._on_commit = on_commit
         self._pending: list[Envelope] = []
         self._after_commit: list[Callable[[], None]] = []
+        self._appended: list[tuple[Table, dict[str, Any]]] = []
         self._conn: AsyncConnection | None = None
         self._write_lock: asyncio.Lock | None = None
         self.committed: list[Envelope] = []
@@ -72,6 +75,7 @@ class UnitOfWork:
             self._release_write_lock()
             raise
         self._pending = []
+        self._appended = []
         return self
 
     def _release_write_lock(self) -> None:
@@ -84,6 +88,7 @@ class UnitOfWork:
     ) -> None:
         conn, self._conn = self._conn, None
         self._after_commit = []
+        self._appended = []
         if conn is None:
             self._release_write_lock()
             return
@@ -115,22 +120,33 @@ class UnitOfWork:
         """
         self._after_commit.append(callback)
 
-    def mark(self) -> tuple[int, int]:
-        """Where the queued events and callbacks stand, to `rewind` to after a savepoint rolls back."""
-        return len(self._pending), len(self._after_commit)
+    def append_at_commit(self, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+        """Rows of an append-only log, written at commit with the events instead of one statement now.
 
-    def rewind(self, mark: tuple[int, int]) -> None:
+        For a log that nothing reads back in the transaction that writes it (a task's history): on
+        PostgreSQL its INSERT rides in the events statement, one round trip fewer per change. Every
+        row of one table must have the same keys. A rollback, or `rewind`, forgets them with the events.
+        """
+        self._appended.extend((table, row) for row in rows)
+
+    def mark(self) -> tuple[int, int, int]:
+        """Where the queued events, callbacks and appended rows stand, to `rewind` to after a savepoint rolls back."""
+        return len(self._pending), len(self._after_commit), len(self._appended)
+
+    def rewind(self, mark: tuple[int, int, int]) -> None:
         """Forget what was queued since `mark`: its savepoint was rolled back."""
         del self._pending[mark[0] :]
         del self._after_commit[mark[1] :]
+        del self._appended[mark[2] :]
 
-    def recorded_since(self, mark: tuple[int, int]) -> list[Envelope]:
+    def recorded_since(self, mark: tuple[int, int, int]) -> list[Envelope]:
         """The events queued since `mark` (what one step of a longer transaction recorded)."""
         return list(self._pending[mark[0] :])
 
     async def commit(self) -> None:
         delivered = await self._write_events()
         await self.conn.commit()
+        self._appended = []
         self.committed, self._pending = self._pending, []
         callbacks, self._after_commit = self._after_commit, []
         if self.committed and self._on_commit is not None:
@@ -141,32 +157,46 @@ class UnitOfWork:
             callback()
 
     async def _write_events(self) -> bool:
-        """The outbox rows (and own-inbox rows) of the queued events; returns whether any went to the inbox.
+        """The appended log rows, the outbox rows and own-inbox rows of the queued events; returns
+        whether any event went to the inbox.
 
-        On PostgreSQL this is one round trip: both INSERTs as data-modifying CTEs of the SELECT that
+        On PostgreSQL this is one round trip: the INSERTs as data-modifying CTEs of the SELECT that
         sends their NOTIFYs (delivered at commit, so relays and inbox processors of other processes
-        wake without polling). On SQLite, two INSERTs (no NOTIFY there). An own inbox with an
-        admission condition is woken only when an event entered it.
+        wake without polling). On SQLite, one INSERT per table (no NOTIFY there). An own inbox with
+        an admission condition is woken only when an event entered it.
         """
-        if not self._pending:
-            return False
-        if self.conn.dialect.name != "postgresql":
+        logs = _grouped(self._appended)
+        if self.conn.dialect.name != "postgresql" or not self._pending:
+            for table, rows in logs.items():
+                await self.conn.execute(_log_insert(table), rows)
+            if not self._pending:
+                return False
             await add_to_outbox(self.conn, self._tables, self._pending)
             return self._local is not None and await self._local.deliver(self.conn, self._pending)
         chosen = self._local.chosen(self._pending) if self._local is not None else []
         outbox, params = unnested_outbox(self._tables, self._pending)
+        log_shape = tuple((table.name, tuple(rows[0])) for table, rows in logs.items())
+        for table, rows in logs.items():
+            params |= unnested_params(tuple(rows[0]), table.name, rows)
+
+        def with_logs(statement: Select[Any]) -> Select[Any]:
+            return statement.add_cte(*(_unnested_log(table, tuple(rows[0])) for table, rows in logs.items()))
+
         if not chosen or self._local is None:
             await self.conn.execute(
-                self._statement(("outbox",), lambda: select(self._wake()).add_cte(outbox.cte("new_outbox"))), params
+                self._statement(
+                    ("outbox", log_shape), lambda: with_logs(select(self._wake()).add_cte(outbox.cte("new_outbox")))
+                ),
+                params,
             )
             return False
         consumer = self._local.consumer
         if self._local.admits is None:
             inbox, inbox_params = self._local.unnested(chosen)
             statement = self._statement(
-                ("inbox", consumer),
-                lambda: select(self._wake(), _inbox_wake(consumer)).add_cte(
-                    outbox.cte("new_outbox"), inbox.cte("new_inbox")
+                ("inbox", consumer, log_shape),
+                lambda: with_logs(
+                    select(self._wake(), _inbox_wake(consumer)).add_cte(outbox.cte("new_outbox"), inbox.cte("new_inbox"))
                 ),
             )
             await self.conn.execute(statement, params | inbox_params)
@@ -178,9 +208,9 @@ class UnitOfWork:
             new_inbox = admitted.returning(self._tables.inbox.c.event_id).cte("new_inbox")
             entered = select(func.count()).select_from(new_inbox).scalar_subquery()
             woken = select(_inbox_wake(consumer)).select_from(new_inbox).limit(1).scalar_subquery()
-            return select(self._wake(), woken, entered).add_cte(outbox.cte("new_outbox"), new_inbox)
+            return with_logs(select(self._wake(), woken, entered).add_cte(outbox.cte("new_outbox"), new_inbox))
 
-        statement = self._statement(("admitted", consumer, self._local.admits, len(chosen)), build)
+        statement = self._statement(("admitted", consumer, self._local.admits, len(chosen), log_shape), build)
         result = await self.conn.execute(statement, params | admitted_params)
         return bool(result.one()[-1])
 
@@ -200,4 +230,23 @@ class UnitOfWork:
     async def rollback(self) -> None:
         self._pending = []
         self._after_commit = []
+        self._appended = []
         await self.conn.rollback()
+
+
+def _grouped(appended: Sequence[tuple[Table, dict[str, Any]]]) -> dict[Table, list[dict[str, Any]]]:
+    """The appended rows by table, each table's in the order they were appended."""
+    logs: dict[Table, list[dict[str, Any]]] = {}
+    for table, row in appended:
+        logs.setdefault(table, []).append(row)
+    return logs
+
+
+@lru_cache(maxsize=16)
+def _log_insert(table: Table) -> Any:
+    return table.insert()
+
+
+@lru_cache(maxsize=16)
+def _unnested_log(table: Table, columns: tuple[str, ...]) -> CTE:
+    return unnested_insert(table, columns, table.name).cte(f"new_{table.name}")  # type: ignore[no-any-return]

@@ -72,7 +72,7 @@ async def clarify_task(cmd: ClarifyTask, uow: UnitOfWork) -> ClarifyResult:
     by = task_handlers.triggered_by(cmd.user_id)
     if body.decision == "trash":
         await add_task_event(
-            conn,
+            uow,
             task_id=task.id,
             board_id=task.board_id,
             kind="clarified",
@@ -120,7 +120,7 @@ async def clarify_task(cmd: ClarifyTask, uow: UnitOfWork) -> ClarifyResult:
         from_column_type=source.type,
         to_column_type=target.type,
     )
-    await task_handlers.log_transition(conn, task, placement, by)
+    await task_handlers.log_transition(uow, task, placement, by)
     out = await task_repo.load_task(conn, task.id)
     await uow.commit()
     return ClarifyResult(decision=body.decision, task=out)

@@ -39,7 +39,7 @@ async def apply_plan(
             await _add_checklist(uow, task.id, plan.checklist, by)
         for text in plan.notes:
             await add_task_event(
-                uow.conn, task_id=task.id, board_id=task.board_id, kind="note", payload={"text": text}, triggered_by=by
+                uow, task_id=task.id, board_id=task.board_id, kind="note", payload={"text": text}, triggered_by=by
             )
         if plan.analysis:
             uow.record(AnalysisRequestedV1(task_id=task.id, reason="rule"), aggregate_id=task.id)

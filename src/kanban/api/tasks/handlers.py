@@ -217,9 +217,9 @@ async def placed_rank(
     return rank
 
 
-async def log_transition(conn: AsyncConnection, task: Row[Any], placement: Placement, by: str) -> None:
+async def log_transition(uow: UnitOfWork, task: Row[Any], placement: Placement, by: str) -> None:
     if placement.transition is not None:
-        await add_task_event(conn, task_id=task.id, board_id=task.board_id, kind=placement.transition, triggered_by=by)
+        await add_task_event(uow, task_id=task.id, board_id=task.board_id, kind=placement.transition, triggered_by=by)
 
 
 def change_payload(changes: dict[str, tuple[Any, Any]]) -> dict[str, Any]:
@@ -302,8 +302,8 @@ async def insert_task(
             ],
         )  # fmt: skip
         details = replace(details, checklist_titles=list(checklist), progress=ChecklistProgress(total=len(checklist)))
-    await add_task_events(
-        conn,
+    add_task_events(
+        uow,
         [
             task_event_row(
                 task_id=task_id, board_id=cmd.board_id, kind="created",
@@ -400,7 +400,7 @@ async def change_task(cmd: UpdateTask, uow: UnitOfWork, *, by: str | None = None
         to_column_type=target.type if moved and target is not None else None,
     )
     if placement is not None:
-        await log_transition(conn, task, placement, by)
+        await log_transition(uow, task, placement, by)
     return True
 
 
@@ -476,12 +476,12 @@ async def _log_relocation(
         ]  # fmt: skip
         if placement.transition is not None:
             rows.append(task_event_row(**where, kind=placement.transition))
-        await add_task_events(uow.conn, rows)
+        add_task_events(uow, rows)
         announce_change(uow, state, "moved", fields, payload, task.column_id, target.id)
     else:
         payload = change_payload({"position": (room.old_index, placement.index)})
         rows = [task_event_row(**where, kind="updated", payload={"changedFields": ["position"], **payload})]
-        await add_task_events(uow.conn, rows)
+        add_task_events(uow, rows)
         announce_change(uow, state, "updated", ["position"], payload, None, None)
 
 
@@ -489,7 +489,7 @@ async def remove_task(uow: UnitOfWork, task: Row[Any], by: str, payload: dict[st
     """Delete a task inside the caller's unit of work: history row, its rows, TaskDeletedV1."""
     conn = uow.conn
     await add_task_event(
-        conn,
+        uow,
         task_id=task.id,
         board_id=task.board_id,
         kind="deleted",

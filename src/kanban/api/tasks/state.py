@@ -105,18 +105,14 @@ def task_event_row(
     }
 
 
-# Built once: a statement built per request costs more CPU than SQLAlchemy's cached compile of it.
-_INSERT_TASK_EVENTS = task_events.insert()
-
-
-async def add_task_events(conn: AsyncConnection, rows: Sequence[dict[str, Any]]) -> None:
-    """Append history rows in one statement (a move that completes a task logs two)."""
-    if rows:
-        await conn.execute(_INSERT_TASK_EVENTS, list(rows))
+def add_task_events(uow: UnitOfWork, rows: Sequence[dict[str, Any]]) -> None:
+    """Append history rows, written at commit with the change's events (nothing reads them back in
+    the transaction that writes them; on PostgreSQL they ride in the events statement)."""
+    uow.append_at_commit(task_events, rows)
 
 
 async def add_task_event(
-    conn: AsyncConnection,
+    uow: UnitOfWork,
     *,
     task_id: str,
     board_id: str,
@@ -135,11 +131,11 @@ async def add_task_event(
     """
     missing = [c for c, t in ((from_column_id, from_column_type), (to_column_id, to_column_type)) if c and not t]
     if missing:
-        found = dict((await conn.execute(select(columns.c.id, columns.c.type).where(columns.c.id.in_(missing)))).all())
+        found = dict((await uow.conn.execute(select(columns.c.id, columns.c.type).where(columns.c.id.in_(missing)))).all())
         from_column_type = from_column_type or (found.get(from_column_id) if from_column_id else None)
         to_column_type = to_column_type or (found.get(to_column_id) if to_column_id else None)
-    await add_task_events(
-        conn,
+    add_task_events(
+        uow,
         [
             task_event_row(
                 task_id=task_id, board_id=board_id, kind=kind, payload=payload, triggered_by=triggered_by,
@@ -180,7 +176,7 @@ async def record_task_change(
     if board_id is None:
         raise NotFound(f"task {task_id} not found")
     await add_task_event(
-        conn,
+        uow,
         task_id=task_id,
         board_id=board_id,
         kind=kind,
