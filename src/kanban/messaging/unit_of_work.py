@@ -12,7 +12,7 @@ from functools import lru_cache
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, CTE, Select, Table, func, literal_column, select
+from sqlalchemy import CTE, ColumnElement, Select, Table, func, literal_column, select
 
 from kanban.contracts.base import Event
 from kanban.contracts.envelope import Envelope
@@ -196,7 +196,9 @@ class UnitOfWork:
             statement = self._statement(
                 ("inbox", consumer, log_shape),
                 lambda: with_logs(
-                    select(self._wake(), _inbox_wake(consumer)).add_cte(outbox.cte("new_outbox"), inbox.cte("new_inbox"))
+                    select(self._wake(), _inbox_wake(consumer)).add_cte(
+                        outbox.cte("new_outbox"), inbox.cte("new_inbox")
+                    )
                 ),
             )
             await self.conn.execute(statement, params | inbox_params)

@@ -131,7 +131,9 @@ async def add_task_event(
     """
     missing = [c for c, t in ((from_column_id, from_column_type), (to_column_id, to_column_type)) if c and not t]
     if missing:
-        found = dict((await uow.conn.execute(select(columns.c.id, columns.c.type).where(columns.c.id.in_(missing)))).all())
+        found = dict(
+            (await uow.conn.execute(select(columns.c.id, columns.c.type).where(columns.c.id.in_(missing)))).all()
+        )
         from_column_type = from_column_type or (found.get(from_column_id) if from_column_id else None)
         to_column_type = to_column_type or (found.get(to_column_id) if to_column_id else None)
     add_task_events(
