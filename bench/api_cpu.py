@@ -33,7 +33,7 @@ from sqlalchemy import event
 from sqlalchemy.dialects.postgresql.asyncpg import AsyncAdapt_asyncpg_connection
 from tests.support.settings import settings_for
 
-from bench.support import machine, scratch_database, workdir
+from bench.support import drop_database, machine, scratch_database, workdir
 from kanban.api.app import create_app
 from kanban.contracts.envelope import Envelope
 from kanban.messaging.transports.memory import MemoryHub
@@ -96,6 +96,19 @@ async def main(args: argparse.Namespace) -> None:
 
     hub.subscribers["worker"] = worker_accepts
     app = create_app(settings_for("api", db, None), hub=hub)
+    try:
+        create_ms, move_ms, create_db, move_db = await _run(app, counts, args)
+    finally:
+        await drop_database(db)
+    rule = ", a rule" if args.with_rule else ""
+    print(
+        f"| API CPU in-process ({args.backend}{rule}) | create {create_ms:.1f} ms | move {move_ms:.1f} ms | {machine()} |"
+    )
+    print(f"| database work per operation ({args.backend}{rule}) | create: {create_db} | move: {move_db} |")
+
+
+async def _run(app, counts: Counts, args: argparse.Namespace) -> tuple[float, float, str, str]:  # type: ignore[no-untyped-def]
+    """Creates, then moves of the created tasks: CPU per operation and database work of each."""
     async with app.router.lifespan_context(app):  # type: ignore[attr-defined]
         counts.watch(app.state.services.engine)
         transport = httpx.ASGITransport(app=app)
@@ -129,11 +142,7 @@ async def main(args: argparse.Namespace) -> None:
             move_ms = (time.process_time() - started) * 1000 / args.ops
             await asyncio.sleep(0.5)
             move_db = counts.per_op(since, args.ops, args.backend)
-    rule = ", a rule" if args.with_rule else ""
-    print(
-        f"| API CPU in-process ({args.backend}{rule}) | create {create_ms:.1f} ms | move {move_ms:.1f} ms | {machine()} |"
-    )
-    print(f"| database work per operation ({args.backend}{rule}) | create: {create_db} | move: {move_db} |")
+    return create_ms, move_ms, create_db, move_db
 
 
 async def _never_matching_rule(client: httpx.AsyncClient, board_id: str, auth: dict[str, str]) -> None:

@@ -90,6 +90,8 @@ class Settings:
     argon2_time_cost: int = 3
     argon2_memory_cost_kib: int = 65536
     worker_concurrency: int = 2
+    # PostgreSQL connections an API process keeps open; a burst may open half as many more.
+    db_pool_size: int = 20
     job_debounce_seconds: float = 0.3
     job_lease_seconds: float = 30.0
     job_max_attempts: int = 5
@@ -380,6 +382,7 @@ def load_settings(service: Service, env: Mapping[str, str] | None = None, *, req
         argon2_time_cost=_int(env, "KANBAN_ARGON2_TIME_COST", 3, minimum=1),
         argon2_memory_cost_kib=_int(env, "KANBAN_ARGON2_MEMORY_COST", 65536, minimum=64),
         worker_concurrency=_int(env, "KANBAN_WORKER_CONCURRENCY", 2, minimum=1),
+        db_pool_size=_int(env, "KANBAN_DB_POOL_SIZE", 20, minimum=1),
         job_debounce_seconds=_float(env, "KANBAN_JOB_DEBOUNCE_SECONDS", 0.3),
         job_lease_seconds=_float(env, "KANBAN_JOB_LEASE_SECONDS", 30.0),
         job_max_attempts=_int(env, "KANBAN_JOB_MAX_ATTEMPTS", 5, minimum=1),

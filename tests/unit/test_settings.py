@@ -34,6 +34,8 @@ def test_service_specific_url_wins_and_database_url_works_alone() -> None:
             "KANBAN_WEBHOOK_ALLOW_PRIVATE",
         ),
         ({"API_DATABASE_URL": "sqlite:///a.db", "KANBAN_WEBHOOK_MAX_ATTEMPTS": "0"}, "KANBAN_WEBHOOK_MAX_ATTEMPTS"),
+        ({"API_DATABASE_URL": "sqlite:///a.db", "KANBAN_DB_POOL_SIZE": "0"}, "KANBAN_DB_POOL_SIZE"),
+        ({"API_DATABASE_URL": "sqlite:///a.db", "KANBAN_DB_POOL_SIZE": "many"}, "KANBAN_DB_POOL_SIZE"),
     ],
 )
 def test_bad_configuration_is_one_line_naming_the_variable(env: dict[str, str], named: str) -> None:

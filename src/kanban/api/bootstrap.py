@@ -95,12 +95,23 @@ class ApiServices:
         await self.engine.dispose()
 
 
+# SQLite connections kept open: one writer at a time, so a few beside the readers are enough.
+SQLITE_CONNECTIONS = 10
+
+
 def build_api_services(
     settings: Settings, transport: Transport | None = None, hub: MemoryHub | None = None
 ) -> ApiServices:
+    # Connections kept open between requests (disposed in stop()), as many as the requests of a
+    # busy process use at once: a pool smaller than that opened and closed a PostgreSQL connection
+    # (a backend, asyncpg's type setup) for a request in every few under 16 concurrent clients.
     engine = make_engine(
-        settings.database, settings.role_name, keep_sqlite_connections=True, statements_on_loop=True
-    )  # disposed in stop()
+        settings.database,
+        settings.role_name,
+        pool_size=settings.db_pool_size if not settings.database.is_sqlite else SQLITE_CONNECTIONS,
+        keep_sqlite_connections=True,
+        statements_on_loop=True,
+    )
     transport = transport or make_transport(settings, hub)
     # With NATS, any replica's changes reach the streams open on every replica.
     broadcast = NatsBroadcast(settings.nats_url) if settings.transport == "nats" else LocalOnly()

@@ -130,10 +130,12 @@ def make_engine(
         engine = create_async_engine(one_hop, **pooling, connect_args=connect_args)
         _tune_sqlite(engine)
         return engine
+    # Up to `pool_size` connections stay open; a burst beyond opens at most half as many more,
+    # closed again when they come back to a full pool.
     engine = create_async_engine(
         db.async_url,
         pool_size=pool_size,
-        max_overflow=pool_size,
+        max_overflow=max(pool_size // 2, 1),
         connect_args={"server_settings": {"application_name": application_name}},
     )
     _ping_when_idle(engine, PING_AFTER_IDLE_SECONDS)
