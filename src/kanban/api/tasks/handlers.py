@@ -439,21 +439,20 @@ async def _relocate(
     uow: UnitOfWork, task: Row[Any], target: Row[Any], position: int | None, override: bool, by: str
 ) -> TaskOut:
     """A move or reorder of a locked task into its locked `target`, then commit: one read of the
-    column (count, neighbours, the old place), one UPDATE with the version bump, one read of tags and
-    checklist for the event, one INSERT of the history; the response is built from what was written."""
+    column (count, neighbours, the old place) with the task's tags and checklist for the event, one
+    UPDATE with the version bump, the history with the events at commit; the response is built from
+    what was written."""
     conn, now = uow.conn, utcnow()
-    room = await repo.room_in_column(conn, target.id, position=position, task=task)
+    room, details = await repo.room_and_details(conn, target.id, position=position, task=task)
     old_index = room.old_index if room.old_index is not None else 0
     unchanged = task.column_id == target.id and clamp_position(position, room.others) == old_index
     if unchanged:  # the same column and place: nothing to write, no event
         new, index = dict(task._mapping), old_index
-        details = await repo.task_details(conn, task.id)
     else:
         bump = {"version": task.version + 1, "updated_at": now}
         placement = await place(conn, task, room.source_type, target, room, position=position, override=override,
                                 now=now, also=bump)  # fmt: skip
         new, index = {**task._mapping, **placement.values}, placement.index
-        details = await repo.task_details(conn, task.id)
         state = state_of(new, target.type, [t.name for t in details.tags], details.checklist_titles)
         await _log_relocation(uow, state, task, target, room, placement, by)
     out = await repo.task_out(conn, new, target.type, index, target.board_config, details, now)

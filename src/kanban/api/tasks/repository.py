@@ -449,6 +449,33 @@ def _room_statement(excluding: bool, position: str, moving: bool) -> Select[Any]
     return select(*fields)
 
 
+def _position_shape(position: int | None) -> str:
+    return "none" if position is None else ("first" if position == 0 else "between")
+
+
+def _room_params(column_id: str, position: int | None, excluding: str | None, task: Row[Any] | None) -> dict[str, Any]:
+    params: dict[str, Any] = {"column_id": column_id}
+    if excluding is not None:
+        params["excluding"] = excluding
+    if position is not None:
+        params["after_offset"] = position
+        params["before_offset"] = max(position - 1, 0)
+    if task is not None:
+        params |= {"source_id": task.column_id, "task_position": task.position, "task_id": task.id}
+    return params
+
+
+def _room_of(m: Any) -> Room:
+    return Room(
+        others=int(m["others"]),
+        last=m["last"],
+        before=m.get("before"),
+        after=m.get("after"),
+        source_type=m.get("source"),
+        old_index=int(m["old_index"]) if "old_index" in m else None,
+    )
+
+
 async def room_in_column(
     conn: AsyncConnection,
     column_id: str,
@@ -462,25 +489,29 @@ async def room_in_column(
     after the column lock, never in the statement that takes it: on PostgreSQL that statement's
     snapshot predates the commit of the lock holder it waited for."""
     excluding = task.id if task is not None else excluding
-    shape = "none" if position is None else ("first" if position == 0 else "between")
-    stmt = _room_statement(excluding is not None, shape, task is not None)
-    params: dict[str, Any] = {"column_id": column_id}
-    if excluding is not None:
-        params["excluding"] = excluding
-    if position is not None:
-        params["after_offset"] = position
-        params["before_offset"] = max(position - 1, 0)
-    if task is not None:
-        params |= {"source_id": task.column_id, "task_position": task.position, "task_id": task.id}
-    m = (await conn.execute(stmt, params)).one()._mapping
-    return Room(
-        others=int(m["others"]),
-        last=m["last"],
-        before=m.get("before"),
-        after=m.get("after"),
-        source_type=m.get("source"),
-        old_index=int(m["old_index"]) if "old_index" in m else None,
-    )
+    stmt = _room_statement(excluding is not None, _position_shape(position), task is not None)
+    params = _room_params(column_id, position, excluding, task)
+    return _room_of((await conn.execute(stmt, params)).one()._mapping)
+
+
+@cache
+def _room_and_details_statement(position: str) -> Select[Any]:
+    """The room of a moving task beside its tags and checklist items: the room's one row joined to
+    each of them (or alone, when it has none)."""
+    room = _room_statement(True, position, True).subquery("room")
+    details = _DETAILS.subquery("details")
+    return select(room, details).select_from(room.outerjoin(details, true()))
+
+
+async def room_and_details(
+    conn: AsyncConnection, column_id: str, *, position: int | None, task: Row[Any]
+) -> tuple[Room, Details]:
+    """`room_in_column` for a moving `task` and its `task_details`, in one statement: both are read
+    while the column's lock is held, and each round trip under it is one more the column's other
+    moves wait for. (Its tags and checklist are what it has now: a move changes neither.)"""
+    params = _room_params(column_id, position, task.id, task)
+    rows = (await conn.execute(_room_and_details_statement(_position_shape(position)), params)).all()
+    return _room_of(rows[0]._mapping), _details_of([r for r in rows if r.kind is not None])
 
 
 @dataclass(frozen=True)
@@ -510,7 +541,10 @@ _DETAILS = union_all(
 
 async def task_details(conn: AsyncConnection, task_id: str) -> Details:
     """Tags and checklist items of one task in one statement (a UNION ALL of the two)."""
-    rows = (await conn.execute(_DETAILS, {"task_id": task_id})).all()
+    return _details_of((await conn.execute(_DETAILS, {"task_id": task_id})).all())
+
+
+def _details_of(rows: Sequence[Any]) -> Details:
     tag_rows = sorted((r for r in rows if r.kind == "tag"), key=lambda r: r.key)
     items = sorted((r for r in rows if r.kind == "item"), key=lambda r: (r.place, r.created_at))
     return Details(
