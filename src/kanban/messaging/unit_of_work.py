@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import CTE, ColumnElement, Select, Table, func, literal_column, select
+from sqlalchemy import CTE, ColumnElement, Select, Table, Update, bindparam, func, literal_column, select, update
 
 from kanban.contracts.base import Event
 from kanban.contracts.envelope import Envelope
@@ -54,6 +55,7 @@ class UnitOfWork:
         self._pending: list[Envelope] = []
         self._after_commit: list[Callable[[], None]] = []
         self._appended: list[tuple[Table, dict[str, Any]]] = []
+        self._updates: list[_RowUpdate] = []
         self._conn: AsyncConnection | None = None
         self._write_lock: asyncio.Lock | None = None
         self.committed: list[Envelope] = []
@@ -76,6 +78,7 @@ class UnitOfWork:
             raise
         self._pending = []
         self._appended = []
+        self._updates = []
         return self
 
     def _release_write_lock(self) -> None:
@@ -89,6 +92,7 @@ class UnitOfWork:
         conn, self._conn = self._conn, None
         self._after_commit = []
         self._appended = []
+        self._updates = []
         if conn is None:
             self._release_write_lock()
             return
@@ -129,24 +133,35 @@ class UnitOfWork:
         """
         self._appended.extend((table, row) for row in rows)
 
-    def mark(self) -> tuple[int, int, int]:
-        """Where the queued events, callbacks and appended rows stand, to `rewind` to after a savepoint rolls back."""
-        return len(self._pending), len(self._after_commit), len(self._appended)
+    def update_at_commit(self, table: Table, key: str, key_value: Any, values: dict[str, Any]) -> None:
+        """Give the row of `table` whose `key` is `key_value` these `values`, at commit, before the
+        appended rows and the events (on PostgreSQL in the events statement: one round trip fewer).
 
-    def rewind(self, mark: tuple[int, int, int]) -> None:
+        Only for a row the transaction has locked and does not read again: until the commit the row
+        still holds its old values. A rollback, or `rewind`, forgets the update with the events.
+        """
+        self._updates.append(_RowUpdate(table, key, key_value, dict(values)))
+
+    def mark(self) -> tuple[int, int, int, int]:
+        """Where the queued events, callbacks, appended rows and updates stand, to `rewind` to after a
+        savepoint rolls back."""
+        return len(self._pending), len(self._after_commit), len(self._appended), len(self._updates)
+
+    def rewind(self, mark: tuple[int, int, int, int]) -> None:
         """Forget what was queued since `mark`: its savepoint was rolled back."""
         del self._pending[mark[0] :]
         del self._after_commit[mark[1] :]
         del self._appended[mark[2] :]
+        del self._updates[mark[3] :]
 
-    def recorded_since(self, mark: tuple[int, int, int]) -> list[Envelope]:
+    def recorded_since(self, mark: tuple[int, int, int, int]) -> list[Envelope]:
         """The events queued since `mark` (what one step of a longer transaction recorded)."""
         return list(self._pending[mark[0] :])
 
     async def commit(self) -> None:
         delivered = await self._write_events()
         await self.conn.commit()
-        self._appended = []
+        self._appended, self._updates = [], []
         self.committed, self._pending = self._pending, []
         callbacks, self._after_commit = self._after_commit, []
         if self.committed and self._on_commit is not None:
@@ -167,6 +182,8 @@ class UnitOfWork:
         """
         logs = _grouped(self._appended)
         if self.conn.dialect.name != "postgresql" or not self._pending:
+            for n, change in enumerate(self._updates):
+                await self.conn.execute(change.statement(n), change.params(n))
             for table, rows in logs.items():
                 await self.conn.execute(_log_insert(table), rows)
             if not self._pending:
@@ -175,17 +192,26 @@ class UnitOfWork:
             return self._local is not None and await self._local.deliver(self.conn, self._pending)
         chosen = self._local.chosen(self._pending) if self._local is not None else []
         outbox, params = unnested_outbox(self._tables, self._pending)
-        log_shape = tuple((table.name, tuple(rows[0])) for table, rows in logs.items())
+        written_shape = (
+            tuple((table.name, tuple(rows[0])) for table, rows in logs.items()),
+            tuple(change.shape for change in self._updates),
+        )
         for table, rows in logs.items():
             params |= unnested_params(tuple(rows[0]), table.name, rows)
+        for n, change in enumerate(self._updates):
+            params |= change.params(n)
+        updates = list(self._updates)
 
-        def with_logs(statement: Select[Any]) -> Select[Any]:
-            return statement.add_cte(*(_unnested_log(table, tuple(rows[0])) for table, rows in logs.items()))
+        def with_writes(statement: Select[Any]) -> Select[Any]:
+            changes = (change.statement(n).cte(f"updated_{n}") for n, change in enumerate(updates))
+            appended = (_unnested_log(table, tuple(rows[0])) for table, rows in logs.items())
+            return statement.add_cte(*changes, *appended)
 
         if not chosen or self._local is None:
             await self.conn.execute(
                 self._statement(
-                    ("outbox", log_shape), lambda: with_logs(select(self._wake()).add_cte(outbox.cte("new_outbox")))
+                    ("outbox", written_shape),
+                    lambda: with_writes(select(self._wake()).add_cte(outbox.cte("new_outbox"))),
                 ),
                 params,
             )
@@ -194,8 +220,8 @@ class UnitOfWork:
         if self._local.admits is None:
             inbox, inbox_params = self._local.unnested(chosen)
             statement = self._statement(
-                ("inbox", consumer, log_shape),
-                lambda: with_logs(
+                ("inbox", consumer, written_shape),
+                lambda: with_writes(
                     select(self._wake(), _inbox_wake(consumer)).add_cte(
                         outbox.cte("new_outbox"), inbox.cte("new_inbox")
                     )
@@ -210,9 +236,9 @@ class UnitOfWork:
             new_inbox = admitted.returning(self._tables.inbox.c.event_id).cte("new_inbox")
             entered = select(func.count()).select_from(new_inbox).scalar_subquery()
             woken = select(_inbox_wake(consumer)).select_from(new_inbox).limit(1).scalar_subquery()
-            return with_logs(select(self._wake(), woken, entered).add_cte(outbox.cte("new_outbox"), new_inbox))
+            return with_writes(select(self._wake(), woken, entered).add_cte(outbox.cte("new_outbox"), new_inbox))
 
-        statement = self._statement(("admitted", consumer, self._local.admits, len(chosen), log_shape), build)
+        statement = self._statement(("admitted", consumer, self._local.admits, len(chosen), written_shape), build)
         result = await self.conn.execute(statement, params | admitted_params)
         return bool(result.one()[-1])
 
@@ -233,6 +259,7 @@ class UnitOfWork:
         self._pending = []
         self._after_commit = []
         self._appended = []
+        self._updates = []
         await self.conn.rollback()
 
 
@@ -252,3 +279,33 @@ def _log_insert(table: Table) -> Any:
 @lru_cache(maxsize=16)
 def _unnested_log(table: Table, columns: tuple[str, ...]) -> CTE:
     return unnested_insert(table, columns, table.name).cte(f"new_{table.name}")  # type: ignore[no-any-return]
+
+
+@dataclass(frozen=True)
+class _RowUpdate:
+    """One `update_at_commit`: its statement is built once per table, key and columns, its
+    parameters named by its place among the unit's updates (so several share a statement)."""
+
+    table: Table
+    key: str
+    key_value: Any
+    values: dict[str, Any]
+
+    @property
+    def shape(self) -> tuple[str, str, tuple[str, ...]]:
+        return self.table.name, self.key, tuple(self.values)
+
+    def statement(self, n: int) -> Update:
+        return _update_statement(self.table, self.key, tuple(self.values), n)
+
+    def params(self, n: int) -> dict[str, Any]:
+        return {f"u{n}_{name}": value for name, value in self.values.items()} | {f"u{n}_key": self.key_value}
+
+
+@lru_cache(maxsize=64)
+def _update_statement(table: Table, key: str, columns: tuple[str, ...], n: int) -> Update:
+    return (
+        update(table)
+        .where(table.c[key] == bindparam(f"u{n}_key"))
+        .values({name: bindparam(f"u{n}_{name}", type_=table.c[name].type) for name in columns})
+    )

@@ -115,3 +115,47 @@ async def test_a_second_commit_of_the_unit_writes_only_what_came_after_the_first
         uow.append_at_commit(notes, [_note("second")])
         await uow.commit()
     assert await _texts(engine) == ["first", "second"]
+
+
+async def _add_notes(engine: AsyncEngine, *texts: str) -> list[str]:
+    rows = [_note(text) for text in texts]
+    async with UnitOfWork(engine, api_messaging, "api") as uow:
+        uow.append_at_commit(notes, rows)
+        await uow.commit()
+    return [str(row["id"]) for row in rows]
+
+
+async def test_updates_at_commit_go_with_the_events_and_the_appended_rows(engine: AsyncEngine, backend: str) -> None:
+    first, second = await _add_notes(engine, "a", "b")
+    statements: list[str] = []
+    async with UnitOfWork(engine, api_messaging, "api") as uow:
+        uow.update_at_commit(notes, "id", first, {"text": "a2"})
+        uow.update_at_commit(notes, "id", second, {"text": "b2"})
+        uow.append_at_commit(notes, [_note("c")])
+        _tag_created(uow)
+        assert await _texts(engine) == ["a", "b"]  # nothing changed before the commit
+
+        @event.listens_for(engine.sync_engine, "before_cursor_execute")
+        def _count(_conn, _cursor, statement, *_args):  # type: ignore[no-untyped-def]
+            statements.append(statement)
+
+        await uow.commit()
+        event.remove(engine.sync_engine, "before_cursor_execute", _count)
+    assert await _texts(engine) == ["a2", "b2", "c"]
+    # PostgreSQL: both updates, the appended row, the outbox row and the NOTIFY in one statement.
+    assert len(statements) == (1 if backend == "postgres" else 4)
+
+
+async def test_an_update_rewound_or_left_uncommitted_is_not_applied(engine: AsyncEngine) -> None:
+    (note,) = await _add_notes(engine, "a")
+    async with UnitOfWork(engine, api_messaging, "api") as uow:
+        uow.update_at_commit(notes, "id", note, {"text": "never"})
+        _tag_created(uow)
+    async with UnitOfWork(engine, api_messaging, "api") as uow:
+        mark = uow.mark()
+        uow.update_at_commit(notes, "id", note, {"text": "rewound"})
+        uow.rewind(mark)
+        _tag_created(uow)
+        await uow.commit()
+    assert await _texts(engine) == ["a"]
+    assert await _outbox_count(engine) == 1

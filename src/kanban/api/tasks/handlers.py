@@ -180,10 +180,12 @@ async def place(
     override: bool,
     now: datetime,
     also: dict[str, Any] | None = None,
+    at_commit: UnitOfWork | None = None,
 ) -> Placement:
     """Put an existing task in `target` (already locked) at dense place `position`: WIP check, a rank
     between the new neighbours (from `room`), done flag, last_moved_at. Writes the task's row only,
-    with `also` (a version bump) in the same UPDATE."""
+    with `also` (a version bump) in the same UPDATE: now, or `at_commit` of that unit of work for a
+    caller that does not read the row again."""
     changed = task.column_id != target.id
     used = check_wip(target.name, target.wip_limit, room.others, override) if changed else False
     at = clamp_position(position, room.others)
@@ -197,7 +199,10 @@ async def place(
             values.update(is_done=True, completed_at=now)
         elif transition == "reopened":
             values.update(is_done=False, completed_at=None)
-    await conn.execute(UPDATE_TASK, {**values, "updated_task_id": task.id})
+    if at_commit is not None:
+        at_commit.update_at_commit(tasks, "id", task.id, values)
+    else:
+        await conn.execute(UPDATE_TASK, {**values, "updated_task_id": task.id})
     return Placement(changed, used, transition, at, values)
 
 
@@ -439,9 +444,9 @@ async def _relocate(
     uow: UnitOfWork, task: Row[Any], target: Row[Any], position: int | None, override: bool, by: str
 ) -> TaskOut:
     """A move or reorder of a locked task into its locked `target`, then commit: one read of the
-    column (count, neighbours, the old place) with the task's tags and checklist for the event, one
-    UPDATE with the version bump, the history with the events at commit; the response is built from
-    what was written."""
+    column (count, neighbours, the old place) with the task's tags and checklist for the event; the
+    task's UPDATE (with the version bump) and its history go with the events at commit. Nothing
+    reads the row in between: the event and the response are built from the values written."""
     conn, now = uow.conn, utcnow()
     room, details = await repo.room_and_details(conn, target.id, position=position, task=task)
     old_index = room.old_index if room.old_index is not None else 0
@@ -451,7 +456,7 @@ async def _relocate(
     else:
         bump = {"version": task.version + 1, "updated_at": now}
         placement = await place(conn, task, room.source_type, target, room, position=position, override=override,
-                                now=now, also=bump)  # fmt: skip
+                                now=now, also=bump, at_commit=uow)  # fmt: skip
         new, index = {**task._mapping, **placement.values}, placement.index
         state = state_of(new, target.type, [t.name for t in details.tags], details.checklist_titles)
         await _log_relocation(uow, state, task, target, room, placement, by)
