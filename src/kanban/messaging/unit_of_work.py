@@ -138,7 +138,8 @@ class UnitOfWork:
         appended rows and the events (on PostgreSQL in the events statement: one round trip fewer).
 
         Only for a row the transaction has locked and does not read again: until the commit the row
-        still holds its old values. A rollback, or `rewind`, forgets the update with the events.
+        still holds its old values. At most one per row (PostgreSQL changes a row once per statement).
+        A rollback, or `rewind`, forgets the update with the events.
         """
         self._updates.append(_RowUpdate(table, key, key_value, dict(values)))
 
